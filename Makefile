@@ -1,0 +1,103 @@
+# Scalevisor rmem — top-level build.  `make help` lists the targets.
+#
+# Userspace builds natively; kernel modules build against Debian kernels that
+# `make deps` unpacks under build/kernels/ (never installed on this machine);
+# everything that needs a kernel or RDMA runs inside QEMU guests (tests/vm/).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+
+TOP := $(CURDIR)
+BUILD := $(TOP)/build
+BIN := $(BUILD)/bin
+OBJ := $(BUILD)/obj
+UNIT := $(BUILD)/unit
+
+# Kernel the modules are built for: 6.12 (primary, bookworm-backports) or 6.1.
+KVER ?= 6.12
+
+CC := gcc
+WARN := -Wall -Wextra -Werror
+USER_CFLAGS := $(WARN) -O2 -g -std=gnu11 -D_GNU_SOURCE -I$(TOP)/include
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+# Fragments append to these.
+PROGRAMS :=		# build/bin/<name>, all end up in the test initramfs
+UNIT_TESTS := harness-selftest	# tests/unit/<name>.c -> build/unit/<name>
+UNIT_EXTRA_SRCS :=	# pure-logic sources linked into every unit test
+UNIT_LIBS :=		# extra libraries for unit tests
+
+include appliance/build.mk
+include tools/build.mk
+include tests/build.mk
+
+.PHONY: all help deps userspace modules check check-unit check-vm check-full \
+	demo bench fuzz clean distclean
+
+all: userspace modules
+
+help:
+	@echo "make deps        install Debian packages, fetch + unpack guest kernels (idempotent)"
+	@echo "make             build userspace (build/bin) and kernel modules (build/modules)"
+	@echo "make modules     kernel modules for KVER=$(KVER) (6.12 default, 6.1 guest driver only)"
+	@echo "make check       deps, build, unit tier, VM tier; ends with 'N passed, N failed, N skipped'"
+	@echo "make check-unit  userspace unit tests under ASan/UBSan"
+	@echo "make check-vm    VM tests under QEMU/TCG; T='<glob>' selects, e.g. T='fabric-*'"
+	@echo "make check-full  slow full-stack tier"
+	@echo "make demo        boot a VM and show what works today"
+	@echo "make bench       benchmarks, ratios written to build/bench/results.json"
+	@echo "make fuzz        run the libFuzzer targets for a short while"
+
+# Sub-makes of check/demo/bench inherit RMEM_DEPS_DONE: deps is checked once.
+deps:
+	@[ -n "$$RMEM_DEPS_DONE" ] || tests/deps.sh
+
+# ---------------------------------------------------------------- userspace
+userspace: $(addprefix $(BIN)/,$(PROGRAMS))
+
+$(BIN) $(OBJ) $(UNIT):
+	@mkdir -p $@
+
+# ---------------------------------------------------------------- modules
+modules: deps
+	@tests/kbuild.sh $(KVER)
+
+# ---------------------------------------------------------------- tests
+$(UNIT)/%: tests/unit/%.c tests/unit/rmem_test.h $(UNIT_EXTRA_SRCS) $(wildcard include/*.h) | $(UNIT)
+	$(CC) $(USER_CFLAGS) $(SAN_FLAGS) -O1 -I$(TOP)/tests/unit -o $@ $< $(UNIT_EXTRA_SRCS) $(UNIT_LIBS)
+
+check-unit: $(addprefix $(UNIT)/,$(UNIT_TESTS))
+	@tests/run-unit.sh $(addprefix $(UNIT)/,$(UNIT_TESTS))
+
+check-vm: deps userspace modules
+	@tests/vm/run.sh $(if $(T),--only '$(T)')
+
+check: deps
+	@tests/results.sh reset
+	@RMEM_DEPS_DONE=1 $(MAKE) --no-print-directory all
+	@RMEM_DEPS_DONE=1 RMEM_CHECK_AGGREGATE=1 $(MAKE) --no-print-directory check-unit || \
+		tests/results.sh record fail unit/build "unit tests did not build or run; see above"
+	@RMEM_DEPS_DONE=1 RMEM_CHECK_AGGREGATE=1 $(MAKE) --no-print-directory check-vm || \
+		tests/results.sh record fail vm/harness "VM tier did not complete; see above"
+	@tests/results.sh summary
+
+check-full: deps
+	@tests/results.sh reset
+	@RMEM_DEPS_DONE=1 $(MAKE) --no-print-directory all
+	@tests/vm/run.sh --tier full
+	@tests/results.sh summary
+
+demo: deps
+	@RMEM_DEPS_DONE=1 $(MAKE) --no-print-directory all
+	@tests/demo.sh
+
+bench: deps
+	@RMEM_DEPS_DONE=1 $(MAKE) --no-print-directory all
+	@tests/bench/run.sh
+
+clean:
+	rm -rf $(BUILD)/bin $(BUILD)/obj $(BUILD)/unit $(BUILD)/modules $(BUILD)/initramfs \
+		$(BUILD)/test-logs $(BUILD)/test-results
+
+distclean:
+	rm -rf $(BUILD)

@@ -1,0 +1,1 @@
+# Makefile fragment (filled by its issue).

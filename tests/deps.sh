@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# make deps: install what the project needs on a Debian 12 build machine, and
+# fetch + unpack the guest kernels under build/kernels/.  Idempotent: a second
+# run checks, changes nothing and says so.  One progress line per step; a step
+# that fails says what and what to do.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+kdir=$top/build/kernels
+# .debs are kept outside the clone so a fresh clone (CI) does not fetch again.
+cache=${RMEM_DEB_CACHE:-/var/cache/rmem/debs}
+
+# Packages from bookworm (name → why).
+pkgs=(
+	build-essential		# gcc-12: the compiler Debian's kernels were built with
+	dwarves			# pahole, for module BTF on 6.12
+	kmod cpio xz-utils zstd	# depmod -b, initramfs, decompress modules
+	busybox-static		# the test initramfs's shell and tools
+	libibverbs-dev librdmacm-dev rdma-core ibverbs-providers
+	ibverbs-utils rdmacm-utils perftest	# verbs, rxe provider, baselines
+	iproute2		# rdma and vdpa tools (copied into guests)
+	ipxe-qemu pxelinux syslinux-common	# PXE boot of the appliance image
+	fio clang tmux
+)
+backports_pkgs=(qemu-system-x86 qemu-utils)	# QEMU >= 10: vhost-vdpa-device-pci
+
+say() { printf 'deps: %s\n' "$*"; }
+die() { printf 'deps: ERROR: %s\n' "$*" >&2; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "must run as root (apt-get install); run 'sudo make deps'"
+command -v apt-get >/dev/null || die "apt-get not found: the build machine must be Debian 12 (bookworm)"
+
+changed=0
+updated=0
+apt_update() {
+	[ $updated = 1 ] && return
+	say "apt-get update"
+	apt-get update -q >/tmp/rmem-apt-update.log 2>&1 ||
+		die "apt-get update failed (see /tmp/rmem-apt-update.log); check the Debian mirror in /etc/apt/sources.list.d"
+	updated=1
+}
+
+# 1. bookworm-backports (QEMU 10, kernel 6.12), from the same Debian archive.
+if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+	say "adding bookworm-backports to /etc/apt/sources.list.d/rmem-backports.sources"
+	cat >/etc/apt/sources.list.d/rmem-backports.sources <<-'EOF'
+	Types: deb
+	URIs: http://deb.debian.org/debian
+	Suites: bookworm-backports
+	Components: main
+	Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+	EOF
+	changed=1
+	apt_update
+fi
+if ! grep -q 'bookworm-backports' <<<"$(apt-cache policy qemu-system-x86 2>/dev/null)"; then
+	apt_update
+fi
+
+# 2. Debian packages.
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	say "installing ${missing[*]}"
+	apt_update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/tmp/rmem-apt-install.log 2>&1 ||
+		die "apt-get install ${missing[*]} failed (see /tmp/rmem-apt-install.log)"
+	changed=1
+fi
+qemu_major=$(qemu-system-x86_64 --version 2>/dev/null | sed -n 's/^QEMU emulator version \([0-9]*\).*/\1/p')
+if [ "${qemu_major:-0}" -lt 10 ]; then
+	say "installing QEMU >= 10 from bookworm-backports (have ${qemu_major:-none})"
+	apt_update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q -t bookworm-backports "${backports_pkgs[@]}" \
+		>/tmp/rmem-apt-qemu.log 2>&1 ||
+		die "installing ${backports_pkgs[*]} from bookworm-backports failed (see /tmp/rmem-apt-qemu.log)"
+	changed=1
+fi
+
+# 3. Guest kernels: resolve the current version through the metapackages, so
+#    nothing is pinned to a version the archive may drop.
+dep_of() {	# dep_of PKG[=VER|/SUITE] REGEX -> first dependency matching REGEX
+	apt-cache depends "$1" 2>/dev/null | sed -n 's/^ *|\{0,1\}Depends: //p' | grep -E "$2" | head -n1
+}
+
+fetch_kernel() {	# fetch_kernel SHORT META_SPEC
+	local short=$1 meta=$2 img hdr common kbuild rel stamp pkg deb
+	img=$(dep_of "linux-image-amd64$meta" '^linux-image-[0-9]')
+	hdr=$(dep_of "linux-headers-amd64$meta" '^linux-headers-[0-9]')
+	[ -n "$img" ] && [ -n "$hdr" ] || { apt_update; img=$(dep_of "linux-image-amd64$meta" '^linux-image-[0-9]');
+		hdr=$(dep_of "linux-headers-amd64$meta" '^linux-headers-[0-9]'); }
+	[ -n "$img" ] && [ -n "$hdr" ] ||
+		die "cannot resolve linux-image-amd64$meta / linux-headers-amd64$meta; is bookworm(-backports) in apt's sources?"
+	common=$(dep_of "$hdr" '^linux-headers-.*-common')
+	kbuild=$(dep_of "$hdr" '^linux-kbuild-')
+	rel=${img#linux-image-}
+	rel=${rel%-unsigned}
+	stamp=$kdir/$short/.unpacked
+	if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$rel" ]; then
+		return 0
+	fi
+	say "fetching kernel $rel ($img $hdr $common $kbuild) into $cache"
+	mkdir -p "$cache"
+	for pkg in "$img" "$hdr" "$common" "$kbuild"; do
+		ls "$cache/${pkg}_"*.deb >/dev/null 2>&1 && continue
+		(cd "$cache" && apt-get download -q "$pkg" >/tmp/rmem-apt-download.log 2>&1) || {
+			apt_update
+			(cd "$cache" && apt-get download -q "$pkg" >/tmp/rmem-apt-download.log 2>&1) ||
+				die "apt-get download $pkg failed (see /tmp/rmem-apt-download.log)"
+		}
+	done
+	say "unpacking kernel $rel into build/kernels/$short"
+	rm -rf "$kdir/$short"
+	mkdir -p "$kdir/$short/root"
+	for pkg in "$img" "$hdr" "$common" "$kbuild"; do
+		deb=$(ls -t "$cache/${pkg}_"*.deb | head -n1)
+		dpkg -x "$deb" "$kdir/$short/root" || die "dpkg -x $deb failed: remove it from $cache and rerun"
+	done
+	local hdrdir=$kdir/$short/root/usr/src/linux-headers-$rel
+	[ -f "$hdrdir/Makefile" ] || die "no headers Makefile at $hdrdir"
+	# The headers' Makefile includes the -common tree by absolute path; point it
+	# at the unpacked copy.  Absolute symlinks (scripts, tools) likewise.
+	sed -i "s|/usr/src/linux-headers-|$kdir/$short/root/usr/src/linux-headers-|" "$hdrdir/Makefile"
+	find "$kdir/$short/root" -type l -lname '/*' | while read -r l; do
+		t=$(readlink "$l")
+		[ -e "$kdir/$short/root$t" ] && ln -sfn "$kdir/$short/root$t" "$l"
+	done
+	# The package leaves modules.dep to its postinst; index the unpacked tree.
+	depmod -b "$kdir/$short/root" "$rel" || die "depmod on the unpacked $rel failed"
+	ln -sfn "root/boot/vmlinuz-$rel" "$kdir/$short/vmlinuz"
+	ln -sfn "root/lib/modules/$rel" "$kdir/$short/modules"
+	ln -sfn "root/usr/src/linux-headers-$rel" "$kdir/$short/headers"
+	echo "$rel" >"$kdir/$short/release"
+	echo "$rel" >"$stamp"
+	changed=1
+}
+
+fetch_kernel 6.12 /bookworm-backports
+fetch_kernel 6.1 ""
+
+if [ $changed = 0 ]; then
+	say "everything present (packages, QEMU $qemu_major, kernels $(cat "$kdir/6.12/release") and $(cat "$kdir/6.1/release")), nothing to do"
+else
+	say "done (kernels: $(cat "$kdir/6.12/release"), $(cat "$kdir/6.1/release"))"
+fi

@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# Build the test initramfs for one guest kernel, in two layers that the kernel
+# unpacks one over the other (concatenated cpio archives):
+#   base.cpio.gz   busybox, the kernel's modules (deps from modules.dep,
+#                  decompressed, depmod -b), iproute2 rdma/vdpa, rdma-core with
+#                  the rxe provider, perftest, ibverbs-utils, fio.  Cached: rebuilt
+#                  only when the kernel or this script changes.
+#   project.cpio.gz  /init, tests/vm/, our modules and build/bin, every run.
+# Usage: mkinitramfs.sh KVER   → build/initramfs/<kver>/test.cpio.gz
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+kver=${1:-6.12}
+kroot=$top/build/kernels/$kver
+out=$top/build/initramfs/$kver
+rel=$(cat "$kroot/release" 2>/dev/null) || { echo "initramfs: no kernel $kver unpacked; run 'make deps'" >&2; exit 1; }
+moddir=$kroot/modules
+mkdir -p "$out"
+
+# Kernel modules the tests use; their dependencies are added from modules.dep.
+# crc32_generic is listed because rdma_rxe needs it loaded first and
+# modules.dep does not say so.
+modules=(
+	crc32_generic rdma_rxe ib_core ib_uverbs rdma_cm rdma_ucm ib_umad
+	vdpa virtio_vdpa vhost_vdpa vhost_iotlb vhost
+	virtio_net virtio_blk e1000 zram brd nbd null_blk
+	nvmet nvmet_rdma nvme_rdma nvme_fabrics nvme_core
+	configfs
+)
+
+# Userspace: binaries whose libraries are resolved with ldd.
+binaries=(
+	/usr/bin/rdma /usr/bin/vdpa /bin/ip
+	/usr/bin/ibv_devices /usr/bin/ibv_devinfo /usr/bin/ibv_rc_pingpong
+	/usr/bin/ib_read_lat /usr/bin/ib_write_lat /usr/bin/ib_atomic_lat
+	/usr/bin/ib_write_bw /usr/bin/ib_read_bw /usr/bin/ib_send_lat
+	/usr/bin/rping /usr/bin/ucmatose /usr/bin/fio
+)
+
+copy_with_libs() {	# copy_with_libs STAGING DEST_DIR FILE...
+	local stage=$1 dest=$2 f lib
+	shift 2
+	for f in "$@"; do
+		[ -e "$f" ] || { echo "initramfs: missing $f; run 'make deps'" >&2; return 1; }
+		mkdir -p "$stage$dest"
+		cp -L "$f" "$stage$dest/"
+		ldd "$f" 2>/dev/null | grep -oE '(/[^ ]+\.so[^ ]*)' | while read -r lib; do
+			[ -e "$stage$lib" ] && continue
+			mkdir -p "$stage$(dirname "$lib")"
+			cp -L "$lib" "$stage$lib"
+		done
+	done
+}
+
+resolve_path() {
+	which "$1" 2>/dev/null || command -v "$1" 2>/dev/null || echo "/nonexistent/$1"
+}
+
+build_base() {
+	local stage=$out/base.stage name path dep want f
+	rm -rf "$stage"
+	mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,usr/local/bin,etc,proc,sys,dev,tmp,run,mnt,root,var/run}
+	ln -s usr/lib "$stage/lib"	# merged-/usr: lib64 and lib paths resolve alike
+	mkdir -p "$stage/usr/lib" "$stage/lib64"
+
+	cp /bin/busybox "$stage/bin/busybox"
+	for f in $("$stage/bin/busybox" --list-full); do
+		[ "$f" = bin/busybox ] && continue
+		mkdir -p "$stage/$(dirname "$f")"
+		ln -sf /bin/busybox "$stage/$f"
+	done
+
+	# --- kernel modules
+	declare -A path_of=() deps_of=() seen=()
+	while IFS=: read -r path dep; do
+		name=$(basename "$path"); name=${name%%.ko*}; name=${name//-/_}
+		path_of[$name]=$path
+		deps_of[$name]=$dep
+	done <"$moddir/modules.dep"
+	want=("${modules[@]}")
+	while [ ${#want[@]} -gt 0 ]; do
+		name=${want[0]//-/_}
+		want=("${want[@]:1}")
+		[ -n "${seen[$name]:-}" ] && continue
+		seen[$name]=1
+		if [ -z "${path_of[$name]:-}" ]; then
+			grep -q "/${name//_/[-_]}.ko" "$moddir/modules.builtin" && continue
+			echo "initramfs: module $name not found in $rel" >&2
+			return 1
+		fi
+		path=${path_of[$name]}
+		mkdir -p "$stage/lib/modules/$rel/$(dirname "$path")"
+		case $path in
+		*.xz) xz -dc "$moddir/$path" >"$stage/lib/modules/$rel/${path%.xz}" ;;
+		*.zst) zstd -qdc "$moddir/$path" >"$stage/lib/modules/$rel/${path%.zst}" ;;
+		*) cp "$moddir/$path" "$stage/lib/modules/$rel/$path" ;;
+		esac
+		for dep in ${deps_of[$name]}; do
+			dep=$(basename "$dep"); want+=("${dep%%.ko*}")
+		done
+	done
+	cp "$moddir"/modules.{order,builtin,builtin.modinfo} "$stage/lib/modules/$rel/"
+	depmod -b "$stage" "$rel"
+
+	# --- userspace
+	local bins=()
+	for f in "${binaries[@]}"; do
+		[ -e "$f" ] || f=$(resolve_path "$(basename "$f")")
+		bins+=("$f")
+	done
+	copy_with_libs "$stage" /usr/bin "${bins[@]}"
+	rm -f "$stage/sbin/ip" "$stage/bin/ip"
+	ln -sf /usr/bin/ip "$stage/sbin/ip"
+	# rdma-core loads providers by path from its config; libgcc_s is dlopen'ed
+	# by glibc for pthread_cancel/exit (rping aborts without it).
+	local prov=/usr/lib/x86_64-linux-gnu/libibverbs
+	copy_with_libs "$stage" "$prov" "$prov/librxe-rdmav34.so"
+	mkdir -p "$stage/etc/libibverbs.d"
+	cp /etc/libibverbs.d/rxe.driver "$stage/etc/libibverbs.d/"
+	copy_with_libs "$stage" /usr/lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu/libgcc_s.so.1
+	echo "root:x:0:0:root:/root:/bin/sh" >"$stage/etc/passwd"
+	echo "root:x:0:" >"$stage/etc/group"
+	echo "127.0.0.1 localhost" >"$stage/etc/hosts"
+
+	(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/base.cpio.gz.tmp"
+	mv "$out/base.cpio.gz.tmp" "$out/base.cpio.gz"
+	rm -rf "$stage"
+}
+
+key="$rel $(sha256sum "$0" | cut -c1-16)"
+if [ ! -f "$out/base.cpio.gz" ] || [ "$(cat "$out/base.key" 2>/dev/null)" != "$key" ]; then
+	echo "initramfs: building base layer for $rel"
+	build_base
+	echo "$key" >"$out/base.key"
+fi
+
+# --- project layer, every run (cheap)
+stage=$out/project.stage
+rm -rf "$stage"
+mkdir -p "$stage/tests/vm" "$stage/rmem/modules" "$stage/usr/local/bin"
+cp "$top/tests/vm/init" "$stage/init"
+chmod 755 "$stage/init"
+cp "$top/tests/vm/lib.sh" "$stage/tests/vm/"
+# Every tier's guest scripts: vm, full, demo, bench (tests/<tier>/t/).
+for d in "$top"/tests/*/t; do
+	mkdir -p "$stage/tests/$(basename "$(dirname "$d")")"
+	cp -r "$d" "$stage/tests/$(basename "$(dirname "$d")")/"
+done
+cp "$top/build/modules/$kver"/*.ko "$stage/rmem/modules/" 2>/dev/null || true
+if ls "$top/build/bin"/* >/dev/null 2>&1; then
+	copy_with_libs "$stage" /usr/local/bin "$top"/build/bin/*
+fi
+(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/project.cpio.gz"
+rm -rf "$stage"
+cat "$out/base.cpio.gz" "$out/project.cpio.gz" >"$out/test.cpio.gz"
+echo "$out/test.cpio.gz"

@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# VM tier runner: boots Debian's kernel under QEMU/TCG with the test initramfs
+# and runs one guest script per test (tests/<tier>/t/NNN-<name>.sh).
+#
+#   run.sh [--tier vm|full] [--only GLOB] [--list]
+#
+# A test passes only if its guest printed "RMEM-TEST: PASS", QEMU ended
+# before the timeout, and no guest log (both VMs in two-VM tests) shows a
+# kernel BUG/WARNING/Oops/Call Trace/hung task/soft lockup/panic.  Header lines
+# in the script: "# vms: 1|2", "# timeout: SECONDS", "# mem: SIZE",
+# "# kver: 6.12|6.1", "# expect: kernel-warning" (the harness self-test: pass
+# only when the harness caught the warning).  Logs: build/test-logs/<tier>/.
+# All sockets bind to 127.0.0.1; guest addresses never leave QEMU.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+results=$top/tests/results.sh
+tier=vm
+only='*'
+list=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--tier) tier=$2; shift 2 ;;
+	--only) only=$2; shift 2 ;;
+	--list) list=1; shift ;;
+	-h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) echo "run.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+	esac
+done
+
+logs=$top/build/test-logs/$tier
+mkdir -p "$logs"
+standalone=0
+if [ -z "${RMEM_CHECK_AGGREGATE:-}" ]; then
+	standalone=1
+	"$results" reset
+fi
+
+# The patterns that fail any test when they show in a guest's kernel log.
+kernel_problems='BUG:|WARNING:|Oops|Call Trace|blocked for more than|soft lockup|hard LOCKUP|Kernel panic|general protection fault|UBSAN:|KASAN:'
+
+header() {	# header FILE KEY DEFAULT
+	local v
+	v=$(sed -n "s/^# $2: *//p" "$1" | head -n1)
+	echo "${v:-$3}"
+}
+
+declare -A initrd_of=()
+initrd() {	# initrd KVER → path (built once per run)
+	if [ -z "${initrd_of[$1]:-}" ]; then
+		initrd_of[$1]=$("$top/tests/vm/mkinitramfs.sh" "$1" | tail -n1) || return 1
+	fi
+	echo "${initrd_of[$1]}"
+}
+
+pick_ports() {	# two free UDP ports on 127.0.0.1
+	local p
+	for _ in $(seq 50); do
+		p=$((20000 + (RANDOM % 20000) * 2))
+		ss -Hlun "( sport = :$p or sport = :$((p + 1)) )" 2>/dev/null | grep -q . || { echo "$p $((p + 1))"; return; }
+	done
+	echo "run.sh: no free UDP port pair on 127.0.0.1" >&2
+	return 1
+}
+
+qemu_cmd() {	# qemu_cmd NAME ROLE MEM KVER NETDEV LOG PIDFILE
+	local kroot=$top/build/kernels/$4 mac=52:54:00:12:34:0${2/a/1}
+	mac=${mac/0b/02}
+	echo qemu-system-x86_64 -machine pc -accel tcg -cpu max -smp 2 -m "$3" \
+		-nodefaults -no-user-config -display none -no-reboot \
+		-serial "file:$6" -pidfile "$7" \
+		-kernel "$kroot/vmlinuz" -initrd "$(initrd "$4")" \
+		-append "'console=ttyS0 panic=-1 rmem.test=$1 rmem.role=$2 rmem.tier=$tier'" \
+		-netdev "$5" -device "virtio-net-pci,netdev=n0,mac=$mac"
+}
+
+# verdict LOG → prints "pass", "skip WHY" or "fail WHY"
+verdict() {
+	local log=$1 line
+	line=$(tr -d '\r' <"$log" | grep -a -m1 '^RMEM-TEST: ' || true)
+	case $line in
+	"RMEM-TEST: PASS"*) echo pass ;;
+	"RMEM-TEST: SKIP"*) echo "skip ${line#RMEM-TEST: SKIP }" ;;
+	"RMEM-TEST: FAIL"*) echo "fail ${line#RMEM-TEST: FAIL }" ;;
+	*) echo "fail no verdict from the guest" ;;
+	esac
+}
+
+problems() {	# problems LOG... → first kernel problem line, if any
+	local l
+	for l in "$@"; do
+		tr -d '\r' <"$l" | grep -a -m1 -E "$kernel_problems" && return 0
+	done
+	return 1
+}
+
+run_one() {	# run_one SCRIPT
+	local script=$1 name vms tmo mem kver expect log blog v prob rc start ports pa pb net bpid=
+	name=$(basename "$script" .sh); name=${name#[0-9][0-9][0-9]-}
+	vms=$(header "$script" vms 1)
+	tmo=$(header "$script" timeout 180)
+	mem=$(header "$script" mem 1G)
+	kver=$(header "$script" kver 6.12)
+	expect=$(header "$script" expect "")
+	log=$logs/$name.log
+	blog=$logs/$name.b.log
+	rm -f "$log" "$blog"
+	initrd "$kver" >/dev/null || { "$results" record fail "$tier/$name" "initramfs build failed"; return; }
+	start=$(date +%s)
+
+	if [ "$vms" = 2 ]; then
+		ports=$(pick_ports) || { "$results" record fail "$tier/$name" "no free UDP ports"; return; }
+		read -r pa pb <<<"$ports"
+		net="socket,id=n0,udp=127.0.0.1:$pa,localaddr=127.0.0.1:$pb"
+		eval "timeout -k 5 $((tmo + 30)) $(qemu_cmd "$name" b "$mem" "$kver" "$net" "$blog" "$logs/$name.b.pid")" \
+			>"$logs/$name.b.qemu" 2>&1 &
+		bpid=$!
+		net="socket,id=n0,udp=127.0.0.1:$pb,localaddr=127.0.0.1:$pa"
+	else
+		# User-mode net, restricted: the guest NIC exists for rxe but
+		# nothing can leave QEMU.
+		net="user,id=n0,restrict=on"
+	fi
+	local follow=
+	if [ -n "${RMEM_VM_FOLLOW:-}" ]; then
+		# Narrate: the guest's own lines, not the kernel's, as they come.
+		: >"$log"
+		(tail -F -n +1 "$log" 2>/dev/null | sed -u 's/\r$//' |
+			grep -a --line-buffered -v -E '^\[ *[0-9]+\.[0-9]+\] ') &
+		follow=$!
+	fi
+	eval "timeout -k 5 $tmo $(qemu_cmd "$name" a "$mem" "$kver" "$net" "$log" "$logs/$name.pid")" \
+		>"$logs/$name.qemu" 2>&1
+	rc=$?
+	if [ -n "$follow" ]; then
+		sleep 0.5
+		{ pkill -P "$follow"; kill "$follow"; wait "$follow"; } 2>/dev/null
+	fi
+	if [ -n "$bpid" ]; then
+		[ -f "$logs/$name.b.pid" ] && kill "$(cat "$logs/$name.b.pid")" 2>/dev/null
+		wait "$bpid" 2>/dev/null
+	fi
+	local took=$(($(date +%s) - start))
+	touch "$log"
+	v=$(verdict "$log")
+	local logsargs=("$log")
+	[ "$vms" = 2 ] && logsargs+=("$blog")
+	prob=$(problems "${logsargs[@]}" || true)
+	[ $rc = 124 ] || [ $rc = 137 ] && v="fail timeout after $tmo s"
+	if [ $rc != 0 ] && [ $rc != 124 ] && [ $rc != 137 ] && [ "${v%% *}" = pass ]; then
+		v="fail QEMU exited with $rc: $(head -c 300 "$logs/$name.qemu")"
+	fi
+
+	if [ "$expect" = kernel-warning ]; then
+		# Harness self-test: the guest passed on its own, the harness must
+		# still have caught the WARNING in its log.
+		if [ "$v" = pass ] && grep -q 'WARNING:' <<<"$prob"; then
+			"$results" record ok "$tier/$name"
+			echo "#   harness caught: $prob"
+		else
+			"$results" record fail "$tier/$name" "harness did not catch the expected kernel WARNING (verdict: $v)"
+		fi
+	elif [ -n "$prob" ]; then
+		"$results" record fail "$tier/$name" "kernel problem in guest log: $prob"
+	else
+		case $v in
+		pass) "$results" record ok "$tier/$name" ;;
+		skip*) "$results" record skip "$tier/$name" "${v#skip }" ;;
+		*) "$results" record fail "$tier/$name" "${v#fail }; log: build/test-logs/$tier/$name.log" ;;
+		esac
+	fi
+	echo "#   $tier/$name took $took s (timeout $tmo s)"
+	case $(tail -n1 "$top/build/test-results/results") in
+	"not ok"*) tr -d '\r' <"$log" | grep -av '^\[ *[0-9.]*\] ' | tail -n 15 | sed 's/^/#     /' ;;
+	esac
+}
+
+mapfile -t scripts < <(ls "$top/tests/$tier/t/"[0-9][0-9][0-9]-*.sh 2>/dev/null | sort)
+[ ${#scripts[@]} -gt 0 ] || { echo "run.sh: no tests in tests/$tier/t" >&2; exit 1; }
+ran=0
+for s in "${scripts[@]}"; do
+	name=$(basename "$s" .sh); name=${name#[0-9][0-9][0-9]-}
+	# shellcheck disable=SC2053
+	[[ $name == $only ]] || continue
+	ran=$((ran + 1))
+	if [ $list = 1 ]; then
+		echo "$tier/$name"
+		continue
+	fi
+	run_one "$s"
+done
+[ $ran -gt 0 ] || { echo "run.sh: no test matches '$only'" >&2; exit 1; }
+if [ $standalone = 1 ] && [ $list = 0 ]; then
+	"$results" summary
+	exit
+fi
+exit 0

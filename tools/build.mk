@@ -1,0 +1,1 @@
+# rmemctl and rmem-top.
