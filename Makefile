@@ -29,9 +29,11 @@ UNIT_LIBS :=		# extra libraries for unit tests
 
 include appliance/build.mk
 include tools/build.mk
+include host-vhost/build.mk
+include guest-driver/build.mk
 include tests/build.mk
 
-.PHONY: all help deps userspace modules check check-unit check-vm check-full \
+.PHONY: all help deps userspace modules image check check-unit check-vm check-full \
 	demo bench fuzz clean distclean
 
 all: userspace modules
@@ -39,6 +41,7 @@ all: userspace modules
 help:
 	@echo "make deps        install Debian packages, fetch + unpack guest kernels (idempotent)"
 	@echo "make             build userspace (build/bin) and kernel modules (build/modules)"
+	@echo "make image       PXE-bootable donor image in build/image/"
 	@echo "make modules     kernel modules for KVER=$(KVER) (6.12 default, 6.1 guest driver only)"
 	@echo "make check       deps, build, unit tier, VM tier; ends with 'N passed, N failed, N skipped'"
 	@echo "make check-unit  userspace unit tests under ASan/UBSan"
@@ -57,6 +60,11 @@ userspace: $(addprefix $(BIN)/,$(PROGRAMS))
 
 $(BIN) $(OBJ) $(UNIT):
 	@mkdir -p $@
+
+# ---------------------------------------------------------------- image
+image: deps
+	@RMEM_DEPS_DONE=1 $(MAKE) --no-print-directory userspace
+	@image/mkimage.sh
 
 # ---------------------------------------------------------------- modules
 modules: deps

@@ -7,7 +7,10 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 dir=$top/build/test-results
-file=$dir/results
+# make check exports nothing: its tiers share the default file.  A standalone
+# tier run sets RMEM_RESULTS to a file of its own, so runs in one clone never
+# reset each other.
+file=${RMEM_RESULTS:-$dir/results}
 
 case ${1:-} in
 reset)

@@ -11,6 +11,8 @@ mkdir -p "$logs"
 standalone=0
 if [ -z "${RMEM_CHECK_AGGREGATE:-}" ]; then
 	standalone=1
+	mkdir -p "$top/build/test-results"
+	export RMEM_RESULTS=$top/build/test-results/results.$$
 	"$results" reset
 fi
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
@@ -30,6 +32,8 @@ for t in "$@"; do
 done
 if [ $standalone = 1 ]; then
 	"$results" summary
-	exit
+	rc=$?
+	rm -f "$RMEM_RESULTS"
+	exit $rc
 fi
 exit 0

@@ -137,7 +137,10 @@ fi
 # --- project layer, every run (cheap)
 stage=$out/project.stage
 rm -rf "$stage"
-mkdir -p "$stage/tests/vm" "$stage/rmem/modules" "$stage/usr/local/bin"
+mkdir -p "$stage/tests/vm" "$stage/rmem/modules" "$stage/usr/local/bin" "$stage/usr/lib" "$stage/lib64"
+# Same merged-/usr skeleton as the base: the kernel's unpacker replaces an
+# entry whose type differs, so a real lib/ here would delete base's symlink.
+ln -s usr/lib "$stage/lib"
 cp "$top/tests/vm/init" "$stage/init"
 chmod 755 "$stage/init"
 cp "$top/tests/vm/lib.sh" "$stage/tests/vm/"

@@ -33,6 +33,8 @@ mkdir -p "$logs"
 standalone=0
 if [ -z "${RMEM_CHECK_AGGREGATE:-}" ]; then
 	standalone=1
+	mkdir -p "$top/build/test-results"
+	export RMEM_RESULTS=$top/build/test-results/results.$$
 	"$results" reset
 fi
 
@@ -63,15 +65,11 @@ pick_ports() {	# two free UDP ports on 127.0.0.1
 	return 1
 }
 
-qemu_cmd() {	# qemu_cmd NAME ROLE MEM KVER NETDEV LOG PIDFILE
-	local kroot=$top/build/kernels/$4 mac=52:54:00:12:34:0${2/a/1}
-	mac=${mac/0b/02}
-	echo qemu-system-x86_64 -machine pc -accel tcg -cpu max -smp 2 -m "$3" \
+# Arguments every VM gets; the boot and network parts are per role.
+qemu_base() {	# qemu_base MEM LOG PIDFILE
+	echo qemu-system-x86_64 -machine pc -accel tcg -cpu max -smp 2 -m "$1" \
 		-nodefaults -no-user-config -display none -no-reboot \
-		-serial "file:$6" -pidfile "$7" \
-		-kernel "$kroot/vmlinuz" -initrd "$(initrd "$4")" \
-		-append "'console=ttyS0 panic=-1 rmem.test=$1 rmem.role=$2 rmem.tier=$tier'" \
-		-netdev "$5" -device "virtio-net-pci,netdev=n0,mac=$mac"
+		-serial "file:$2" -pidfile "$3"
 }
 
 # verdict LOG → prints "pass", "skip WHY" or "fail WHY"
@@ -95,7 +93,7 @@ problems() {	# problems LOG... → first kernel problem line, if any
 }
 
 run_one() {	# run_one SCRIPT
-	local script=$1 name vms tmo mem kver expect log blog v prob rc start ports pa pb net bpid=
+	local script=$1 name vms tmo mem kver expect log blog v prob rc start pa pb bpid= follow=
 	name=$(basename "$script" .sh); name=${name#[0-9][0-9][0-9]-}
 	vms=$(header "$script" vms 1)
 	tmo=$(header "$script" timeout 180)
@@ -105,23 +103,52 @@ run_one() {	# run_one SCRIPT
 	log=$logs/$name.log
 	blog=$logs/$name.b.log
 	rm -f "$log" "$blog"
-	initrd "$kver" >/dev/null || { "$results" record fail "$tier/$name" "initramfs build failed"; return; }
+	# The machine has 2 cores: VM tests from any clone or session run one at
+	# a time, waiting here for the machine-wide lock.
+	exec 9>/tmp/rmem-vm.lock
+	flock 9
+	initrd "$kver" >/dev/null || { flock -u 9; "$results" record fail "$tier/$name" "initramfs build failed"; return; }
+
+	# Per role: how it boots (our test initramfs by default) and its NIC on
+	# the test link.  A test's optional NNN-name.host file (bash, sourced
+	# here) may replace vm_a / vm_b (e.g. a PXE-booted appliance), define
+	# host_check (extra host-side verdict, run after the VMs stopped) and
+	# set b_watch (a pattern in VM b's console; its time of appearance is
+	# reported as b_watch_secs).
+	local kroot=$top/build/kernels/$kver img
+	img=$(initrd "$kver")
+	boot_a=(-kernel "$kroot/vmlinuz" -initrd "$img" -append "console=ttyS0 panic=-1 rmem.test=$name rmem.role=a rmem.tier=$tier")
+	boot_b=(-kernel "$kroot/vmlinuz" -initrd "$img" -append "console=ttyS0 panic=-1 rmem.test=$name rmem.role=b rmem.tier=$tier")
+	if [ "$vms" = 2 ]; then
+		read -r pa pb <<<"$(pick_ports)" || { flock -u 9; "$results" record fail "$tier/$name" "no free UDP ports"; return; }
+		link_a=(-netdev "socket,id=n0,udp=127.0.0.1:$pb,localaddr=127.0.0.1:$pa" -device "virtio-net-pci,netdev=n0,mac=52:54:00:12:34:01,romfile=")
+		link_b=(-netdev "socket,id=n0,udp=127.0.0.1:$pa,localaddr=127.0.0.1:$pb" -device "virtio-net-pci,netdev=n0,mac=52:54:00:12:34:02,romfile=")
+	else
+		# User-mode net, restricted: the NIC exists for rxe, nothing leaves QEMU.
+		link_a=(-netdev "user,id=n0,restrict=on" -device "virtio-net-pci,netdev=n0,mac=52:54:00:12:34:01,romfile=")
+		link_b=()
+	fi
+	vm_a=("${boot_a[@]}" "${link_a[@]}")
+	vm_b=("${boot_b[@]}" "${link_b[@]}")
+	unset -f host_check
+	b_watch= b_watch_secs= runs_for=
+	local hook=${script%.sh}.host
+	# shellcheck disable=SC1090
+	[ -f "$hook" ] && . "$hook"
 	start=$(date +%s)
 
 	if [ "$vms" = 2 ]; then
-		ports=$(pick_ports) || { "$results" record fail "$tier/$name" "no free UDP ports"; return; }
-		read -r pa pb <<<"$ports"
-		net="socket,id=n0,udp=127.0.0.1:$pa,localaddr=127.0.0.1:$pb"
-		eval "timeout -k 5 $((tmo + 30)) $(qemu_cmd "$name" b "$mem" "$kver" "$net" "$blog" "$logs/$name.b.pid")" \
+		timeout -k 5 $((tmo + 30)) $(qemu_base "$mem" "$blog" "$logs/$name.b.pid") "${vm_b[@]}" \
 			>"$logs/$name.b.qemu" 2>&1 &
 		bpid=$!
-		net="socket,id=n0,udp=127.0.0.1:$pb,localaddr=127.0.0.1:$pa"
-	else
-		# User-mode net, restricted: the guest NIC exists for rxe but
-		# nothing can leave QEMU.
-		net="user,id=n0,restrict=on"
+		if [ -n "$b_watch" ]; then
+			(for _ in $(seq $((tmo * 2))); do
+				grep -aq "$b_watch" "$blog" 2>/dev/null && { echo $(($(date +%s) - start)) >"$logs/$name.b.watch"; exit; }
+				sleep 0.5
+			done) &
+		fi
 	fi
-	local follow=
+	rm -f "$logs/$name.b.watch"
 	if [ -n "${RMEM_VM_FOLLOW:-}" ]; then
 		# Narrate: the guest's own lines, not the kernel's, as they come.
 		: >"$log"
@@ -129,9 +156,11 @@ run_one() {	# run_one SCRIPT
 			grep -a --line-buffered -v -E '^\[ *[0-9]+\.[0-9]+\] ') &
 		follow=$!
 	fi
-	eval "timeout -k 5 $tmo $(qemu_cmd "$name" a "$mem" "$kver" "$net" "$log" "$logs/$name.pid")" \
+	timeout -k 5 "${runs_for:-$tmo}" $(qemu_base "$mem" "$log" "$logs/$name.pid") "${vm_a[@]}" \
 		>"$logs/$name.qemu" 2>&1
 	rc=$?
+	# runs_for: the VM is meant to be stopped by us (it never powers off).
+	[ -n "$runs_for" ] && [ $rc = 124 ] && rc=0
 	if [ -n "$follow" ]; then
 		sleep 0.5
 		{ pkill -P "$follow"; kill "$follow"; wait "$follow"; } 2>/dev/null
@@ -140,15 +169,26 @@ run_one() {	# run_one SCRIPT
 		[ -f "$logs/$name.b.pid" ] && kill "$(cat "$logs/$name.b.pid")" 2>/dev/null
 		wait "$bpid" 2>/dev/null
 	fi
+	flock -u 9
 	local took=$(($(date +%s) - start))
+	b_watch_secs=$(cat "$logs/$name.b.watch" 2>/dev/null || true)
 	touch "$log"
 	v=$(verdict "$log")
 	local logsargs=("$log")
 	[ "$vms" = 2 ] && logsargs+=("$blog")
 	prob=$(problems "${logsargs[@]}" || true)
-	[ $rc = 124 ] || [ $rc = 137 ] && v="fail timeout after $tmo s"
+	{ [ $rc = 124 ] || [ $rc = 137 ]; } && v="fail timeout after $tmo s"
 	if [ $rc != 0 ] && [ $rc != 124 ] && [ $rc != 137 ] && [ "${v%% *}" = pass ]; then
 		v="fail QEMU exited with $rc: $(head -c 300 "$logs/$name.qemu")"
+	fi
+	if declare -F host_check >/dev/null && [ "${v%% *}" != fail ] || { declare -F host_check >/dev/null && [ -n "$runs_for" ]; }; then
+		local why
+		if why=$(host_check 2>&1); then
+			[ -n "$runs_for" ] && v=pass
+			[ -n "$why" ] && echo "$why" | sed 's/^/#   /'
+		else
+			v="fail ${why:-host-side check failed}"
+		fi
 	fi
 
 	if [ "$expect" = kernel-warning ]; then
@@ -170,7 +210,7 @@ run_one() {	# run_one SCRIPT
 		esac
 	fi
 	echo "#   $tier/$name took $took s (timeout $tmo s)"
-	case $(tail -n1 "$top/build/test-results/results") in
+	case $(tail -n1 "${RMEM_RESULTS:-$top/build/test-results/results}") in
 	"not ok"*) tr -d '\r' <"$log" | grep -av '^\[ *[0-9.]*\] ' | tail -n 15 | sed 's/^/#     /' ;;
 	esac
 }
@@ -192,6 +232,8 @@ done
 [ $ran -gt 0 ] || { echo "run.sh: no test matches '$only'" >&2; exit 1; }
 if [ $standalone = 1 ] && [ $list = 0 ]; then
 	"$results" summary
-	exit
+	rc=$?
+	rm -f "$RMEM_RESULTS"
+	exit $rc
 fi
 exit 0
