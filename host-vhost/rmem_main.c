@@ -1,20 +1,51 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vhost_rmem: module entry.  The vDPA management device, the virtqueue code,
- * the donor pool and the backends live in their own files (rmem_vdpa.c,
- * rmem_vq.c, rmem_rdma.c, ...) and are registered from here.
+ * vhost_rmem: module entry and parameters.  The vDPA management device and
+ * the queue worker live in rmem_vdpa.c, per-device configuration in
+ * rmem_dev.c, counters in rmem_stats.c, the backends in rmem_ram.c (and
+ * rmem_rdma.c later); rmem_vq.c and rmem_req.c are the pure virtqueue and
+ * request logic shared with the unit tests.
  */
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/printk.h>
+
+#include "rmem_dev.h"
+
+unsigned int rmem_param_num_queues = 2;
+module_param_named(num_queues, rmem_param_num_queues, uint, 0444);
+MODULE_PARM_DESC(num_queues, "virtqueues per new device (1-16, default 2); offered as VIRTIO_BLK_F_MQ num_queues");
+
+unsigned int rmem_param_chunk_shift = RMEM_CHUNK_SHIFT_DEFAULT;
+module_param_named(chunk_shift, rmem_param_chunk_shift, uint, 0444);
+MODULE_PARM_DESC(chunk_shift, "default log2 chunk size of new devices (12-30, default 21 = 2 MiB)");
 
 static int __init rmem_init(void)
 {
-	pr_info("vhost_rmem: loaded\n");
+	int ret;
+
+	if (!rmem_param_num_queues || rmem_param_num_queues > RMEM_VIRTIO_NUM_QUEUES_MAX) {
+		pr_err("vhost_rmem: num_queues=%u out of 1..%u\n", rmem_param_num_queues,
+		       RMEM_VIRTIO_NUM_QUEUES_MAX);
+		return -EINVAL;
+	}
+	if (rmem_param_chunk_shift < RMEM_CHUNK_SHIFT_MIN ||
+	    rmem_param_chunk_shift > RMEM_CHUNK_SHIFT_MAX) {
+		pr_err("vhost_rmem: chunk_shift=%u out of %u..%u\n", rmem_param_chunk_shift,
+		       RMEM_CHUNK_SHIFT_MIN, RMEM_CHUNK_SHIFT_MAX);
+		return -EINVAL;
+	}
+	ret = rmem_vdpa_init();
+	if (ret)
+		return ret;
+	pr_info("vhost_rmem: loaded (vDPA management device \"%s\")\n", RMEM_MGMTDEV_NAME);
 	return 0;
 }
 
+/* Only reached without devices: each device holds a module reference. */
 static void __exit rmem_exit(void)
 {
+	rmem_vdpa_exit();
 	pr_info("vhost_rmem: unloaded\n");
 }
 

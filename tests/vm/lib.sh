@@ -65,10 +65,14 @@ wait_peer() {
 # Role b of a two-VM test serves until the host stops its VM.
 serve_forever() { while :; do sleep 3600; done; }
 
-# Load one of our modules (built into /rmem/modules) after its kernel deps.
+# Load one of our modules (built into /rmem/modules) after the kernel modules
+# it declares it depends on (our .ko files are not in modules.dep).
 rmem_insmod() {
 	_m=$1
 	shift
+	for _d in $(modinfo -F depends "/rmem/modules/$_m.ko" 2>/dev/null | tr ',' ' '); do
+		modprobe "$_d" || { echo "rmem_insmod: modprobe $_d (needed by $_m) failed"; return 1; }
+	done
 	insmod "/rmem/modules/$_m.ko" "$@"
 }
 

@@ -146,6 +146,7 @@ chmod 755 "$stage/init"
 cp "$top/tests/vm/lib.sh" "$stage/tests/vm/"
 # Every tier's guest scripts: vm, full, demo, bench (tests/<tier>/t/).
 for d in "$top"/tests/*/t; do
+	[ -d "$d" ] || continue
 	mkdir -p "$stage/tests/$(basename "$(dirname "$d")")"
 	cp -r "$d" "$stage/tests/$(basename "$(dirname "$d")")/"
 done
