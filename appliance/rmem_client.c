@@ -1,0 +1,1134 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * rmem_client.c - the userspace side of the donor protocol.
+ *
+ * One RC QP per donor connection and one registered bounce buffer; every
+ * operation is synchronous (post one work request, wait for its completion
+ * with a deadline), which keeps the library small and its failure modes
+ * obvious.  The allocation decisions themselves live in rmem_proto.h so
+ * the kernel module makes the same ones.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <infiniband/verbs.h>
+#include <rdma/rdma_cma.h>
+
+#include "rmem_client.h"
+
+#define RMEM_CLIENT_TIMEOUT_MS 5000
+/*
+ * Busy-poll this long before sleeping on the completion channel: longer than
+ * any healthy round trip (tens of µs on hardware, ~100 µs on emulated rxe),
+ * short enough that a stalled donor does not burn a core.
+ */
+#define RMEM_CLIENT_SPIN_US 2000
+/* Bounce buffer: one 1 MiB chunk moves in one operation; metadata in pieces. */
+#define RMEM_CLIENT_BUF (1u << 20)
+#define RMEM_BUF_ATOMIC 0		/* 8-byte CAS result */
+#define RMEM_BUF_DATA 4096		/* everything else */
+/* Outstanding READ/atomic requests we ask the donor to accept. */
+#define RMEM_CLIENT_INITIATOR_MAX 16
+/* IB CM reject status a consumer's rdma_reject() produces. */
+#define RMEM_CM_REJ_CONSUMER_DEFINED 28
+
+struct rmem_conn {
+	struct rdma_event_channel *channel;
+	struct rdma_cm_id *id;
+	struct ibv_pd *pd;
+	struct ibv_comp_channel *comp;
+	struct ibv_cq *cq;
+	struct ibv_mr *mr;		/* covers buf */
+	uint8_t *buf;
+	struct rmem_desc desc;		/* what the donor accepted us with */
+	int timeout_ms;
+	int spin_us;
+	uint64_t wr_seq;		/* wr_id of the one outstanding request */
+	bool established;
+	bool broken;			/* a WR failed or timed out: QP unusable */
+	char host[128];
+	char err[320];
+};
+
+struct rmem_dev {
+	struct rmem_conn *conn;
+	uint64_t device_id;
+	uint32_t slot;
+	uint64_t generation;		/* full slot generation we hold */
+	uint64_t counter;		/* last lease value written */
+	bool adopted;			/* found our id in the table already */
+	bool lost;			/* the lease was reclaimed */
+	struct rmem_alloc_scan scan;	/* persists: the window cache */
+	bool scan_started;
+	__le64 *words;			/* window_words owner words */
+	struct rmem_dev_counters ctr;
+};
+
+static int rmem_fail(struct rmem_conn *c, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int rmem_fail(struct rmem_conn *c, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->err, sizeof(c->err), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+static uint64_t rmem_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+const char *rmem_errmsg(const struct rmem_conn *c)
+{
+	return c->err[0] ? c->err : "no error";
+}
+
+const struct rmem_desc *rmem_conn_desc(const struct rmem_conn *c)
+{
+	return &c->desc;
+}
+
+const char *rmem_conn_device(const struct rmem_conn *c)
+{
+	return c->id && c->id->verbs ? ibv_get_device_name(c->id->verbs->device) : "?";
+}
+
+/* ------------------------------------------------------- CM event waits */
+
+/*
+ * Waits up to the connection timeout for the next CM event on our channel.
+ * The caller acks it.  Returns 0 or -ETIMEDOUT/-errno.
+ */
+static int rmem_cm_wait(struct rmem_conn *c, struct rdma_cm_event **ev, const char *what)
+{
+	uint64_t deadline = rmem_now_us() + (uint64_t)c->timeout_ms * 1000;
+	struct pollfd pfd = { .fd = c->channel->fd, .events = POLLIN };
+
+	for (;;) {
+		uint64_t now;
+		int n;
+
+		if (!rdma_get_cm_event(c->channel, ev))
+			return 0;
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			return rmem_fail(c, -errno, "%s: rdma_get_cm_event: %s", what,
+					 strerror(errno));
+		now = rmem_now_us();
+		if (now >= deadline)
+			return rmem_fail(c, -ETIMEDOUT, "%s: no answer from %s within %d ms",
+					 what, c->host, c->timeout_ms);
+		n = poll(&pfd, 1, (int)((deadline - now + 999) / 1000));
+		if (n < 0 && errno != EINTR)
+			return rmem_fail(c, -errno, "%s: poll: %s", what, strerror(errno));
+	}
+}
+
+/* Waits for @want; any other event is a failure explained in c->err. */
+static int rmem_cm_expect(struct rmem_conn *c, enum rdma_cm_event_type want, const char *what)
+{
+	struct rdma_cm_event *ev;
+	int err, status;
+	enum rdma_cm_event_type got;
+
+	err = rmem_cm_wait(c, &ev, what);
+	if (err)
+		return err;
+	got = ev->event;
+	status = ev->status;
+	rdma_ack_cm_event(ev);
+	if (got == want)
+		return 0;
+	return rmem_fail(c, -EHOSTUNREACH, "%s %s failed: %s (status %d%s%s)", what, c->host,
+			 rdma_event_str(got), status, status < 0 ? ": " : "",
+			 status < 0 ? strerror(-status) : "");
+}
+
+/* ------------------------------------------------- one-sided operations */
+
+static int rmem_wait_wc(struct rmem_conn *c, struct ibv_wc *wc, const char *what)
+{
+	uint64_t start = rmem_now_us();
+	uint64_t deadline = start + (uint64_t)c->timeout_ms * 1000;
+	uint64_t spin_end = c->spin_us > 0 ? start + (uint64_t)c->spin_us : start;
+	struct pollfd pfd = { .fd = c->comp->fd, .events = POLLIN };
+	bool armed = false;
+
+	for (;;) {
+		uint64_t now;
+		int n, i;
+
+		/* Several polls per clock read: polling is cheaper than the clock. */
+		for (i = 0; i < 16; i++) {
+			n = ibv_poll_cq(c->cq, 1, wc);
+			if (n < 0)
+				return rmem_fail(c, -EIO, "%s: ibv_poll_cq failed", what);
+			if (n == 1)
+				return 0;
+		}
+		now = rmem_now_us();
+		if (now < spin_end)
+			continue;
+		if (now >= deadline) {
+			c->broken = true;
+			return rmem_fail(c, -ETIMEDOUT,
+					 "%s: no completion within %d ms (donor %s unreachable?)",
+					 what, c->timeout_ms, c->host);
+		}
+		if (!armed) {
+			/* Poll once more after arming: a completion may have slipped in. */
+			if (ibv_req_notify_cq(c->cq, 0))
+				return rmem_fail(c, -EIO, "%s: ibv_req_notify_cq failed", what);
+			armed = true;
+			continue;
+		}
+		n = poll(&pfd, 1, (int)((deadline - now + 999) / 1000));
+		if (n > 0) {
+			struct ibv_cq *ev_cq;
+			void *ev_ctx;
+
+			if (!ibv_get_cq_event(c->comp, &ev_cq, &ev_ctx))
+				ibv_ack_cq_events(ev_cq, 1);
+			armed = false;
+		} else if (n < 0 && errno != EINTR) {
+			return rmem_fail(c, -errno, "%s: poll: %s", what, strerror(errno));
+		}
+	}
+}
+
+/* Posts @wr (one SGE into the bounce buffer) and waits for it. */
+static int rmem_post(struct rmem_conn *c, struct ibv_send_wr *wr, const char *what)
+{
+	struct ibv_send_wr *bad;
+	struct ibv_wc wc;
+	int err;
+
+	if (c->broken)
+		return rmem_fail(c, -ENOTCONN,
+				 "%s: the connection to %s failed earlier; reconnect", what, c->host);
+	wr->wr_id = ++c->wr_seq;
+	wr->send_flags |= IBV_SEND_SIGNALED;
+	wr->next = NULL;
+	err = ibv_post_send(c->id->qp, wr, &bad);
+	if (err)
+		return rmem_fail(c, -err, "%s: ibv_post_send: %s", what, strerror(err));
+	err = rmem_wait_wc(c, &wc, what);
+	if (err)
+		return err;
+	if (wc.status != IBV_WC_SUCCESS) {
+		c->broken = true;
+		return rmem_fail(c, -EIO, "%s failed: %s (wc status %d, vendor error 0x%x)",
+				 what, ibv_wc_status_str(wc.status), wc.status, wc.vendor_err);
+	}
+	if (wc.wr_id != c->wr_seq) {
+		c->broken = true;
+		return rmem_fail(c, -EIO, "%s: completion for request %" PRIu64 ", expected %" PRIu64,
+				 what, (uint64_t)wc.wr_id, c->wr_seq);
+	}
+	return 0;
+}
+
+static int rmem_rdma(struct rmem_conn *c, enum ibv_wr_opcode op, size_t buf_off,
+		     uint64_t raddr, uint32_t rkey, uint32_t len, const char *what)
+{
+	struct ibv_sge sge = {
+		.addr = (uint64_t)(uintptr_t)(c->buf + buf_off),
+		.length = len,
+		.lkey = c->mr->lkey,
+	};
+	struct ibv_send_wr wr;
+
+	memset(&wr, 0, sizeof(wr));
+	wr.opcode = op;
+	wr.sg_list = &sge;
+	wr.num_sge = 1;
+	wr.wr.rdma.remote_addr = raddr;
+	wr.wr.rdma.rkey = rkey;
+	return rmem_post(c, &wr, what);
+}
+
+/* Compare-and-swap on a metadata word; the old value lands in *old. */
+static int rmem_cas(struct rmem_conn *c, uint64_t off, uint64_t expect, uint64_t swap,
+		    uint64_t *old, const char *what)
+{
+	struct ibv_sge sge = {
+		.addr = (uint64_t)(uintptr_t)(c->buf + RMEM_BUF_ATOMIC),
+		.length = 8,
+		.lkey = c->mr->lkey,
+	};
+	struct ibv_send_wr wr;
+	int err;
+
+	memset(&wr, 0, sizeof(wr));
+	wr.opcode = IBV_WR_ATOMIC_CMP_AND_SWP;
+	wr.sg_list = &sge;
+	wr.num_sge = 1;
+	wr.wr.atomic.remote_addr = c->desc.meta_addr + off;
+	wr.wr.atomic.rkey = c->desc.meta_rkey;
+	wr.wr.atomic.compare_add = expect;
+	wr.wr.atomic.swap = swap;
+	err = rmem_post(c, &wr, what);
+	if (err)
+		return err;
+	/* Atomics return the old value in host order (see rmem_wire.h). */
+	memcpy(old, c->buf + RMEM_BUF_ATOMIC, 8);
+	return 0;
+}
+
+/* Reads @len metadata bytes at @off into @dst, in bounce-sized pieces. */
+static int rmem_meta_read(struct rmem_conn *c, uint64_t off, void *dst, size_t len,
+			  const char *what)
+{
+	size_t max = RMEM_CLIENT_BUF - RMEM_BUF_DATA, done = 0;
+	int err;
+
+	while (done < len) {
+		uint32_t n = (uint32_t)(len - done < max ? len - done : max);
+
+		err = rmem_rdma(c, IBV_WR_RDMA_READ, RMEM_BUF_DATA, c->desc.meta_addr + off + done,
+				c->desc.meta_rkey, n, what);
+		if (err)
+			return err;
+		memcpy((uint8_t *)dst + done, c->buf + RMEM_BUF_DATA, n);
+		done += n;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ connect */
+
+static int rmem_connect_result(struct rmem_conn *c, uint16_t port)
+{
+	uint8_t priv[RMEM_CM_REP_PRIV_MAX > RMEM_CM_REJ_PRIV_MAX ?
+		     RMEM_CM_REP_PRIV_MAX : RMEM_CM_REJ_PRIV_MAX];
+	struct rdma_cm_event *ev;
+	enum rdma_cm_event_type got;
+	struct rmem_reject rej;
+	size_t plen = 0;
+	int err, status;
+
+	err = rmem_cm_wait(c, &ev, "connect");
+	if (err)
+		return err;
+	got = ev->event;
+	status = ev->status;
+	if (ev->param.conn.private_data && ev->param.conn.private_data_len) {
+		plen = ev->param.conn.private_data_len;
+		if (plen > sizeof(priv))
+			plen = sizeof(priv) + 1;	/* decodes as oversized */
+		memcpy(priv, ev->param.conn.private_data,
+		       plen > sizeof(priv) ? sizeof(priv) : plen);
+	}
+	rdma_ack_cm_event(ev);
+
+	switch (got) {
+	case RDMA_CM_EVENT_ESTABLISHED:
+		c->established = true;
+		err = rmem_desc_decode(priv, plen, &c->desc);
+		if (err)
+			return rmem_fail(c, -EPROTO,
+					 "donor %s accepted with an invalid descriptor: %s",
+					 c->host, rmem_wire_strerror(err));
+		return 0;
+	case RDMA_CM_EVENT_REJECTED:
+		if (plen && !rmem_reject_decode(priv, plen, &rej)) {
+			if (rej.reason == RMEM_REJ_BAD_VERSION)
+				return rmem_fail(c, -ECONNREFUSED,
+						 "donor %s rejected the connection: %s (donor serves versions %u..%u)",
+						 c->host, rmem_reject_str(rej.reason),
+						 rej.min_version, rej.max_version);
+			return rmem_fail(c, -ECONNREFUSED,
+					 "donor %s rejected the connection: %s%s%s",
+					 c->host, rmem_reject_str(rej.reason),
+					 rej.detail ? ": " : "",
+					 rej.detail ? rmem_wire_strerror(rej.detail) : "");
+		}
+		if (status == RMEM_CM_REJ_CONSUMER_DEFINED)
+			return rmem_fail(c, -ECONNREFUSED,
+					 "%s:%u rejected the connection without an rmem reason (not an rmem-appliance?)",
+					 c->host, port);
+		return rmem_fail(c, -ECONNREFUSED,
+				 "connection to %s:%u refused (rdma_cm reject status %d: no rmem-appliance listening?)",
+				 c->host, port, status);
+	case RDMA_CM_EVENT_UNREACHABLE:
+		return rmem_fail(c, -EHOSTUNREACH, "donor %s:%u unreachable (status %d)",
+				 c->host, port, status);
+	default:
+		return rmem_fail(c, -ECONNABORTED, "connect to %s:%u failed: %s (status %d)",
+				 c->host, port, rdma_event_str(got), status);
+	}
+}
+
+static int rmem_connect_verify(struct rmem_conn *c, uint64_t expect_epoch)
+{
+	struct rmem_wire_superblock sb;
+	int err;
+
+	err = rmem_meta_read(c, 0, &sb, sizeof(sb), "reading the superblock");
+	if (err)
+		return err;
+	err = rmem_sb_check(&sb, &c->desc);
+	if (err)
+		return rmem_fail(c, -EPROTO, "donor %s: superblock check failed: %s", c->host,
+				 rmem_wire_strerror(err));
+	if (expect_epoch)
+		return rmem_check_epoch(c, expect_epoch);
+	return 0;
+}
+
+int rmem_check_epoch(struct rmem_conn *c, uint64_t epoch)
+{
+	if (epoch == c->desc.epoch)
+		return 0;
+	return rmem_fail(c, -ESTALE,
+			 "donor %s restarted (epoch %016" PRIx64 " -> %016" PRIx64 "): all chunks lost",
+			 c->host, epoch, c->desc.epoch);
+}
+
+static void rmem_conn_teardown(struct rmem_conn *c)
+{
+	if (c->established && !c->broken) {
+		struct rdma_cm_event *ev;
+		int saved = c->timeout_ms;
+
+		/* Bounded wait for the donor's DREP; teardown proceeds regardless. */
+		if (!rdma_disconnect(c->id)) {
+			c->timeout_ms = saved < 1000 ? saved : 1000;
+			if (!rmem_cm_wait(c, &ev, "disconnect"))
+				rdma_ack_cm_event(ev);
+			c->timeout_ms = saved;
+		}
+	}
+	if (c->id && c->id->qp)
+		rdma_destroy_qp(c->id);
+	if (c->mr)
+		ibv_dereg_mr(c->mr);
+	free(c->buf);
+	if (c->cq)
+		ibv_destroy_cq(c->cq);
+	if (c->comp)
+		ibv_destroy_comp_channel(c->comp);
+	if (c->pd)
+		ibv_dealloc_pd(c->pd);
+	if (c->id)
+		rdma_destroy_id(c->id);
+	if (c->channel)
+		rdma_destroy_event_channel(c->channel);
+	free(c);
+}
+
+static int rmem_connect_setup(struct rmem_conn *c, const char *host, uint16_t port,
+			      const struct rmem_client_opts *opts)
+{
+	uint8_t req[RMEM_CM_REQ_PRIV_MAX];
+	struct rdma_conn_param param;
+	struct ibv_qp_init_attr qpa;
+	struct ibv_device_attr attr;
+	struct addrinfo hints, *ai;
+	char portstr[8];
+	int err, n, flags;
+
+	c->channel = rdma_create_event_channel();
+	if (!c->channel)
+		return rmem_fail(c, errno ? -errno : -ENODEV,
+				 "cannot open rdma_cm: %s (is rdma_ucm loaded?)", strerror(errno));
+	flags = fcntl(c->channel->fd, F_GETFL);
+	if (flags < 0 || fcntl(c->channel->fd, F_SETFL, flags | O_NONBLOCK))
+		return rmem_fail(c, -errno, "fcntl on the rdma_cm channel: %s", strerror(errno));
+	if (rdma_create_id(c->channel, &c->id, c, RDMA_PS_TCP))
+		return rmem_fail(c, -errno, "rdma_create_id: %s", strerror(errno));
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	snprintf(portstr, sizeof(portstr), "%u", port);
+	err = getaddrinfo(host, portstr, &hints, &ai);
+	if (err)
+		return rmem_fail(c, -EHOSTUNREACH, "cannot resolve %s: %s", host, gai_strerror(err));
+	err = rdma_resolve_addr(c->id, NULL, ai->ai_addr, c->timeout_ms);
+	freeaddrinfo(ai);
+	if (err)
+		return rmem_fail(c, -errno, "rdma_resolve_addr %s: %s (no RDMA device on the route?)",
+				 host, strerror(errno));
+	err = rmem_cm_expect(c, RDMA_CM_EVENT_ADDR_RESOLVED, "resolving address of");
+	if (err)
+		return err;
+	if (rdma_resolve_route(c->id, c->timeout_ms))
+		return rmem_fail(c, -errno, "rdma_resolve_route %s: %s", host, strerror(errno));
+	err = rmem_cm_expect(c, RDMA_CM_EVENT_ROUTE_RESOLVED, "resolving route to");
+	if (err)
+		return err;
+
+	if (ibv_query_device(c->id->verbs, &attr))
+		return rmem_fail(c, -errno, "ibv_query_device: %s", strerror(errno));
+	if (attr.atomic_cap == IBV_ATOMIC_NONE)
+		return rmem_fail(c, -EOPNOTSUPP, "RDMA device %s has no atomics: cannot allocate",
+				 rmem_conn_device(c));
+	c->pd = ibv_alloc_pd(c->id->verbs);
+	if (!c->pd)
+		return rmem_fail(c, -errno, "ibv_alloc_pd: %s", strerror(errno));
+	c->comp = ibv_create_comp_channel(c->id->verbs);
+	if (!c->comp)
+		return rmem_fail(c, -errno, "ibv_create_comp_channel: %s", strerror(errno));
+	flags = fcntl(c->comp->fd, F_GETFL);
+	if (flags < 0 || fcntl(c->comp->fd, F_SETFL, flags | O_NONBLOCK))
+		return rmem_fail(c, -errno, "fcntl on the completion channel: %s", strerror(errno));
+	c->cq = ibv_create_cq(c->id->verbs, 16, c, c->comp, 0);
+	if (!c->cq)
+		return rmem_fail(c, -errno, "ibv_create_cq: %s", strerror(errno));
+	memset(&qpa, 0, sizeof(qpa));
+	qpa.send_cq = c->cq;
+	qpa.recv_cq = c->cq;
+	qpa.qp_type = IBV_QPT_RC;
+	qpa.sq_sig_all = 1;
+	qpa.cap.max_send_wr = 16;
+	qpa.cap.max_recv_wr = 1;
+	qpa.cap.max_send_sge = 1;
+	qpa.cap.max_recv_sge = 1;
+	if (rdma_create_qp(c->id, c->pd, &qpa))
+		return rmem_fail(c, -errno, "rdma_create_qp: %s", strerror(errno));
+	if (posix_memalign((void **)&c->buf, 4096, RMEM_CLIENT_BUF))
+		return rmem_fail(c, -ENOMEM, "out of memory for the bounce buffer");
+	memset(c->buf, 0, RMEM_CLIENT_BUF);
+	c->mr = ibv_reg_mr(c->pd, c->buf, RMEM_CLIENT_BUF, IBV_ACCESS_LOCAL_WRITE);
+	if (!c->mr)
+		return rmem_fail(c, -errno, "ibv_reg_mr of the bounce buffer: %s", strerror(errno));
+
+	memset(&param, 0, sizeof(param));
+	if (opts->raw_private_data_set) {
+		param.private_data = opts->raw_private_data;
+		param.private_data_len = opts->raw_private_data_len;
+	} else {
+		struct rmem_connect_req creq = {
+			.version = RMEM_WIRE_VERSION,
+			.host_id = opts->host_id,
+		};
+
+		n = rmem_connect_encode(&creq, req, sizeof(req));
+		if (n < 0)
+			return rmem_fail(c, -EINVAL, "encoding the connect request: %s",
+					 rmem_wire_strerror(n));
+		param.private_data = req;
+		param.private_data_len = (uint8_t)n;
+	}
+	param.initiator_depth = attr.max_qp_init_rd_atom < RMEM_CLIENT_INITIATOR_MAX ?
+				(uint8_t)attr.max_qp_init_rd_atom : RMEM_CLIENT_INITIATOR_MAX;
+	if (!param.initiator_depth)
+		param.initiator_depth = 1;
+	param.responder_resources = 0;	/* the donor never reads from us */
+	param.retry_count = 7;
+	param.rnr_retry_count = 7;
+	if (rdma_connect(c->id, &param))
+		return rmem_fail(c, -errno, "rdma_connect %s: %s", host, strerror(errno));
+	err = rmem_connect_result(c, port);
+	if (err)
+		return err;
+	return rmem_connect_verify(c, opts->expect_epoch);
+}
+
+int rmem_connect(const char *host, uint16_t port, const struct rmem_client_opts *opts,
+		 struct rmem_conn **out, char *err, size_t errlen)
+{
+	struct rmem_client_opts defaults = { 0 };
+	struct rmem_conn *c;
+	int ret;
+
+	*out = NULL;
+	if (!opts)
+		opts = &defaults;
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	c->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : RMEM_CLIENT_TIMEOUT_MS;
+	c->spin_us = opts->spin_us ? opts->spin_us : RMEM_CLIENT_SPIN_US;
+	snprintf(c->host, sizeof(c->host), "%s", host);
+	ret = rmem_connect_setup(c, host, port, opts);
+	if (ret) {
+		snprintf(err, errlen, "%s", c->err);
+		rmem_conn_teardown(c);
+		return ret;
+	}
+	*out = c;
+	return 0;
+}
+
+void rmem_disconnect(struct rmem_conn *c)
+{
+	if (c)
+		rmem_conn_teardown(c);
+}
+
+/* ---------------------------------------------------- devices and leases */
+
+static uint64_t rmem_slot_off(const struct rmem_conn *c, uint32_t slot)
+{
+	return c->desc.slot_off + (uint64_t)slot * sizeof(struct rmem_wire_slot);
+}
+
+static uint64_t rmem_owner_off(const struct rmem_conn *c, uint64_t chunk)
+{
+	return c->desc.owner_off + chunk * 8;
+}
+
+int rmem_read_slots(struct rmem_conn *c, uint32_t first, uint32_t count,
+		    struct rmem_slot_info *out)
+{
+	struct rmem_wire_slot *s;
+	__le64 *l;
+	uint32_t i;
+	int err;
+
+	if (first > c->desc.slot_count || count > c->desc.slot_count - first)
+		return rmem_fail(c, -EINVAL, "slots %u..%u beyond the donor's %u", first,
+				 first + count, c->desc.slot_count);
+	s = malloc((size_t)count * sizeof(*s) + 1);
+	l = malloc((size_t)count * sizeof(*l) + 1);
+	if (!s || !l) {
+		err = rmem_fail(c, -ENOMEM, "out of memory reading %u slots", count);
+		goto out_free;
+	}
+	err = rmem_meta_read(c, rmem_slot_off(c, first), s, (size_t)count * sizeof(*s),
+			     "reading the slot table");
+	if (!err)
+		err = rmem_meta_read(c, c->desc.lease_off + (uint64_t)first * 8, l,
+				     (size_t)count * sizeof(*l), "reading the lease table");
+	for (i = 0; !err && i < count; i++) {
+		out[i].device_id = le64_to_cpu(s[i].device_id);
+		out[i].generation = le64_to_cpu(s[i].generation);
+		out[i].lease_counter = le64_to_cpu(l[i]);
+	}
+out_free:
+	free(s);
+	free(l);
+	return err;
+}
+
+static int rmem_lease_write(struct rmem_dev *d, uint64_t value)
+{
+	struct rmem_conn *c = d->conn;
+	__le64 v = cpu_to_le64(value);
+
+	memcpy(c->buf + RMEM_BUF_DATA, &v, 8);
+	/* The lease MR starts at lease_off: its addresses are meta_addr based. */
+	return rmem_rdma(c, IBV_WR_RDMA_WRITE, RMEM_BUF_DATA,
+			 c->desc.meta_addr + c->desc.lease_off + (uint64_t)d->slot * 8,
+			 c->desc.lease_rkey, 8, "renewing the lease");
+}
+
+static int rmem_dev_check_slot(struct rmem_dev *d)
+{
+	struct rmem_conn *c = d->conn;
+	struct rmem_wire_slot s;
+	int err;
+
+	err = rmem_meta_read(c, rmem_slot_off(c, d->slot), &s, sizeof(s),
+			     "checking the lease slot");
+	if (err)
+		return err;
+	if (le64_to_cpu(s.device_id) != d->device_id ||
+	    le64_to_cpu(s.generation) != d->generation) {
+		d->lost = true;
+		return rmem_fail(c, -EKEYEXPIRED,
+				 "lease of device %016" PRIx64 " on %s lost: slot %u now holds %016"
+				 PRIx64 " generation %" PRIu64 "; its chunks were freed",
+				 d->device_id, c->host, d->slot, le64_to_cpu(s.device_id),
+				 le64_to_cpu(s.generation));
+	}
+	return 0;
+}
+
+int rmem_lease_renew(struct rmem_dev *d)
+{
+	int err;
+
+	if (d->lost)
+		return rmem_fail(d->conn, -EKEYEXPIRED, "lease of device %016" PRIx64 " was lost",
+				 d->device_id);
+	err = rmem_lease_write(d, d->counter + 1);
+	if (err)
+		return err;
+	d->counter++;
+	/* Same QP, so this READ executes after the WRITE landed. */
+	return rmem_dev_check_slot(d);
+}
+
+/* Claims a free slot for @d->device_id, starting at a hash of it. */
+static int rmem_dev_claim(struct rmem_dev *d, const struct rmem_slot_info *slots)
+{
+	struct rmem_conn *c = d->conn;
+	uint32_t n = c->desc.slot_count, start, i, s;
+	uint64_t old;
+	int err;
+
+	start = (uint32_t)(rmem_mix64(d->device_id) % n);
+	for (i = 0; i < n; i++) {
+		s = (start + i) % n;
+		if (slots[s].device_id != RMEM_DEVICE_NONE)
+			continue;
+		err = rmem_cas(c, rmem_slot_off(c, s), RMEM_DEVICE_NONE, d->device_id, &old,
+			       "claiming a lease slot");
+		if (err)
+			return err;
+		if (old == RMEM_DEVICE_NONE) {
+			d->slot = s;
+			return 0;
+		}
+	}
+	return rmem_fail(c, -ENOSPC, "no free lease slot on donor %s (all %u in use)", c->host, n);
+}
+
+int rmem_dev_attach(struct rmem_conn *c, uint64_t device_id, unsigned int flags,
+		    struct rmem_dev **out)
+{
+	struct rmem_slot_info *slots, info;
+	struct rmem_dev *d;
+	uint32_t i, n = c->desc.slot_count;
+	int err;
+
+	*out = NULL;
+	if (!rmem_device_id_valid(device_id))
+		return rmem_fail(c, -EINVAL, "device id %016" PRIx64 " is reserved", device_id);
+	d = calloc(1, sizeof(*d));
+	slots = calloc(n, sizeof(*slots));
+	if (d)
+		d->words = calloc(c->desc.window_words, sizeof(*d->words));
+	if (!d || !slots || !d->words) {
+		err = rmem_fail(c, -ENOMEM, "out of memory attaching a device");
+		goto out_free;
+	}
+	d->conn = c;
+	d->device_id = device_id;
+
+	err = rmem_read_slots(c, 0, n, slots);
+	if (err)
+		goto out_free;
+	for (i = 0; i < n; i++)
+		if (slots[i].device_id == device_id)
+			break;
+	if (i < n) {
+		if (flags & RMEM_ATTACH_NEW) {
+			err = rmem_fail(c, -EEXIST, "device %016" PRIx64 " already holds slot %u",
+					device_id, i);
+			goto out_free;
+		}
+		d->slot = i;
+		d->adopted = true;
+	} else {
+		if (flags & RMEM_ATTACH_EXISTING) {
+			err = rmem_fail(c, -ENOENT, "device %016" PRIx64 " holds no slot on %s",
+					device_id, c->host);
+			goto out_free;
+		}
+		err = rmem_dev_claim(d, slots);
+		if (err)
+			goto out_free;
+	}
+	/*
+	 * The generation is stable while the slot names us: it changes only
+	 * under RECLAIMING.  Read it (and the lease word) after the claim.
+	 */
+	err = rmem_read_slots(c, d->slot, 1, &info);
+	if (err)
+		goto out_free;
+	if (info.device_id != device_id) {
+		err = rmem_fail(c, -EAGAIN, "slot %u changed hands while attaching; try again",
+				d->slot);
+		goto out_free;
+	}
+	d->generation = info.generation;
+	d->counter = info.lease_counter;
+	/* Renew at once: an adopted lease may be close to its timeout. */
+	err = rmem_lease_renew(d);
+	if (err)
+		goto out_free;
+	free(slots);
+	*out = d;
+	return 0;
+
+out_free:
+	if (d)
+		free(d->words);
+	free(d);
+	free(slots);
+	return err;
+}
+
+void rmem_dev_close(struct rmem_dev *d)
+{
+	if (!d)
+		return;
+	free(d->words);
+	free(d);
+}
+
+uint32_t rmem_dev_slot(const struct rmem_dev *d)
+{
+	return d->slot;
+}
+
+uint64_t rmem_dev_generation(const struct rmem_dev *d)
+{
+	return d->generation;
+}
+
+bool rmem_dev_adopted(const struct rmem_dev *d)
+{
+	return d->adopted;
+}
+
+void rmem_dev_get_counters(const struct rmem_dev *d, struct rmem_dev_counters *out)
+{
+	*out = d->ctr;
+}
+
+/* ----------------------------------------------------------------- chunks */
+
+static int rmem_handle_check(struct rmem_conn *c, const struct rmem_handle *h)
+{
+	if (h->epoch != c->desc.epoch)
+		return rmem_fail(c, -ESTALE,
+				 "handle of chunk %" PRIu64 " is from donor epoch %016" PRIx64
+				 ", the donor is now at %016" PRIx64 ": all chunks lost",
+				 h->chunk, h->epoch, c->desc.epoch);
+	if (h->chunk >= c->desc.chunk_count)
+		return rmem_fail(c, -EINVAL, "chunk %" PRIu64 " beyond the donor's %" PRIu64,
+				 h->chunk, c->desc.chunk_count);
+	return 0;
+}
+
+int rmem_alloc(struct rmem_dev *d, uint64_t vchunk, struct rmem_handle *h)
+{
+	struct rmem_conn *c = d->conn;
+	uint64_t owner, chunk = 0, old, hash, guard;
+	uint32_t len;
+	int err;
+
+	if (d->lost)
+		return rmem_fail(c, -EKEYEXPIRED, "lease of device %016" PRIx64 " was lost",
+				 d->device_id);
+	owner = rmem_owner_encode(d->slot, (uint32_t)d->generation, vchunk);
+	if (owner == RMEM_OWNER_FREE)
+		return rmem_fail(c, -EINVAL, "virtual chunk %" PRIu64 " exceeds %llu", vchunk,
+				 (unsigned long long)RMEM_VCHUNK_MAX);
+	hash = rmem_hash(d->device_id, vchunk);
+	if (d->scan_started) {
+		rmem_scan_keep(&d->scan, hash);
+	} else {
+		rmem_scan_begin(&d->scan, c->desc.chunk_count, c->desc.window_words, hash);
+		d->scan_started = true;
+	}
+	/* The scan is bounded by construction; the guard catches a broken peer. */
+	for (guard = 0; guard < 2 * (c->desc.chunk_count + d->scan.nwindows) + 4; guard++) {
+		switch (rmem_scan_next(&d->scan, d->words, &chunk)) {
+		case RMEM_SCAN_READ:
+			len = d->scan.win.len;
+			err = rmem_meta_read(c, rmem_owner_off(c, d->scan.win.first), d->words,
+					     (size_t)len * 8, "reading owner words");
+			if (err)
+				return err;
+			d->ctr.window_reads++;
+			rmem_scan_loaded(&d->scan);
+			break;
+		case RMEM_SCAN_TRY:
+			err = rmem_cas(c, rmem_owner_off(c, chunk), RMEM_OWNER_FREE, owner, &old,
+				       "allocating a chunk");
+			if (err)
+				return err;
+			rmem_scan_seen(&d->scan, d->words, chunk, old ? old : owner);
+			if (old == RMEM_OWNER_FREE) {
+				h->chunk = chunk;
+				h->owner = owner;
+				h->epoch = c->desc.epoch;
+				d->ctr.allocs++;
+				return 0;
+			}
+			d->ctr.cas_conflicts++;
+			break;
+		default:
+			return rmem_fail(c, -ENOSPC,
+					 "donor %s is full: all %" PRIu64 " chunks in use", c->host,
+					 c->desc.chunk_count);
+		}
+	}
+	return rmem_fail(c, -EIO, "allocation on %s made no progress (donor misbehaving?)",
+			 c->host);
+}
+
+static const char *rmem_owner_str(uint64_t w, char *buf, size_t len)
+{
+	struct rmem_owner o;
+
+	if (rmem_owner_decode(w, &o) == -ENOENT)
+		snprintf(buf, len, "free");
+	else if (rmem_owner_decode(w, &o))
+		snprintf(buf, len, "invalid word %016" PRIx64, w);
+	else
+		snprintf(buf, len, "slot %u generation %u vchunk %" PRIu64, o.slot, o.gen,
+			 (uint64_t)o.vchunk);
+	return buf;
+}
+
+int rmem_free(struct rmem_dev *d, const struct rmem_handle *h)
+{
+	struct rmem_conn *c = d->conn;
+	uint64_t old;
+	char who[96];
+	int err;
+
+	err = rmem_handle_check(c, h);
+	if (err)
+		return err;
+	if (d->lost)
+		return rmem_fail(c, -EKEYEXPIRED, "lease of device %016" PRIx64 " was lost",
+				 d->device_id);
+	if (!rmem_owner_is(h->owner, d->slot, (uint32_t)d->generation))
+		return rmem_fail(c, -EPERM,
+				 "handle of chunk %" PRIu64 " belongs to %s, not to this device (slot %u)",
+				 h->chunk, rmem_owner_str(h->owner, who, sizeof(who)), d->slot);
+	err = rmem_cas(c, rmem_owner_off(c, h->chunk), h->owner, RMEM_OWNER_FREE, &old,
+		       "freeing a chunk");
+	if (err)
+		return err;
+	if (old != h->owner)
+		return rmem_fail(c, -EPERM,
+				 "chunk %" PRIu64 " is not owned by this handle: the table says %s",
+				 h->chunk, rmem_owner_str(old, who, sizeof(who)));
+	/* Keep the window cache truthful: the next alloc may reuse the word. */
+	if (d->scan.loaded && h->chunk >= d->scan.win.first &&
+	    h->chunk - d->scan.win.first < d->scan.win.len)
+		d->words[h->chunk - d->scan.win.first] = cpu_to_le64(RMEM_OWNER_FREE);
+	d->ctr.frees++;
+	return 0;
+}
+
+static int rmem_io(struct rmem_conn *c, const struct rmem_handle *h, uint64_t off,
+		   void *buf, size_t len, bool write)
+{
+	size_t max = RMEM_CLIENT_BUF - RMEM_BUF_DATA, done = 0;
+	uint64_t chunk_size = 1ull << c->desc.chunk_shift, base;
+	int err;
+
+	err = rmem_handle_check(c, h);
+	if (err)
+		return err;
+	if (off > chunk_size || len > chunk_size - off)
+		return rmem_fail(c, -EINVAL,
+				 "%zu bytes at offset %" PRIu64 " overflow the %" PRIu64 "-byte chunk",
+				 len, off, chunk_size);
+	base = c->desc.data_addr + (h->chunk << c->desc.chunk_shift) + off;
+	while (done < len) {
+		uint32_t n = (uint32_t)(len - done < max ? len - done : max);
+
+		if (write) {
+			memcpy(c->buf + RMEM_BUF_DATA, (uint8_t *)buf + done, n);
+			err = rmem_rdma(c, IBV_WR_RDMA_WRITE, RMEM_BUF_DATA, base + done,
+					c->desc.data_rkey, n, "writing a chunk");
+		} else {
+			err = rmem_rdma(c, IBV_WR_RDMA_READ, RMEM_BUF_DATA, base + done,
+					c->desc.data_rkey, n, "reading a chunk");
+			if (!err)
+				memcpy((uint8_t *)buf + done, c->buf + RMEM_BUF_DATA, n);
+		}
+		if (err)
+			return err;
+		done += n;
+	}
+	return 0;
+}
+
+int rmem_read(struct rmem_conn *c, const struct rmem_handle *h, uint64_t off, void *buf,
+	      size_t len)
+{
+	return rmem_io(c, h, off, buf, len, false);
+}
+
+int rmem_write(struct rmem_conn *c, const struct rmem_handle *h, uint64_t off,
+	       const void *buf, size_t len)
+{
+	return rmem_io(c, h, off, (void *)buf, len, true);
+}
+
+/* Walks the owner table in bounce-sized pieces, calling @fn per word. */
+static int rmem_owner_walk(struct rmem_conn *c,
+			   int (*fn)(void *arg, uint64_t chunk, uint64_t word), void *arg)
+{
+	uint64_t per = (RMEM_CLIENT_BUF - RMEM_BUF_DATA) / 8, first, i, n;
+	const __le64 *w = (const __le64 *)(c->buf + RMEM_BUF_DATA);
+	uint64_t *copy;
+	int err = 0;
+
+	/* fn may issue RDMA ops that reuse the bounce buffer: work on a copy. */
+	copy = malloc(per * 8);
+	if (!copy)
+		return rmem_fail(c, -ENOMEM, "out of memory walking the owner table");
+	for (first = 0; first < c->desc.chunk_count && !err; first += n) {
+		n = c->desc.chunk_count - first < per ? c->desc.chunk_count - first : per;
+		err = rmem_rdma(c, IBV_WR_RDMA_READ, RMEM_BUF_DATA,
+				c->desc.meta_addr + rmem_owner_off(c, first), c->desc.meta_rkey,
+				(uint32_t)(n * 8), "reading the owner table");
+		for (i = 0; !err && i < n; i++)
+			copy[i] = le64_to_cpu(w[i]);
+		for (i = 0; !err && i < n; i++)
+			err = fn(arg, first + i, copy[i]);
+	}
+	free(copy);
+	return err;
+}
+
+struct rmem_scan_ctx {
+	struct rmem_dev *d;
+	int (*cb)(void *arg, const struct rmem_handle *h, uint64_t vchunk);
+	void *arg;
+};
+
+static int rmem_dev_scan_one(void *arg, uint64_t chunk, uint64_t word)
+{
+	struct rmem_scan_ctx *s = arg;
+	struct rmem_handle h;
+
+	if (!rmem_owner_is(word, s->d->slot, (uint32_t)s->d->generation))
+		return 0;
+	h.chunk = chunk;
+	h.owner = word;
+	h.epoch = s->d->conn->desc.epoch;
+	return s->cb(s->arg, &h, word & RMEM_VCHUNK_MAX);
+}
+
+int rmem_dev_scan(struct rmem_dev *d,
+		  int (*cb)(void *arg, const struct rmem_handle *h, uint64_t vchunk),
+		  void *arg)
+{
+	struct rmem_scan_ctx s = { .d = d, .cb = cb, .arg = arg };
+
+	if (d->lost)
+		return rmem_fail(d->conn, -EKEYEXPIRED, "lease of device %016" PRIx64 " was lost",
+				 d->device_id);
+	return rmem_owner_walk(d->conn, rmem_dev_scan_one, &s);
+}
+
+struct rmem_detach_ctx {
+	struct rmem_dev *d;
+	uint64_t freed;
+};
+
+static int rmem_detach_one(void *arg, uint64_t chunk, uint64_t word)
+{
+	struct rmem_detach_ctx *x = arg;
+	struct rmem_conn *c = x->d->conn;
+	uint64_t old;
+	int err;
+
+	/* Any generation: the slot is RECLAIMING, nobody else may hold its words. */
+	if (!rmem_owner_in_slot(word, x->d->slot))
+		return 0;
+	err = rmem_cas(c, rmem_owner_off(c, chunk), word, RMEM_OWNER_FREE, &old,
+		       "freeing a chunk on detach");
+	if (!err && old == word)
+		x->freed++;
+	return err;
+}
+
+int rmem_dev_detach(struct rmem_dev *d, uint64_t *freed)
+{
+	struct rmem_detach_ctx x = { .d = d };
+	struct rmem_conn *c = d->conn;
+	uint64_t old;
+	int err;
+
+	if (d->lost) {
+		err = rmem_fail(c, -EKEYEXPIRED, "lease of device %016" PRIx64 " was lost",
+				d->device_id);
+		goto out_close;
+	}
+	/* Same order as the donor's reaper: fence the slot, bump, free, release. */
+	err = rmem_cas(c, rmem_slot_off(c, d->slot), d->device_id, RMEM_DEVICE_RECLAIMING,
+		       &old, "fencing the lease slot");
+	if (err)
+		goto out_close;
+	if (old != d->device_id) {
+		err = rmem_fail(c, -EKEYEXPIRED,
+				"slot %u no longer names device %016" PRIx64 " (holds %016" PRIx64
+				"): lease already reclaimed", d->slot, d->device_id, old);
+		goto out_close;
+	}
+	err = rmem_cas(c, rmem_slot_off(c, d->slot) + 8, d->generation, d->generation + 1,
+		       &old, "bumping the slot generation");
+	if (err)
+		goto out_close;
+	err = rmem_owner_walk(c, rmem_detach_one, &x);
+	if (err)
+		goto out_close;
+	err = rmem_cas(c, rmem_slot_off(c, d->slot), RMEM_DEVICE_RECLAIMING, RMEM_DEVICE_NONE,
+		       &old, "releasing the lease slot");
+	if (freed)
+		*freed = x.freed;
+out_close:
+	rmem_dev_close(d);
+	return err;
+}
+
+/* ------------------------------------------------------------- monitoring */
+
+int rmem_read_stats(struct rmem_conn *c, struct rmem_stats *st)
+{
+	struct rmem_wire_stats w;
+	int tries, err;
+
+	for (tries = 0; tries < 10; tries++) {
+		err = rmem_meta_read(c, c->desc.stats_off, &w, sizeof(w), "reading the stats block");
+		if (err)
+			return err;
+		if (w.seq_begin != w.seq_end) {
+			usleep(1000);	/* the appliance is mid-refresh: microseconds */
+			continue;
+		}
+		st->uptime_ms = le64_to_cpu(w.uptime_ms);
+		st->chunks_total = le64_to_cpu(w.chunks_total);
+		st->chunks_used = le64_to_cpu(w.chunks_used);
+		st->hosts_connected = le32_to_cpu(w.hosts_connected);
+		st->slots_used = le32_to_cpu(w.slots_used);
+		st->leases_expired = le64_to_cpu(w.leases_expired);
+		st->reaper_chunks_freed = le64_to_cpu(w.reaper_chunks_freed);
+		st->connects_accepted = le64_to_cpu(w.connects_accepted);
+		st->connects_rejected = le64_to_cpu(w.connects_rejected);
+		st->cpu_time_us = le64_to_cpu(w.cpu_time_us);
+		st->refreshes = le64_to_cpu(w.refreshes);
+		return 0;
+	}
+	return rmem_fail(c, -EAGAIN, "stats block of %s kept changing while read", c->host);
+}
+
+int rmem_read_owners(struct rmem_conn *c, uint64_t first, uint64_t count, uint64_t *words)
+{
+	uint64_t i;
+	int err;
+
+	if (first > c->desc.chunk_count || count > c->desc.chunk_count - first)
+		return rmem_fail(c, -EINVAL, "owner words %" PRIu64 "+%" PRIu64 " beyond %" PRIu64,
+				 first, count, c->desc.chunk_count);
+	err = rmem_meta_read(c, rmem_owner_off(c, first), words, count * 8,
+			     "reading the owner table");
+	if (err)
+		return err;
+	for (i = 0; i < count; i++)
+		words[i] = le64_to_cpu((__le64)words[i]);
+	return 0;
+}

@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rmem_ibdev.c - the pool registered on each RDMA device.
+ *
+ * Three memory regions per device, each with only the rights hosts need:
+ *   meta:  superblock .. owner table   REMOTE_READ | REMOTE_ATOMIC
+ *   lease: the lease table (a sub-range of meta, its own pages)
+ *                                      REMOTE_READ | REMOTE_WRITE
+ *   data:  the chunks                  REMOTE_READ | REMOTE_WRITE
+ * so a host cannot scribble over owner words or the superblock with an
+ * RDMA WRITE, only change owner and slot words by compare-and-swap.
+ *
+ * Contexts come from rdma_get_devices(): librdmacm hands connection ids
+ * the same ibv_context pointers, which is how a connect request finds its
+ * device (and PD) here.  Each ibdev keeps its own device list reference
+ * until it is closed, so the context outlives every PD and MR on it.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rmem_appliance.h"
+
+#define RMEM_META_ACCESS (IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_READ | \
+			  IBV_ACCESS_REMOTE_ATOMIC)
+#define RMEM_LEASE_ACCESS (IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_READ | \
+			   IBV_ACCESS_REMOTE_WRITE)
+#define RMEM_DATA_ACCESS (IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_READ | \
+			  IBV_ACCESS_REMOTE_WRITE)
+
+/* The CQ every connection's QP on the device shares; nothing is posted. */
+#define RMEM_IBDEV_CQE 16
+
+struct rmem_ibdev_priv {
+	struct rmem_ibdev dev;
+	struct ibv_context **held;	/* rdma_get_devices() reference */
+};
+
+static int rmem_ibdev_reg(struct rmem_ibdev *dev, struct ibv_mr **mr, void *addr,
+			  size_t len, int access, const char *what)
+{
+	char s[32];
+
+	*mr = ibv_reg_mr(dev->pd, addr, len, access);
+	if (!*mr) {
+		int err = errno ? -errno : -ENOMEM;
+
+		rmem_err("%s: registering the %s region (%s) failed: %s", dev->name, what,
+			 rmem_fmt_size(len, s, sizeof(s)), strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+static struct rmem_ibdev *rmem_ibdev_open(struct ibv_context *ctx,
+					  struct rmem_pool *pool)
+{
+	struct rmem_ibdev_priv *priv;
+	struct rmem_layout *l = &pool->layout;
+	struct rmem_ibdev *dev;
+	uint8_t *base = pool->base;
+	int n;
+
+	priv = calloc(1, sizeof(*priv));
+	if (!priv)
+		return NULL;
+	dev = &priv->dev;
+	dev->ctx = ctx;
+	snprintf(dev->name, sizeof(dev->name), "%s", ibv_get_device_name(ctx->device));
+
+	priv->held = rdma_get_devices(&n);
+	if (!priv->held) {
+		rmem_err("%s: rdma_get_devices failed: %s", dev->name, strerror(errno));
+		goto out_free;
+	}
+	if (ibv_query_device(ctx, &dev->attr)) {
+		rmem_err("%s: ibv_query_device failed: %s", dev->name, strerror(errno));
+		goto out_put;
+	}
+	if (dev->attr.atomic_cap == IBV_ATOMIC_NONE) {
+		rmem_err("%s: no RDMA atomics: hosts could not allocate through it; not serving it",
+			 dev->name);
+		goto out_put;
+	}
+	if (dev->attr.max_mr_size < l->data_len) {
+		rmem_err("%s: largest memory region is %" PRIu64 " bytes, the data needs %" PRIu64
+			 " (use a larger --chunk-size or less --memory)",
+			 dev->name, (uint64_t)dev->attr.max_mr_size, l->data_len);
+		goto out_put;
+	}
+	dev->pd = ibv_alloc_pd(ctx);
+	if (!dev->pd) {
+		rmem_err("%s: ibv_alloc_pd failed: %s", dev->name, strerror(errno));
+		goto out_put;
+	}
+	dev->cq = ibv_create_cq(ctx, RMEM_IBDEV_CQE, NULL, NULL, 0);
+	if (!dev->cq) {
+		rmem_err("%s: ibv_create_cq failed: %s", dev->name, strerror(errno));
+		goto out_dealloc_pd;
+	}
+	if (rmem_ibdev_reg(dev, &dev->meta_mr, base, l->meta_len, RMEM_META_ACCESS,
+			   "metadata"))
+		goto out_destroy_cq;
+	if (rmem_ibdev_reg(dev, &dev->lease_mr, base + l->lease_off, l->lease_len,
+			   RMEM_LEASE_ACCESS, "lease table"))
+		goto out_dereg_meta;
+	if (rmem_ibdev_reg(dev, &dev->data_mr, base + l->data_off, l->data_len,
+			   RMEM_DATA_ACCESS, "data"))
+		goto out_dereg_lease;
+	rmem_info("%s: registered (atomics %s, %d responder resources per QP)",
+		  dev->name, dev->attr.atomic_cap == IBV_ATOMIC_GLOB ? "global" : "HCA",
+		  dev->attr.max_qp_rd_atom);
+	return dev;
+
+out_dereg_lease:
+	ibv_dereg_mr(dev->lease_mr);
+out_dereg_meta:
+	ibv_dereg_mr(dev->meta_mr);
+out_destroy_cq:
+	ibv_destroy_cq(dev->cq);
+out_dealloc_pd:
+	ibv_dealloc_pd(dev->pd);
+out_put:
+	rdma_free_devices(priv->held);
+out_free:
+	free(priv);
+	return NULL;
+}
+
+static void rmem_ibdev_close(struct rmem_ibdev *dev)
+{
+	struct rmem_ibdev_priv *priv = (struct rmem_ibdev_priv *)dev;
+
+	ibv_dereg_mr(dev->data_mr);
+	ibv_dereg_mr(dev->lease_mr);
+	ibv_dereg_mr(dev->meta_mr);
+	ibv_destroy_cq(dev->cq);
+	ibv_dealloc_pd(dev->pd);
+	rdma_free_devices(priv->held);
+	free(priv);
+}
+
+static bool rmem_ibdev_wanted(struct ibv_context *ctx, const char *only)
+{
+	return !only || !*only || !strcmp(ibv_get_device_name(ctx->device), only);
+}
+
+/*
+ * Registers the pool on every device (or on @only).  Finding none is not
+ * fatal: soft-RoCE links and hot-plugged NICs may appear later, and a
+ * connect request on a new device registers it then.
+ */
+int rmem_ibdev_open_all(struct rmem_ibdev **list, struct rmem_pool *pool,
+			const char *only)
+{
+	struct ibv_context **ctxs;
+	struct rmem_ibdev *dev;
+	int i, n = 0, opened = 0;
+
+	ctxs = rdma_get_devices(&n);
+	if (!ctxs) {
+		rmem_warn("no RDMA devices yet (rdma_get_devices: %s); will register on first connect",
+			  strerror(errno));
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		if (!rmem_ibdev_wanted(ctxs[i], only))
+			continue;
+		dev = rmem_ibdev_open(ctxs[i], pool);
+		if (!dev)
+			continue;
+		dev->next = *list;
+		*list = dev;
+		opened++;
+	}
+	rdma_free_devices(ctxs);
+	if (only && *only && !opened)
+		rmem_warn("RDMA device %s not found or not usable yet", only);
+	else if (!opened)
+		rmem_warn("no usable RDMA device yet; will register on first connect");
+	return opened;
+}
+
+struct rmem_ibdev *rmem_ibdev_get(struct rmem_ibdev **list, struct rmem_pool *pool,
+				  struct ibv_context *ctx, const char *only)
+{
+	struct rmem_ibdev *dev;
+
+	for (dev = *list; dev; dev = dev->next)
+		if (dev->ctx == ctx)
+			return dev;
+	if (!rmem_ibdev_wanted(ctx, only))
+		return NULL;
+	dev = rmem_ibdev_open(ctx, pool);
+	if (dev) {
+		dev->next = *list;
+		*list = dev;
+	}
+	return dev;
+}
+
+void rmem_ibdev_close_all(struct rmem_ibdev **list)
+{
+	struct rmem_ibdev *dev;
+
+	while ((dev = *list)) {
+		*list = dev->next;
+		rmem_ibdev_close(dev);
+	}
+}
+
+void rmem_ibdev_fill_desc(const struct rmem_ibdev *dev, const struct rmem_pool *pool,
+			  struct rmem_desc *d)
+{
+	const struct rmem_layout *l = &pool->layout;
+
+	memset(d, 0, sizeof(*d));
+	d->donor_id = pool->donor_id;
+	d->epoch = pool->epoch;
+	d->meta_addr = (uint64_t)(uintptr_t)pool->base;
+	d->meta_len = l->meta_len;
+	d->meta_rkey = dev->meta_mr->rkey;
+	d->lease_rkey = dev->lease_mr->rkey;
+	d->data_addr = (uint64_t)(uintptr_t)pool->data;
+	d->chunk_count = l->chunk_count;
+	d->data_rkey = dev->data_mr->rkey;
+	d->chunk_shift = l->chunk_shift;
+	d->slot_count = l->slot_count;
+	d->lease_timeout_ms = pool->lease_timeout_ms;
+	d->slot_off = l->slot_off;
+	d->lease_off = l->lease_off;
+	d->stats_off = l->stats_off;
+	d->owner_off = l->owner_off;
+	d->window_words = pool->window_words;
+}

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rmem_log.c - one log line per event on stderr.
+ *
+ * Under systemd (JOURNAL_STREAM set) each line starts with "<N>" so the
+ * journal records its priority; elsewhere (terminal, PID 1 on the console)
+ * lines carry a readable prefix instead.  The level and format are
+ * process-wide settings, not connection state.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "rmem_appliance.h"
+
+static int rmem_log_max = RMEM_LOG_INFO;
+static bool rmem_log_journal;
+
+void rmem_log_setup(int debug)
+{
+	rmem_log_max = debug ? RMEM_LOG_DEBUG : RMEM_LOG_INFO;
+	rmem_log_journal = getenv("JOURNAL_STREAM") != NULL;
+}
+
+void rmem_log(int level, const char *fmt, ...)
+{
+	static const char *const tag[8] = {
+		[RMEM_LOG_ERR] = "error: ", [RMEM_LOG_WARN] = "warning: ",
+		[RMEM_LOG_INFO] = "", [RMEM_LOG_DEBUG] = "debug: ",
+	};
+	char line[1024];
+	va_list ap;
+
+	if (level > rmem_log_max)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	/* One fprintf per line: lines of concurrent writers do not interleave. */
+	if (rmem_log_journal)
+		fprintf(stderr, "<%d>%s\n", level, line);
+	else
+		fprintf(stderr, "rmem-appliance: %s%s\n", tag[level & 7] ? tag[level & 7] : "",
+			line);
+}
+
+uint64_t rmem_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}

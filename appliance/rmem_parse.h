@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * rmem_parse.h - rmem-appliance options: one table serves the command line
+ * (getopt), the kernel command line (rmem.*= in --init mode) and --help.
+ * Pure code (no I/O but the caller's report callback), unit tested natively.
+ */
+#ifndef RMEM_PARSE_H
+#define RMEM_PARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Everything the appliance can be told; rmem_opts_defaults() fills it. */
+struct rmem_opts {
+	char listen_host[256];	/* "" = every address */
+	uint16_t port;
+	uint64_t memory_bytes;	/* --memory SIZE; 0 = not given */
+	uint32_t memory_pct;	/* --memory PCT%; 0 = not given */
+	uint64_t reserve_bytes;	/* --reserve; 0 = default rule */
+	uint32_t chunk_shift;
+	uint32_t lease_timeout_ms;
+	char device[64];	/* "" = every RDMA device */
+	uint32_t donor_id;
+	bool donor_id_set;
+	uint32_t slots;		/* lease slots (host devices at once) */
+	bool no_hugepages;
+	bool init;		/* PID 1 mode */
+	int debug;
+};
+
+/*
+ * One option.  @cmdline is its rmem.<name>= spelling on the kernel command
+ * line (NULL: not settable there), @arg the metavariable in --help (NULL:
+ * a flag).  @set returns 0 or -EINVAL with a message (no option name) in
+ * @err.
+ */
+struct rmem_opt_desc {
+	const char *name;	/* long option, without "--" */
+	int short_name;		/* 0: none */
+	const char *cmdline;
+	const char *arg;
+	const char *help;
+	int (*set)(struct rmem_opts *o, const char *value, char *err, size_t errlen);
+	int (*show)(const struct rmem_opts *o, char *buf, size_t len);
+};
+
+extern const struct rmem_opt_desc rmem_opt_table[];
+extern const size_t rmem_opt_count;
+
+void rmem_opts_defaults(struct rmem_opts *o);
+
+const struct rmem_opt_desc *rmem_opt_find(const char *name);
+const struct rmem_opt_desc *rmem_opt_find_cmdline(const char *key);
+
+/* Value parsers: 0 or -EINVAL/-ERANGE, never a partial result. */
+int rmem_parse_size(const char *s, uint64_t *out);
+int rmem_parse_memory(const char *s, uint64_t *bytes, uint32_t *pct);
+int rmem_parse_chunk_size(const char *s, uint32_t *shift);
+int rmem_parse_duration_ms(const char *s, uint64_t *ms);
+int rmem_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);
+int rmem_parse_listen(const char *s, char *host, size_t hostlen, uint16_t *port);
+
+/* "64 MiB", "1.5 GiB", "4 KiB": for messages. */
+const char *rmem_fmt_size(uint64_t bytes, char *buf, size_t len);
+
+/*
+ * Applies every rmem.<key>=<value> of a kernel command line to @o.  A bad
+ * value or an unknown rmem.* key is reported through @report (one line,
+ * naming the option and the value kept) and skipped.  Returns the number
+ * of problems reported.
+ */
+int rmem_cmdline_apply(struct rmem_opts *o, const char *cmdline,
+		       void (*report)(void *arg, const char *line), void *arg);
+
+#endif /* RMEM_PARSE_H */

@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rmem_reaper.c - the appliance's periodic work: expire leases that stopped
+ * moving, free their chunks, refresh the stats block.
+ *
+ * The CPU here races with hosts' RDMA atomics on the same words.  With
+ * IBV_ATOMIC_HCA (rxe, most NICs) an HCA atomic is not atomic with respect
+ * to CPU atomics, so every CPU write below is arranged to be safe anyway:
+ *  - a slot is reclaimed only from a state no host writes (its device id,
+ *    whose lease is dead) into RMEM_DEVICE_RECLAIMING, which no host
+ *    touches, and released from there;
+ *  - an owner word is freed only by a CAS from a value no live host can
+ *    hold (the dead slot's words, or orphans), to 0; a host's CAS expects
+ *    0 (alloc) or its own word (free), so a host and the CPU never both
+ *    write a word based on the same old value except when both write 0.
+ * docs/allocator.md has the full argument.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "rmem_appliance.h"
+
+static inline uint64_t rmem_load64(const __le64 *p)
+{
+	return le64_to_cpu(__atomic_load_n(p, __ATOMIC_ACQUIRE));
+}
+
+static inline void rmem_store64(__le64 *p, uint64_t v)
+{
+	__atomic_store_n(p, cpu_to_le64(v), __ATOMIC_RELEASE);
+}
+
+static inline bool rmem_cas64(__le64 *p, uint64_t old, uint64_t new)
+{
+	__le64 o = cpu_to_le64(old);
+
+	return __atomic_compare_exchange_n(p, &o, cpu_to_le64(new), false,
+					   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+int rmem_reaper_init(struct rmem_appliance *app)
+{
+	struct rmem_reaper *r = &app->reaper;
+
+	memset(r, 0, sizeof(*r));
+	r->watch = calloc(app->pool.layout.slot_count, sizeof(*r->watch));
+	r->snap = calloc(app->pool.layout.slot_count, sizeof(*r->snap));
+	if (!r->watch || !r->snap) {
+		free(r->watch);
+		free(r->snap);
+		r->watch = NULL;
+		r->snap = NULL;
+		return -ENOMEM;
+	}
+	r->start_ms = rmem_now_ms();
+	return 0;
+}
+
+void rmem_reaper_fini(struct rmem_appliance *app)
+{
+	free(app->reaper.snap);
+	free(app->reaper.watch);
+	app->reaper.snap = NULL;
+	app->reaper.watch = NULL;
+}
+
+/*
+ * Reclaims @slot from @device_id: RECLAIMING, bump the generation, free
+ * every owner word naming the slot, release.  The same sequence a host
+ * runs for an explicit detach, done by the CPU.  Returns the number of
+ * chunks freed, or UINT64_MAX if the slot no longer belonged to @device_id.
+ */
+uint64_t rmem_reaper_free_slot(struct rmem_pool *pool, uint32_t slot, uint64_t device_id)
+{
+	struct rmem_wire_slot *s = &pool->slots[slot];
+	uint64_t i, w, freed = 0;
+
+	if (!rmem_cas64(&s->device_id, device_id, RMEM_DEVICE_RECLAIMING))
+		return UINT64_MAX;
+	/* From here no host can adopt, renew into or allocate for this slot. */
+	rmem_store64(&s->generation, rmem_load64(&s->generation) + 1);
+	for (i = 0; i < pool->layout.chunk_count; i++) {
+		w = rmem_load64(&pool->owners[i]);
+		if (rmem_owner_in_slot(w, slot) && rmem_cas64(&pool->owners[i], w, 0))
+			freed++;
+	}
+	rmem_store64(&s->device_id, RMEM_DEVICE_NONE);
+	return freed;
+}
+
+static void rmem_reaper_expire(struct rmem_appliance *app, uint32_t slot,
+			       uint64_t device_id, uint64_t now_ms)
+{
+	struct rmem_reaper *r = &app->reaper;
+	uint64_t freed;
+
+	freed = rmem_reaper_free_slot(&app->pool, slot, device_id);
+	if (freed == UINT64_MAX) {
+		rmem_dbg("slot %u changed hands while expiring; left alone", slot);
+		return;
+	}
+	r->leases_expired++;
+	r->chunks_freed += freed;
+	rmem_info("lease of device %016" PRIx64 " (slot %u) did not move for %" PRIu64
+		  " ms: freed %" PRIu64 " chunk(s)", device_id, slot,
+		  now_ms - r->watch[slot].changed_ms, freed);
+	memset(&r->watch[slot], 0, sizeof(r->watch[slot]));
+	r->watch[slot].changed_ms = now_ms;
+}
+
+/*
+ * Is @w, read after @snap was taken, a word no lease can own?  Either its
+ * encoding is invalid, or its slot was held by the same tenant (same device
+ * id and generation, so no reclaim ran) before and after the word was read
+ * while the word carries another generation (written by a host whose lease
+ * had already been reclaimed), or the slot stayed free throughout.
+ */
+static bool rmem_owner_orphan(const struct rmem_pool *pool, const struct rmem_wire_slot *snap,
+			      uint64_t w)
+{
+	struct rmem_owner o;
+	uint64_t dev, gen;
+
+	if (rmem_owner_decode(w, &o) == -EINVAL)
+		return true;
+	if (o.slot >= pool->layout.slot_count)
+		return true;
+	dev = le64_to_cpu(snap[o.slot].device_id);
+	gen = le64_to_cpu(snap[o.slot].generation);
+	if (dev == RMEM_DEVICE_RECLAIMING)
+		return false;
+	if (rmem_device_id_valid(dev) && (gen & RMEM_OWNER_GEN_MASK) == o.gen)
+		return false;
+	return rmem_load64(&pool->slots[o.slot].device_id) == dev &&
+	       rmem_load64(&pool->slots[o.slot].generation) == gen;
+}
+
+/* Counts used chunks and frees orphans; the once-a-second full scan. */
+static uint64_t rmem_reaper_scan_owners(struct rmem_appliance *app,
+					const struct rmem_wire_slot *snap)
+{
+	struct rmem_pool *pool = &app->pool;
+	uint64_t i, w, used = 0;
+
+	for (i = 0; i < pool->layout.chunk_count; i++) {
+		w = rmem_load64(&pool->owners[i]);
+		if (w == RMEM_OWNER_FREE)
+			continue;
+		if (rmem_owner_orphan(pool, snap, w) && rmem_cas64(&pool->owners[i], w, 0)) {
+			app->reaper.chunks_freed++;
+			rmem_warn("freed orphan owner word %016" PRIx64 " of chunk %" PRIu64, w, i);
+			continue;
+		}
+		used++;
+	}
+	return used;
+}
+
+static uint64_t rmem_cpu_time_us(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		return 0;
+	return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 +
+	       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
+
+static void rmem_stats_publish(struct rmem_appliance *app, uint64_t now_ms)
+{
+	struct rmem_wire_stats *st = app->pool.stats;
+	struct rmem_reaper *r = &app->reaper;
+	uint64_t seq = le64_to_cpu(st->seq_end) + 1;
+
+	/* seq_begin != seq_end while fields change: readers retry. */
+	rmem_store64(&st->seq_begin, seq);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	st->uptime_ms = cpu_to_le64(now_ms - r->start_ms);
+	st->chunks_total = cpu_to_le64(app->pool.layout.chunk_count);
+	st->chunks_used = cpu_to_le64(r->chunks_used);
+	st->hosts_connected = cpu_to_le32(app->lis.established);
+	st->slots_used = cpu_to_le32(r->slots_used);
+	st->leases_expired = cpu_to_le64(r->leases_expired);
+	st->reaper_chunks_freed = cpu_to_le64(r->chunks_freed);
+	st->connects_accepted = cpu_to_le64(app->lis.accepted);
+	st->connects_rejected = cpu_to_le64(app->lis.rejected);
+	st->cpu_time_us = cpu_to_le64(rmem_cpu_time_us());
+	st->refreshes = cpu_to_le64(++r->refreshes);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	rmem_store64(&st->seq_end, seq);
+}
+
+void rmem_reaper_tick(struct rmem_appliance *app, uint64_t now_ms)
+{
+	struct rmem_pool *pool = &app->pool;
+	struct rmem_reaper *r = &app->reaper;
+	uint32_t i, nslots = pool->layout.slot_count, used = 0;
+	struct rmem_wire_slot *snap = r->snap;
+	uint64_t dev, gen, ctr;
+
+	for (i = 0; i < nslots; i++) {
+		dev = rmem_load64(&pool->slots[i].device_id);
+		gen = rmem_load64(&pool->slots[i].generation);
+		ctr = rmem_load64(&pool->leases[i].counter);
+		switch (rmem_lease_watch_update(&r->watch[i], dev, gen, ctr, now_ms,
+						pool->lease_timeout_ms)) {
+		case RMEM_LEASE_EXPIRED:
+			rmem_reaper_expire(app, i, dev, now_ms);
+			break;
+		case RMEM_LEASE_ALIVE:
+			used++;
+			break;
+		default:
+			break;
+		}
+	}
+	r->slots_used = used;
+
+	/* Snapshot after expiry so the orphan check sees the slots as they are now. */
+	for (i = 0; i < nslots; i++) {
+		snap[i].device_id = cpu_to_le64(rmem_load64(&pool->slots[i].device_id));
+		snap[i].generation = cpu_to_le64(rmem_load64(&pool->slots[i].generation));
+	}
+	r->chunks_used = rmem_reaper_scan_owners(app, snap);
+	rmem_stats_publish(app, now_ms);
+}

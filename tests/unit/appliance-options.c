@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rmem-appliance option values and the kernel command line (rmem.*=): a
+ * donor that misreads its size or chunk pins the wrong memory on every
+ * machine of the rack, so parsers must be exact and bad values must be
+ * reported by name with the default kept.
+ */
+#include "rmem_test.h"
+#include "../../appliance/rmem_parse.h"
+#include "rmem_wire.h"
+
+RMEM_CASE(sizes)
+{
+	uint64_t v;
+
+	CHECK_EQ(rmem_parse_size("0", &v), 0);
+	CHECK_EQ(v, 0);
+	CHECK_EQ(rmem_parse_size("4096", &v), 0);
+	CHECK_EQ(v, 4096);
+	CHECK_EQ(rmem_parse_size("64M", &v), 0);
+	CHECK_EQ(v, 64ull << 20);
+	CHECK_EQ(rmem_parse_size("64m", &v), 0);
+	CHECK_EQ(v, 64ull << 20);
+	CHECK_EQ(rmem_parse_size("64MiB", &v), 0);
+	CHECK_EQ(v, 64ull << 20);
+	CHECK_EQ(rmem_parse_size("64MB", &v), 0);
+	CHECK_EQ(v, 64ull << 20);
+	CHECK_EQ(rmem_parse_size("2G", &v), 0);
+	CHECK_EQ(v, 2ull << 30);
+	CHECK_EQ(rmem_parse_size("3T", &v), 0);
+	CHECK_EQ(v, 3ull << 40);
+	CHECK_EQ(rmem_parse_size("4k", &v), 0);
+	CHECK_EQ(v, 4096);
+	CHECK_EQ(rmem_parse_size("100B", &v), 0);
+	CHECK_EQ(v, 100);
+	v = 7;
+	CHECK_EQ(rmem_parse_size("", &v), (uint64_t)-EINVAL);
+	CHECK_EQ(rmem_parse_size("M", &v), (uint64_t)-EINVAL);
+	CHECK_EQ(rmem_parse_size("-1", &v), (uint64_t)-EINVAL);
+	CHECK_EQ(rmem_parse_size("1.5G", &v), (uint64_t)-EINVAL);
+	CHECK_EQ(rmem_parse_size("64X", &v), (uint64_t)-EINVAL);
+	CHECK_EQ(rmem_parse_size("64MX", &v), (uint64_t)-EINVAL);
+	CHECK_EQ(rmem_parse_size("64 M", &v), (uint64_t)-EINVAL);
+	CHECK_EQ(rmem_parse_size("99999999999999999999", &v), (uint64_t)-ERANGE);
+	CHECK_EQ(rmem_parse_size("17000000T", &v), (uint64_t)-ERANGE);
+	CHECK_EQ(v, 7);	/* untouched on failure */
+}
+
+RMEM_CASE(memory_and_chunk)
+{
+	uint64_t bytes;
+	uint32_t pct, shift;
+
+	CHECK_EQ(rmem_parse_memory("50%", &bytes, &pct), 0);
+	CHECK_EQ(pct, 50);
+	CHECK_EQ(bytes, 0);
+	CHECK_EQ(rmem_parse_memory("100%", &bytes, &pct), 0);
+	CHECK_EQ(rmem_parse_memory("64M", &bytes, &pct), 0);
+	CHECK_EQ(bytes, 64ull << 20);
+	CHECK_EQ(pct, 0);
+	CHECK(rmem_parse_memory("0%", &bytes, &pct) < 0);
+	CHECK(rmem_parse_memory("101%", &bytes, &pct) < 0);
+	CHECK(rmem_parse_memory("%", &bytes, &pct) < 0);
+	CHECK(rmem_parse_memory("0", &bytes, &pct) < 0);
+	CHECK(rmem_parse_memory("5%%", &bytes, &pct) < 0);
+
+	CHECK_EQ(rmem_parse_chunk_size("2M", &shift), 0);
+	CHECK_EQ(shift, 21);
+	CHECK_EQ(rmem_parse_chunk_size("4K", &shift), 0);
+	CHECK_EQ(shift, 12);
+	CHECK_EQ(rmem_parse_chunk_size("1G", &shift), 0);
+	CHECK_EQ(shift, 30);
+	CHECK(rmem_parse_chunk_size("3M", &shift) < 0);
+	CHECK(rmem_parse_chunk_size("2K", &shift) < 0);
+	CHECK(rmem_parse_chunk_size("2G", &shift) < 0);
+	CHECK(rmem_parse_chunk_size("0", &shift) < 0);
+}
+
+RMEM_CASE(durations_and_numbers)
+{
+	uint64_t ms;
+	uint32_t u;
+
+	CHECK_EQ(rmem_parse_duration_ms("30", &ms), 0);
+	CHECK_EQ(ms, 30000);
+	CHECK_EQ(rmem_parse_duration_ms("30s", &ms), 0);
+	CHECK_EQ(ms, 30000);
+	CHECK_EQ(rmem_parse_duration_ms("2500ms", &ms), 0);
+	CHECK_EQ(ms, 2500);
+	CHECK_EQ(rmem_parse_duration_ms("2m", &ms), 0);
+	CHECK_EQ(ms, 120000);
+	CHECK(rmem_parse_duration_ms("2h", &ms) < 0);
+	CHECK(rmem_parse_duration_ms("s", &ms) < 0);
+	CHECK(rmem_parse_duration_ms("-3", &ms) < 0);
+
+	CHECK_EQ(rmem_parse_u32("7471", 1, 65535, &u), 0);
+	CHECK_EQ(u, 7471);
+	CHECK_EQ(rmem_parse_u32("0x10", 1, 65535, &u), 0);
+	CHECK_EQ(u, 16);
+	CHECK(rmem_parse_u32("0", 1, 65535, &u) < 0);
+	CHECK(rmem_parse_u32("65536", 1, 65535, &u) < 0);
+	CHECK(rmem_parse_u32("12a", 1, 65535, &u) < 0);
+	CHECK(rmem_parse_u32("", 1, 65535, &u) < 0);
+	CHECK(rmem_parse_u32("99999999999999999999999", 0, 0xffffffffu, &u) < 0);
+}
+
+RMEM_CASE(listen_addresses)
+{
+	char host[64];
+	uint16_t port;
+
+	port = 7471;
+	CHECK_EQ(rmem_parse_listen("10.0.0.1:9000", host, sizeof(host), &port), 0);
+	CHECK_STR(host, "10.0.0.1");
+	CHECK_EQ(port, 9000);
+	port = 7471;
+	CHECK_EQ(rmem_parse_listen("10.0.0.1", host, sizeof(host), &port), 0);
+	CHECK_STR(host, "10.0.0.1");
+	CHECK_EQ(port, 7471);
+	CHECK_EQ(rmem_parse_listen(":8000", host, sizeof(host), &port), 0);
+	CHECK_STR(host, "");
+	CHECK_EQ(port, 8000);
+	CHECK_EQ(rmem_parse_listen("[fe80::1]:7000", host, sizeof(host), &port), 0);
+	CHECK_STR(host, "fe80::1");
+	CHECK_EQ(port, 7000);
+	CHECK_EQ(rmem_parse_listen("[::]", host, sizeof(host), &port), 0);
+	CHECK_STR(host, "::");
+	CHECK(rmem_parse_listen("fe80::1", host, sizeof(host), &port) < 0);
+	CHECK(rmem_parse_listen("10.0.0.1:0", host, sizeof(host), &port) < 0);
+	CHECK(rmem_parse_listen("10.0.0.1:70000", host, sizeof(host), &port) < 0);
+	CHECK(rmem_parse_listen("10.0.0.1:x", host, sizeof(host), &port) < 0);
+	CHECK(rmem_parse_listen("[::1", host, sizeof(host), &port) < 0);
+	CHECK(rmem_parse_listen("[::1]x", host, sizeof(host), &port) < 0);
+	CHECK(rmem_parse_listen("", host, sizeof(host), &port) < 0);
+	CHECK(rmem_parse_listen("a-very-long-host-name-that-does-not-fit-the-buffer-at-all.example:1",
+				host, 16, &port) < 0);
+}
+
+struct report_log {
+	char lines[8][512];
+	int n;
+};
+
+static void collect(void *arg, const char *line)
+{
+	struct report_log *r = arg;
+
+	if (r->n < 8)
+		snprintf(r->lines[r->n++], sizeof(r->lines[0]), "%s", line);
+}
+
+RMEM_CASE(cmdline_good_values)
+{
+	struct report_log log = { .n = 0 };
+	struct rmem_opts o;
+
+	rmem_opts_defaults(&o);
+	CHECK_EQ(rmem_cmdline_apply(&o,
+		"BOOT_IMAGE=/vmlinuz console=ttyS0 rmem.memory=75% rmem.reserve=1G rmem.chunk=1M "
+		"rmem.port=9999 rmem.lease_timeout=5s rmem.debug=1 rmem.device=rxe0 "
+		"rmem.donor_id=42 rmem.max_devices=16 rmem.hugepages=0 quiet\n",
+		collect, &log), 0);
+	CHECK_EQ(log.n, 0);
+	CHECK_EQ(o.memory_pct, 75);
+	CHECK_EQ(o.reserve_bytes, 1ull << 30);
+	CHECK_EQ(o.chunk_shift, 20);
+	CHECK_EQ(o.port, 9999);
+	CHECK_EQ(o.lease_timeout_ms, 5000);
+	CHECK_EQ(o.debug, 1);
+	CHECK_STR(o.device, "rxe0");
+	CHECK_EQ(o.donor_id, 42);
+	CHECK(o.donor_id_set);
+	CHECK_EQ(o.slots, 16);
+	CHECK(o.no_hugepages);
+}
+
+RMEM_CASE(cmdline_bad_values_keep_defaults)
+{
+	struct report_log log = { .n = 0 };
+	struct rmem_opts o;
+
+	rmem_opts_defaults(&o);
+	CHECK_EQ(rmem_cmdline_apply(&o,
+		"rmem.chunk=3M rmem.port=0 rmem.memory=lots rmem.lease_timeout=0 "
+		"rmem.bogus=1 rmem.memory",
+		collect, &log), 6);
+	CHECK_EQ(o.chunk_shift, RMEM_CHUNK_SHIFT_DEFAULT);
+	CHECK_EQ(o.port, RMEM_DEFAULT_PORT);
+	CHECK_EQ(o.memory_bytes, 0);
+	CHECK_EQ(o.memory_pct, 0);
+	CHECK_EQ(o.lease_timeout_ms, RMEM_LEASE_TIMEOUT_DEFAULT_MS);
+	CHECK_EQ(log.n, 6);
+	/* Each line names the option, the bad value and what is kept. */
+	CHECK(strstr(log.lines[0], "rmem.chunk") && strstr(log.lines[0], "3M") &&
+	      strstr(log.lines[0], "keeping 2 MiB"));
+	CHECK(strstr(log.lines[1], "rmem.port") && strstr(log.lines[1], "keeping 7471"));
+	CHECK(strstr(log.lines[2], "rmem.memory") && strstr(log.lines[2], "lots"));
+	CHECK(strstr(log.lines[3], "rmem.lease_timeout") && strstr(log.lines[3], "keeping 30s"));
+	CHECK(strstr(log.lines[4], "rmem.bogus") && strstr(log.lines[4], "unknown"));
+	CHECK(strstr(log.lines[5], "rmem.memory") && strstr(log.lines[5], "needs a value"));
+	if (rmem_case_failures) {
+		int i;
+
+		for (i = 0; i < log.n; i++)
+			printf("#   report: %s\n", log.lines[i]);
+	}
+}
+
+RMEM_CASE(cmdline_quotes_and_later_wins)
+{
+	struct report_log log = { .n = 0 };
+	struct rmem_opts o;
+
+	rmem_opts_defaults(&o);
+	CHECK_EQ(rmem_cmdline_apply(&o, "\"rmem.device=mlx5_0\" rmem.port=1000 rmem.port=2000",
+				    collect, &log), 0);
+	CHECK_STR(o.device, "mlx5_0");
+	CHECK_EQ(o.port, 2000);
+	CHECK_EQ(rmem_cmdline_apply(&o, "", collect, &log), 0);
+	CHECK_EQ(rmem_cmdline_apply(&o, "   ", collect, &log), 0);
+	CHECK_EQ(rmem_cmdline_apply(&o, NULL, collect, &log), 0);
+}
+
+RMEM_CASE(table_is_consistent)
+{
+	size_t i, j;
+
+	for (i = 0; i < rmem_opt_count; i++) {
+		const struct rmem_opt_desc *d = &rmem_opt_table[i];
+
+		CHECK(d->name && d->help && d->set);
+		CHECK(rmem_opt_find(d->name) == d);
+		if (d->cmdline)
+			CHECK(rmem_opt_find_cmdline(d->cmdline) == d);
+		for (j = 0; j < i; j++) {
+			CHECK(strcmp(d->name, rmem_opt_table[j].name));
+			if (d->short_name)
+				CHECK(d->short_name != rmem_opt_table[j].short_name);
+		}
+	}
+	CHECK(rmem_opt_find("nope") == NULL);
+}
+
+RMEM_CASE(size_formatting)
+{
+	char b[32];
+
+	CHECK_STR(rmem_fmt_size(0, b, sizeof(b)), "0 B");
+	CHECK_STR(rmem_fmt_size(4096, b, sizeof(b)), "4 KiB");
+	CHECK_STR(rmem_fmt_size(64ull << 20, b, sizeof(b)), "64 MiB");
+	CHECK_STR(rmem_fmt_size(3ull << 29, b, sizeof(b)), "1.5 GiB");
+}
+
+RMEM_TEST_MAIN(RMEM_REF(sizes), RMEM_REF(memory_and_chunk), RMEM_REF(durations_and_numbers),
+	       RMEM_REF(listen_addresses), RMEM_REF(cmdline_good_values),
+	       RMEM_REF(cmdline_bad_values_keep_defaults), RMEM_REF(cmdline_quotes_and_later_wins),
+	       RMEM_REF(table_is_consistent), RMEM_REF(size_formatting))
