@@ -77,7 +77,7 @@ $(UNIT)/%: tests/unit/%.c tests/unit/rmem_test.h $(UNIT_EXTRA_SRCS) $(wildcard i
 check-unit: $(addprefix $(UNIT)/,$(UNIT_TESTS))
 	@tests/run-unit.sh $(addprefix $(UNIT)/,$(UNIT_TESTS))
 
-check-vm: deps userspace modules
+check-vm: deps userspace modules image
 	@tests/vm/run.sh $(if $(T),--only '$(T)')
 
 check: deps

@@ -8,7 +8,7 @@
 RMEM_LDLIBS := -libverbs -lrdmacm -lpthread
 
 APPLIANCE_SRCS := rmem_appliance rmem_parse rmem_pool rmem_ibdev rmem_listen \
-	rmem_reaper rmem_init rmem_log
+	rmem_reaper rmem_init rmem_bringup rmem_log
 APPLIANCE_OBJS := $(addprefix $(OBJ)/appliance/,$(addsuffix .o,$(APPLIANCE_SRCS)))
 APPLIANCE_HDRS := $(wildcard appliance/*.h) $(wildcard include/*.h)
 

@@ -181,8 +181,45 @@ static int rmem_signals_read(int fd)
 	return sig;
 }
 
+/* Once serving: what an operator at the donor's console needs to see. */
+static void rmem_serve_banner(const struct rmem_appliance *app)
+{
+	const struct rmem_pool *pool = &app->pool;
+	char devs[256] = "", pinned[32], chunk[32];
+	const struct rmem_ibdev *d;
+	size_t n = 0;
+
+	for (d = app->devs; d && n < sizeof(devs) - 1; d = d->next) {
+		int w = snprintf(devs + n, sizeof(devs) - n, "%s%s", n ? "," : "", d->name);
+
+		if (w < 0)
+			break;
+		n += (size_t)w;
+	}
+	rmem_info("serving: rmem-appliance %s, %s pinned (%s pages), %" PRIu64
+		  " chunks of %s, RDMA devices: %s, listening on %s:%u",
+		  RMEM_APPLIANCE_VERSION, rmem_fmt_size(pool->map_len, pinned, sizeof(pinned)),
+		  pool->hugetlb ? "huge" : "4 KiB", pool->layout.chunk_count,
+		  rmem_fmt_size(1ull << pool->layout.chunk_shift, chunk, sizeof(chunk)),
+		  n ? devs : "none yet", app->opts.listen_host[0] ? app->opts.listen_host : "*",
+		  app->opts.port);
+}
+
+/* A line a minute, so a console shows the donor is alive and how full. */
+#define RMEM_STATUS_PERIOD_MS 60000
+
+static void rmem_serve_status(const struct rmem_appliance *app, uint64_t now)
+{
+	rmem_info("status: up %" PRIu64 " s, %" PRIu64 "/%" PRIu64 " chunks used, %u hosts, "
+		  "%u devices, %" PRIu64 " leases expired, %" PRIu64 " chunks reclaimed",
+		  (now - app->reaper.start_ms) / 1000, app->reaper.chunks_used,
+		  app->pool.layout.chunk_count, app->lis.established, app->reaper.slots_used,
+		  app->reaper.leases_expired, app->reaper.chunks_freed);
+}
+
 static int rmem_serve_loop(struct rmem_appliance *app)
 {
+	uint64_t next_status = rmem_now_ms() + RMEM_STATUS_PERIOD_MS;
 	uint64_t tick = rmem_tick_ms(&app->opts);
 	uint64_t next = rmem_now_ms();
 	struct pollfd pfd[2];
@@ -218,6 +255,10 @@ static int rmem_serve_loop(struct rmem_appliance *app)
 		now = rmem_now_ms();
 		if (now >= next) {
 			rmem_reaper_tick(app, now);
+			if (now >= next_status) {
+				rmem_serve_status(app, now);
+				next_status = now + RMEM_STATUS_PERIOD_MS;
+			}
 			next += tick;
 			if (next <= now)	/* we were stalled: do not catch up in a burst */
 				next = now + tick;
@@ -258,6 +299,7 @@ int rmem_serve(const struct rmem_opts *opts, bool handle_signals)
 	if (err)
 		goto out_close_signals;
 	rmem_reaper_tick(app, rmem_now_ms());
+	rmem_serve_banner(app);
 
 	err = rmem_serve_loop(app);
 

@@ -158,6 +158,9 @@ int rmem_serve(const struct rmem_opts *opts, bool handle_signals);
 /* PID 1 entry point; never returns. */
 void rmem_init_main(int argc, char **argv) __attribute__((noreturn));
 
+/* rmem_bringup.c: image modules, network and soft-RoCE; 0 or -errno. */
+int rmem_bringup(const struct rmem_opts *opts);
+
 /* Daemon command line into @opts: 0, or 2 with a one-line message in @err. */
 int rmem_parse_args(int argc, char **argv, struct rmem_opts *opts, bool *help,
 		    bool *version, char *err, size_t errlen);

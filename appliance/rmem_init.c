@@ -8,8 +8,8 @@
  * kernel).  A failed serve attempt prints why and starts over after a
  * delay; there is no shell to fall back to, by design.
  *
- * Module loading and network bring-up belong to the PXE-image issue: they
- * go into rmem_init_bringup(), which runs before every serve attempt.
+ * Module loading and network bring-up (rmem_bringup.c) run before every
+ * serve attempt; they are idempotent, so a retry redoes only what failed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -98,14 +98,13 @@ static void rmem_init_read_cmdline(struct rmem_opts *opts)
 }
 
 /*
- * Brings up what serving needs: NIC and RDMA modules, the network.  Left to
- * the PXE-image issue; returns 0 or a negative errno (logged by the caller,
- * who retries).
+ * Brings up what serving needs: NIC and RDMA modules, the network,
+ * soft-RoCE (rmem_bringup.c).  0 or a negative errno (logged by the
+ * caller, who retries).
  */
 static int rmem_init_bringup(const struct rmem_opts *opts)
 {
-	(void)opts;
-	return 0;
+	return rmem_bringup(opts);
 }
 
 /* PID 1 inherits orphans; reap them so they do not pile up as zombies. */

@@ -7,6 +7,7 @@
  * rack.  Every parser rejects junk, overflow and out-of-range values.
  */
 #include <ctype.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -428,6 +429,63 @@ static int set_init(struct rmem_opts *o, const char *v, char *err, size_t errlen
 	return 0;
 }
 
+/* IFACE:ADDR/PREFIX, e.g. eth1:10.0.0.2/24. */
+static int set_ip(struct rmem_opts *o, const char *v, char *err, size_t errlen)
+{
+	char addr[INET_ADDRSTRLEN];
+	const char *colon, *slash;
+	struct in_addr a;
+	uint32_t prefix;
+	size_t n;
+
+	colon = v ? strchr(v, ':') : NULL;
+	slash = colon ? strchr(colon, '/') : NULL;
+	if (!colon || !slash)
+		return ERR("'%s' is not IFACE:ADDR/PREFIX (e.g. eth1:10.0.0.2/24)", v ? v : "");
+	n = (size_t)(colon - v);
+	if (!n || n >= sizeof(o->ip_ifname))
+		return ERR("'%.*s' is not an interface name", (int)n, v);
+	if ((size_t)(slash - colon - 1) >= sizeof(addr))
+		return ERR("'%s': address too long", v);
+	memcpy(addr, colon + 1, (size_t)(slash - colon - 1));
+	addr[slash - colon - 1] = '\0';
+	if (inet_pton(AF_INET, addr, &a) != 1)
+		return ERR("'%s' is not an IPv4 address", addr);
+	if (rmem_parse_u32(slash + 1, 1, 32, &prefix))
+		return ERR("'%s' is not a prefix length 1..32", slash + 1);
+	memcpy(o->ip_ifname, v, n);
+	o->ip_ifname[n] = '\0';
+	o->ip_addr = a.s_addr;
+	o->ip_prefix = prefix;
+	return 0;
+}
+
+static int show_ip(const struct rmem_opts *o, char *buf, size_t len)
+{
+	char addr[INET_ADDRSTRLEN];
+	struct in_addr a = { .s_addr = o->ip_addr };
+
+	if (!o->ip_ifname[0])
+		return snprintf(buf, len, "none");
+	inet_ntop(AF_INET, &a, addr, sizeof(addr));
+	return snprintf(buf, len, "%s:%s/%u", o->ip_ifname, addr, o->ip_prefix);
+}
+
+static int set_rxe(struct rmem_opts *o, const char *v, char *err, size_t errlen)
+{
+	size_t n = v ? strlen(v) : 0;
+
+	if (!n || n >= sizeof(o->rxe_ifname) || strpbrk(v, "/: \t"))
+		return ERR("'%s' is not an interface name or 'auto'", v ? v : "");
+	memcpy(o->rxe_ifname, v, n + 1);
+	return 0;
+}
+
+static int show_rxe(const struct rmem_opts *o, char *buf, size_t len)
+{
+	return snprintf(buf, len, "%s", o->rxe_ifname[0] ? o->rxe_ifname : "none");
+}
+
 #undef ERR
 
 const struct rmem_opt_desc rmem_opt_table[] = {
@@ -464,6 +522,12 @@ const struct rmem_opt_desc rmem_opt_table[] = {
 	  set_hugepages, show_hugepages },
 	{ "debug", 'v', "debug", NULL, "log every connection and reaper decision",
 	  set_debug, show_debug },
+	{ "ip", 0, "ip", "IFACE:ADDR/PREFIX",
+	  "init mode: give the RDMA NIC this IPv4 address and bring it up",
+	  set_ip, show_ip },
+	{ "rxe", 0, "rxe", "IFACE|auto",
+	  "init mode: create soft-RoCE on IFACE; auto: on the --ip interface when no RDMA NIC registered",
+	  set_rxe, show_rxe },
 	{ "init", 0, NULL, NULL,
 	  "run as PID 1: mount /proc /sys /dev, read rmem.*= from /proc/cmdline, never exit",
 	  set_init, NULL },

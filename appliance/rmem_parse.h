@@ -26,6 +26,11 @@ struct rmem_opts {
 	uint32_t slots;		/* lease slots (host devices at once) */
 	bool no_hugepages;
 	bool init;		/* PID 1 mode */
+	/* Image bring-up (PID 1): address of the RDMA NIC, soft-RoCE. */
+	char ip_ifname[16];	/* "" = leave the network alone */
+	uint32_t ip_addr;	/* IPv4, network byte order */
+	uint32_t ip_prefix;
+	char rxe_ifname[16];	/* "", an interface, or "auto" */
 	int debug;
 };
 

@@ -20,6 +20,13 @@ rel=$(cat "$kroot/release" 2>/dev/null) || die "no $kver kernel under build/kern
 [ -x "$app" ] || die "$app missing; run 'make userspace'"
 moddir=$kroot/modules
 
+# Up to date when the appliance binary, this script and the kernel are.
+key="$rel $(cat "$app" "$0" /etc/libibverbs.d/*.driver | sha256sum | cut -c1-32)"
+if [ -f "$out/rmem-appliance.cpio.gz" ] && [ "$(cat "$out/.key" 2>/dev/null)" = "$key" ]; then
+	say "build/image/ is up to date (kernel $rel)"
+	exit 0
+fi
+
 # Modules the donor may need, loaded in this order (dependencies first, as
 # resolved below).  Every RDMA hardware driver the kernel ships and rdma_rxe
 # for NICs without RDMA; the NICs of VMs; the RDMA core.  crc32_generic first:
@@ -129,4 +136,5 @@ cp /usr/lib/syslinux/modules/bios/ldlinux.c32 "$out/"
 size=$(stat -c %s "$out/rmem-appliance.cpio.gz")
 say "vmlinuz $(($(stat -c %s "$out/vmlinuz") / 1024)) KiB, rmem-appliance.cpio.gz $((size / 1024)) KiB (budget ${budget_mib} MiB)"
 [ "$size" -le $((budget_mib * 1024 * 1024)) ] || die "initramfs is over its ${budget_mib} MiB budget"
+echo "$key" >"$out/.key"
 say "ready in build/image/: boot.ipxe, pxelinux.0 + pxelinux.cfg/default"

@@ -1,0 +1,20 @@
+# A donor VM network-boots the appliance image with iPXE over QEMU's built-in
+# DHCP + TFTP (virtio-net, Debian's ipxe-qemu ROM): no disk, no shell.  This
+# host VM reaches it over the UDP link and allocates, writes, reads back
+# byte-exact and frees.  The host side prints boot-to-serving seconds.
+# vms: 2
+# timeout: 300
+. /tests/vm/t/appliance.inc
+[ "$RMEM_ROLE" = a ] || fail "role b is the PXE-booted appliance, not this script"
+rxe_up
+RMEM_DONOR=$RMEM_PEER_IP
+export RMEM_DONOR
+retry 90 2 tc -t 3000 info >/tmp/info 2>&1 || { cat /tmp/info; fail "the PXE-booted donor did not answer within 180 s"; }
+cat /tmp/info
+out=$(tc -D 7 basic -n 16 2>&1)
+rc=$?
+echo "$out"
+[ $rc = 0 ] || fail "alloc/write/read/free against the PXE-booted donor failed"
+used=$(owners_used)
+[ "$used" = 0 ] || fail "owner table has $used used words after the frees"
+pass
