@@ -34,7 +34,7 @@ include guest-driver/build.mk
 include tests/build.mk
 
 .PHONY: all help deps userspace modules image check check-unit check-vm check-full \
-	demo bench fuzz clean distclean
+	demo bench bench-kmeans fuzz clean distclean
 
 all: userspace modules
 
@@ -49,6 +49,7 @@ help:
 	@echo "make check-full  slow full-stack tier"
 	@echo "make demo        boot a VM and show what works today"
 	@echo "make bench       benchmarks, ratios written to build/bench/results.json"
+	@echo "make bench-kmeans kmeans slowdown vs local-memory ratio per swap backend (docs/evaluation.md)"
 	@echo "make fuzz        run the libFuzzer targets for a short while"
 
 # Sub-makes of check/demo/bench inherit RMEM_DEPS_DONE: deps is checked once.
@@ -102,6 +103,13 @@ demo: deps
 bench: deps
 	@RMEM_DEPS_DONE=1 $(MAKE) --no-print-directory all
 	@tests/bench/run.sh
+
+# Evaluation: kmeans vs local-memory ratio across swap backends (long; knobs
+# KM_RATIOS=100,70,40 KM_REPS=1 KM_POINTS=N KM_BACKENDS=rmem,zram shorten it).
+bench-kmeans: deps
+	@RMEM_DEPS_DONE=1 $(MAKE) --no-print-directory all
+	@export KM_RATIOS KM_REPS KM_POINTS KM_BACKENDS; RMEM_VM_FOLLOW=1 tests/vm/run.sh --tier kmeans
+	@tests/kmeans/report.sh
 
 clean:
 	rm -rf $(BUILD)/bin $(BUILD)/obj $(BUILD)/unit $(BUILD)/modules $(BUILD)/initramfs \

@@ -6,3 +6,8 @@ PROGRAMS += rmem-testclient
 
 $(BIN)/rmem-testclient: tests/tools/rmem-testclient.c $(RMEM_CLIENT_LIB) $(APPLIANCE_HDRS) | $(BIN)
 	$(CC) $(USER_CFLAGS) -o $@ $< $(RMEM_CLIENT_LIB) $(RMEM_LDLIBS) -lm
+
+# kmeans: the evaluation workload (make bench-kmeans), run inside guests.
+PROGRAMS += kmeans
+$(BIN)/kmeans: tests/bench/kmeans.c | $(BIN)
+	$(CC) $(USER_CFLAGS) -o $@ $<

@@ -21,6 +21,7 @@ pkgs=(
 	iproute2		# rdma and vdpa tools (copied into guests)
 	ipxe-qemu pxelinux syslinux-common	# PXE boot of the appliance image
 	fio clang tmux
+	nbd-server nbd-client gnuplot-nox	# kmeans evaluation: NBD peer, plot
 )
 backports_pkgs=(qemu-system-x86 qemu-utils)	# QEMU >= 10: vhost-vdpa-device-pci
 
@@ -67,6 +68,14 @@ if [ ${#missing[@]} -gt 0 ]; then
 	apt_update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/tmp/rmem-apt-install.log 2>&1 ||
 		die "apt-get install ${missing[*]} failed (see /tmp/rmem-apt-install.log)"
+	changed=1
+fi
+# Packages copied into guests must not serve on the build machine itself.
+if [ -x /etc/init.d/nbd-server ] && command -v update-rc.d >/dev/null &&
+	ls /etc/rc[2-5].d/S*nbd-server >/dev/null 2>&1; then
+	say "disabling the build machine's own nbd-server service (only guests run one)"
+	/etc/init.d/nbd-server stop >/dev/null 2>&1 || true
+	update-rc.d nbd-server disable >/dev/null 2>&1 || true
 	changed=1
 fi
 qemu_major=$(qemu-system-x86_64 --version 2>/dev/null | sed -n 's/^QEMU emulator version \([0-9]*\).*/\1/p')

@@ -35,7 +35,13 @@ binaries=(
 	/usr/bin/ib_read_lat /usr/bin/ib_write_lat /usr/bin/ib_atomic_lat
 	/usr/bin/ib_write_bw /usr/bin/ib_read_bw /usr/bin/ib_send_lat
 	/usr/bin/rping /usr/bin/ucmatose /usr/bin/fio
+	/usr/bin/nbd-server /usr/sbin/nbd-client
 )
+# Tools tests (4NN-tools-*): rmem-top on a terminal, JSON checks.  Optional:
+# a machine without them builds the initramfs anyway and those tests skip.
+for f in /usr/bin/tmux /usr/bin/jq; do
+	[ -e "$f" ] && binaries+=("$f")
+done
 
 copy_with_libs() {	# copy_with_libs STAGING DEST_DIR FILE...
 	local stage=$1 dest=$2 f lib
@@ -57,8 +63,8 @@ resolve_path() {
 }
 
 build_base() {
-	local stage=$out/base.stage name path dep want f
-	rm -rf "$stage"
+	local stage name path dep want f
+	stage=$(mktemp -d "$out/base.XXXXXX")
 	mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,usr/local/bin,etc,proc,sys,dev,tmp,run,mnt,root,var/run}
 	ln -s usr/lib "$stage/lib"	# merged-/usr: lib64 and lib paths resolve alike
 	mkdir -p "$stage/usr/lib" "$stage/lib64"
@@ -117,13 +123,19 @@ build_base() {
 	copy_with_libs "$stage" "$prov" "$prov/librxe-rdmav34.so"
 	mkdir -p "$stage/etc/libibverbs.d"
 	cp /etc/libibverbs.d/rxe.driver "$stage/etc/libibverbs.d/"
+	# tmux (vm/tools-screen) needs terminfo entries for its outer and inner terminals.
+	for f in x/xterm x/xterm-256color s/screen t/tmux; do
+		[ -e "/lib/terminfo/$f" ] || continue
+		mkdir -p "$stage/usr/share/terminfo/${f%%/*}"
+		cp -L "/lib/terminfo/$f" "$stage/usr/share/terminfo/$f"
+	done
 	copy_with_libs "$stage" /usr/lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu/libgcc_s.so.1
 	echo "root:x:0:0:root:/root:/bin/sh" >"$stage/etc/passwd"
 	echo "root:x:0:" >"$stage/etc/group"
 	echo "127.0.0.1 localhost" >"$stage/etc/hosts"
 
-	(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/base.cpio.gz.tmp"
-	mv "$out/base.cpio.gz.tmp" "$out/base.cpio.gz"
+	(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) >"$stage.cpio.gz"
+	mv "$stage.cpio.gz" "$out/base.cpio.gz"
 	rm -rf "$stage"
 }
 
@@ -135,8 +147,9 @@ if [ ! -f "$out/base.cpio.gz" ] || [ "$(cat "$out/base.key" 2>/dev/null)" != "$k
 fi
 
 # --- project layer, every run (cheap)
-stage=$out/project.stage
-rm -rf "$stage"
+# Builds from several runs in one clone may overlap: each has its own stage
+# and publishes with an atomic rename.
+stage=$(mktemp -d "$out/project.XXXXXX")
 mkdir -p "$stage/tests/vm" "$stage/rmem/modules" "$stage/usr/local/bin" "$stage/usr/lib" "$stage/lib64"
 # Same merged-/usr skeleton as the base: the kernel's unpacker replaces an
 # entry whose type differs, so a real lib/ here would delete base's symlink.
@@ -154,7 +167,9 @@ cp "$top/build/modules/$kver"/*.ko "$stage/rmem/modules/" 2>/dev/null || true
 if ls "$top/build/bin"/* >/dev/null 2>&1; then
 	copy_with_libs "$stage" /usr/local/bin "$top"/build/bin/*
 fi
-(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/project.cpio.gz"
+(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) >"$stage.cpio.gz"
+cat "$out/base.cpio.gz" "$stage.cpio.gz" >"$stage.test.cpio.gz"
+mv "$stage.cpio.gz" "$out/project.cpio.gz"
+mv "$stage.test.cpio.gz" "$out/test.cpio.gz"
 rm -rf "$stage"
-cat "$out/base.cpio.gz" "$out/project.cpio.gz" >"$out/test.cpio.gz"
 echo "$out/test.cpio.gz"
