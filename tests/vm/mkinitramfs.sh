@@ -6,11 +6,16 @@
 #                  the rxe provider, perftest, ibverbs-utils, fio.  Cached: rebuilt
 #                  only when the kernel or this script changes.
 #   project.cpio.gz  /init, tests/vm/, our modules and build/bin, every run.
-# Usage: mkinitramfs.sh KVER   → build/initramfs/<kver>/test.cpio.gz
+#   qemu layer     (variant "full" only) QEMU 10 with its libraries and
+#                  firmware, plus the inner guest's kernel and initramfs (the
+#                  same test initramfs): for nested full-stack tests.
+# Usage: mkinitramfs.sh KVER [full] → build/initramfs/<kver>/test.cpio.gz
+#                                     (full: .../full.cpio.gz)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 kver=${1:-6.12}
+variant=${2:-}
 kroot=$top/build/kernels/$kver
 out=$top/build/initramfs/$kver
 rel=$(cat "$kroot/release" 2>/dev/null) || { echo "initramfs: no kernel $kver unpacked; run 'make deps'" >&2; exit 1; }
@@ -62,28 +67,35 @@ resolve_path() {
 	which "$1" 2>/dev/null || command -v "$1" 2>/dev/null || echo "/nonexistent/$1"
 }
 
-build_base() {
-	local stage name path dep want f
-	stage=$(mktemp -d "$out/base.XXXXXX")
+# stage_skeleton STAGE: merged-/usr directories and busybox with its applets.
+stage_skeleton() {
+	local stage=$1 f
 	mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,usr/local/bin,etc,proc,sys,dev,tmp,run,mnt,root,var/run}
 	ln -s usr/lib "$stage/lib"	# merged-/usr: lib64 and lib paths resolve alike
 	mkdir -p "$stage/usr/lib" "$stage/lib64"
-
 	cp /bin/busybox "$stage/bin/busybox"
 	for f in $("$stage/bin/busybox" --list-full); do
 		[ "$f" = bin/busybox ] && continue
 		mkdir -p "$stage/$(dirname "$f")"
 		ln -sf /bin/busybox "$stage/$f"
 	done
+	echo "root:x:0:0:root:/root:/bin/sh" >"$stage/etc/passwd"
+	echo "root:x:0:" >"$stage/etc/group"
+	echo "127.0.0.1 localhost" >"$stage/etc/hosts"
+}
 
-	# --- kernel modules
+# stage_modules STAGE MODULE...: the modules and their dependencies from
+# modules.dep, decompressed (busybox insmod reads no .xz), indexed.
+stage_modules() {
+	local stage=$1 name path dep want
+	shift
 	declare -A path_of=() deps_of=() seen=()
 	while IFS=: read -r path dep; do
 		name=$(basename "$path"); name=${name%%.ko*}; name=${name//-/_}
 		path_of[$name]=$path
 		deps_of[$name]=$dep
 	done <"$moddir/modules.dep"
-	want=("${modules[@]}")
+	want=("$@")
 	while [ ${#want[@]} -gt 0 ]; do
 		name=${want[0]//-/_}
 		want=("${want[@]:1}")
@@ -107,6 +119,13 @@ build_base() {
 	done
 	cp "$moddir"/modules.{order,builtin,builtin.modinfo} "$stage/lib/modules/$rel/"
 	depmod -b "$stage" "$rel"
+}
+
+build_base() {
+	local stage f
+	stage=$(mktemp -d "$out/base.XXXXXX")
+	stage_skeleton "$stage"
+	stage_modules "$stage" "${modules[@]}" || return 1
 
 	# --- userspace
 	local bins=()
@@ -129,10 +148,10 @@ build_base() {
 		mkdir -p "$stage/usr/share/terminfo/${f%%/*}"
 		cp -L "/lib/terminfo/$f" "$stage/usr/share/terminfo/$f"
 	done
+	# ... and a UTF-8 locale ("need UTF-8 locale" otherwise): glibc's C.UTF-8.
+	[ -d /usr/lib/locale/C.utf8 ] && mkdir -p "$stage/usr/lib/locale" &&
+		cp -r /usr/lib/locale/C.utf8 "$stage/usr/lib/locale/"
 	copy_with_libs "$stage" /usr/lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu/libgcc_s.so.1
-	echo "root:x:0:0:root:/root:/bin/sh" >"$stage/etc/passwd"
-	echo "root:x:0:" >"$stage/etc/group"
-	echo "127.0.0.1 localhost" >"$stage/etc/hosts"
 
 	(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) >"$stage.cpio.gz"
 	mv "$stage.cpio.gz" "$out/base.cpio.gz"
@@ -172,4 +191,35 @@ cat "$out/base.cpio.gz" "$stage.cpio.gz" >"$stage.test.cpio.gz"
 mv "$stage.cpio.gz" "$out/project.cpio.gz"
 mv "$stage.test.cpio.gz" "$out/test.cpio.gz"
 rm -rf "$stage"
-echo "$out/test.cpio.gz"
+if [ "$variant" != full ]; then
+	echo "$out/test.cpio.gz"
+	exit 0
+fi
+
+# --- qemu layer: the host VM of a nested test runs QEMU itself.
+stage=$(mktemp -d "$out/qemu.XXXXXX")
+mkdir -p "$stage/usr/lib" "$stage/lib64" "$stage/usr/share/qemu" "$stage/full"
+ln -s usr/lib "$stage/lib"
+copy_with_libs "$stage" /usr/bin "$(command -v qemu-system-x86_64)"
+for f in qboot.rom bios-256k.bin linuxboot_dma.bin kvmvapic.bin; do
+	[ -e "/usr/share/qemu/$f" ] && cp -L "/usr/share/qemu/$f" "$stage/usr/share/qemu/"
+done
+cp -L "$kroot/vmlinuz" "$stage/full/vmlinuz"
+# The nested guest has little RAM: a slim initramfs of its own (busybox,
+# block modules, /init, the fullguest scripts, our guest driver, memstress).
+inner=$(mktemp -d "$out/inner.XXXXXX")
+stage_skeleton "$inner"
+stage_modules "$inner" virtio_blk configfs || exit 1
+mkdir -p "$inner/tests/vm" "$inner/tests/fullguest" "$inner/rmem/modules"
+cp "$top/tests/vm/init" "$inner/init"
+cp "$top/tests/vm/lib.sh" "$inner/tests/vm/"
+cp -r "$top/tests/fullguest/t" "$inner/tests/fullguest/"
+cp "$top/build/modules/$kver"/virtio_rmem.ko "$inner/rmem/modules/" 2>/dev/null || true
+copy_with_libs "$inner" /usr/local/bin "$top/build/bin/rmem-memstress"
+(cd "$inner" && find . | cpio -o -H newc --quiet | gzip -1) >"$stage/full/initrd.gz"
+rm -rf "$inner"
+(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) >"$stage.cpio.gz"
+cat "$out/test.cpio.gz" "$stage.cpio.gz" >"$stage.full.cpio.gz"
+mv "$stage.full.cpio.gz" "$out/full.cpio.gz"
+rm -rf "$stage" "$stage.cpio.gz"
+echo "$out/full.cpio.gz"

@@ -8,7 +8,8 @@
 # before the timeout, and no guest log (both VMs in two-VM tests) shows a
 # kernel BUG/WARNING/Oops/Call Trace/hung task/soft lockup/panic.  Header lines
 # in the script: "# vms: 1|2", "# timeout: SECONDS", "# mem: SIZE",
-# "# kver: 6.12|6.1", "# expect: kernel-warning" (the harness self-test: pass
+# "# kver: 6.12|6.1", "# initramfs: full" (adds QEMU for nested guests),
+# "# expect: kernel-warning" (the harness self-test: pass
 # only when the harness caught the warning).  Logs: build/test-logs/<tier>/.
 # All sockets bind to 127.0.0.1; guest addresses never leave QEMU.
 set -uo pipefail
@@ -48,11 +49,12 @@ header() {	# header FILE KEY DEFAULT
 }
 
 declare -A initrd_of=()
-initrd() {	# initrd KVER → path (built once per run)
-	if [ -z "${initrd_of[$1]:-}" ]; then
-		initrd_of[$1]=$("$top/tests/vm/mkinitramfs.sh" "$1" | tail -n1) || return 1
+initrd() {	# initrd KVER [VARIANT] → path (built once per run)
+	local k="$1 ${2:-}"
+	if [ -z "${initrd_of[$k]:-}" ]; then
+		initrd_of[$k]=$("$top/tests/vm/mkinitramfs.sh" "$1" ${2:-} | tail -n1) || return 1
 	fi
-	echo "${initrd_of[$1]}"
+	echo "${initrd_of[$k]}"
 }
 
 pick_ports() {	# two free UDP ports on 127.0.0.1
@@ -93,13 +95,14 @@ problems() {	# problems LOG... → first kernel problem line, if any
 }
 
 run_one() {	# run_one SCRIPT
-	local script=$1 name vms tmo mem kver expect log blog v prob rc start pa pb bpid= follow=
+	local script=$1 name vms tmo mem kver expect variant log blog v prob rc start pa pb bpid= follow=
 	name=$(basename "$script" .sh); name=${name#[0-9][0-9][0-9]-}
 	vms=$(header "$script" vms 1)
 	tmo=$(header "$script" timeout 180)
 	mem=$(header "$script" mem 1G)
 	kver=$(header "$script" kver 6.12)
 	expect=$(header "$script" expect "")
+	variant=$(header "$script" initramfs "")
 	log=$logs/$name.log
 	blog=$logs/$name.b.log
 	rm -f "$log" "$blog"
@@ -107,7 +110,7 @@ run_one() {	# run_one SCRIPT
 	# a time, waiting here for the machine-wide lock.
 	exec 9>/tmp/rmem-vm.lock
 	flock 9
-	initrd "$kver" >/dev/null || { flock -u 9; "$results" record fail "$tier/$name" "initramfs build failed"; return; }
+	initrd "$kver" "$variant" >/dev/null || { flock -u 9; "$results" record fail "$tier/$name" "initramfs build failed"; return; }
 
 	# Per role: how it boots (our test initramfs by default) and its NIC on
 	# the test link.  A test's optional NNN-name.host file (bash, sourced
@@ -116,7 +119,7 @@ run_one() {	# run_one SCRIPT
 	# set b_watch (a pattern in VM b's console; its time of appearance is
 	# reported as b_watch_secs).
 	local kroot=$top/build/kernels/$kver img
-	img=$(initrd "$kver")
+	img=$(initrd "$kver" "$variant")
 	boot_a=(-kernel "$kroot/vmlinuz" -initrd "$img" -append "console=ttyS0 panic=-1 rmem.test=$name rmem.role=a rmem.tier=$tier")
 	boot_b=(-kernel "$kroot/vmlinuz" -initrd "$img" -append "console=ttyS0 panic=-1 rmem.test=$name rmem.role=b rmem.tier=$tier")
 	if [ "$vms" = 2 ]; then
