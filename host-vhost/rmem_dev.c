@@ -7,7 +7,9 @@
  * Files (docs/virtio-rmem.md):
  *   capacity     bytes, a multiple of 4096                          rw
  *   device_id    64-bit, not 0 or ~0, unique among this host's devices  rw
- *   backend      "ram" ("rdma" once the donor pool exists)           rw
+ *   backend      "ram" or "rdma"                                     rw
+ *   donor        rdma: the donor, IPV4[:PORT] (port 7471 by default)  rw
+ *   keep_chunks  rdma: 1 = reset/delete leave the chunks on the donor rw, also live
  *   chunk_shift  log2 of the chunk size, 12..30                      rw
  *   num_queues   virtqueues, fixed at creation                       ro
  *   live         1 while a vDPA driver is bound                      ro
@@ -19,6 +21,7 @@
  * with a concurrent bind.
  */
 #include <linux/device.h>
+#include <linux/inet.h>
 #include <linux/kernel.h>
 #include <linux/mutex.h>
 #include <linux/string.h>
@@ -47,7 +50,8 @@ void rmem_dev_unregister(struct rmem_dev *d)
 
 bool rmem_dev_configured(struct rmem_dev *d)
 {
-	return d->capacity && rmem_virtio_device_id_valid(d->device_id) && d->backend;
+	return d->capacity && rmem_virtio_device_id_valid(d->device_id) && d->backend &&
+	       (d->backend != &rmem_rdma_backend || d->donor.sin_port);
 }
 
 /* Takes the device lock and d->lock unless a driver is bound (-EBUSY). */
@@ -156,8 +160,8 @@ static ssize_t backend_store(struct device *dev, struct device_attribute *attr,
 
 	if (sysfs_streq(buf, rmem_ram_backend.name))
 		b = &rmem_ram_backend;
-	else if (sysfs_streq(buf, "rdma"))
-		return -EOPNOTSUPP;	/* the donor pool is not there yet */
+	else if (sysfs_streq(buf, rmem_rdma_backend.name))
+		b = &rmem_rdma_backend;
 	else
 		return -EINVAL;
 	ret = rmem_cfg_lock(dev, d);
@@ -220,6 +224,86 @@ static ssize_t live_show(struct device *dev, struct device_attribute *attr, char
 }
 static DEVICE_ATTR_RO(live);
 
+static ssize_t donor_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct rmem_dev *d = rmem_dev_from_dev(dev);
+	struct sockaddr_in sin;
+
+	mutex_lock(&d->lock);
+	sin = d->donor;
+	mutex_unlock(&d->lock);
+	if (!sin.sin_port)
+		return sysfs_emit(buf, "\n");
+	return sysfs_emit(buf, "%pI4:%u\n", &sin.sin_addr, ntohs(sin.sin_port));
+}
+
+/* IPV4[:PORT]; an empty write unsets it.  One donor per device for now. */
+static ssize_t donor_store(struct device *dev, struct device_attribute *attr,
+			   const char *buf, size_t count)
+{
+	struct rmem_dev *d = rmem_dev_from_dev(dev);
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	size_t len = strcspn(buf, "\n");
+	const char *end;
+	unsigned int port = RMEM_DEFAULT_PORT;
+	char tail[8];
+	int ret;
+
+	if (len) {
+		if (!in4_pton(buf, len, (u8 *)&sin.sin_addr.s_addr, ':', &end))
+			return -EINVAL;
+		if (end < buf + len) {
+			/* in4_pton stopped at ':' (anything else fails to parse) */
+			if (*end != ':' || buf + len - end - 1 >= sizeof(tail) || end + 1 == buf + len)
+				return -EINVAL;
+			memcpy(tail, end + 1, buf + len - end - 1);
+			tail[buf + len - end - 1] = 0;
+			ret = kstrtouint(tail, 10, &port);
+			if (ret || !port || port > 65535)
+				return -EINVAL;
+		}
+		if (!sin.sin_addr.s_addr)
+			return -EINVAL;
+		sin.sin_port = htons(port);
+	}
+	ret = rmem_cfg_lock(dev, d);
+	if (ret)
+		return ret;
+	/* A store connected to another donor is dropped. */
+	if (d->be && d->backend == &rmem_rdma_backend &&
+	    memcmp(&d->donor, &sin, sizeof(sin))) {
+		d->backend->destroy(d->be);
+		d->be = NULL;
+	}
+	d->donor = sin;
+	rmem_cfg_unlock(dev, d);
+	return count;
+}
+static DEVICE_ATTR_RW(donor);
+
+static ssize_t keep_chunks_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(rmem_dev_from_dev(dev)->keep_chunks) ? 1 : 0);
+}
+
+/*
+ * Not frozen while live: setting it just before a delete is the point
+ * (hand the device's chunks to its next incarnation: migration, recovery).
+ */
+static ssize_t keep_chunks_store(struct device *dev, struct device_attribute *attr,
+				 const char *buf, size_t count)
+{
+	bool v;
+	int ret;
+
+	ret = kstrtobool(buf, &v);
+	if (ret)
+		return ret;
+	WRITE_ONCE(rmem_dev_from_dev(dev)->keep_chunks, v);
+	return count;
+}
+static DEVICE_ATTR_RW(keep_chunks);
+
 static struct attribute *rmem_dev_config_attrs[] = {
 	&dev_attr_capacity.attr,
 	&dev_attr_device_id.attr,
@@ -227,6 +311,8 @@ static struct attribute *rmem_dev_config_attrs[] = {
 	&dev_attr_chunk_shift.attr,
 	&dev_attr_num_queues.attr,
 	&dev_attr_live.attr,
+	&dev_attr_donor.attr,
+	&dev_attr_keep_chunks.attr,
 	NULL,
 };
 

@@ -9,12 +9,15 @@
  *   rmem_dev.c    per-device configuration in sysfs, the device registry
  *   rmem_stats.c  per-device counters in sysfs
  *   rmem_ram.c    the "ram" backend
+ *   rmem_rdma_backend.c  the "rdma" backend, on rmem_rdma.c (connections),
+ *                 rmem_alloc.c (allocator client) and rmem_map.c (map)
  *   rmem_vq.c, rmem_req.c   pure virtqueue and request logic (also unit-tested)
  */
 #ifndef RMEM_DEV_H
 #define RMEM_DEV_H
 
 #include <linux/atomic.h>
+#include <linux/in.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/vdpa.h>
@@ -56,6 +59,32 @@ struct rmem_stats {
 	atomic64_t chunks;		/* chunks the backend holds now */
 };
 
+/* rdma backend: connection state of the device's donor (rdma/state). */
+enum rmem_rdma_state {
+	RMEM_RDMA_NONE = 0,		/* no backend store yet */
+	RMEM_RDMA_CONNECTING,
+	RMEM_RDMA_CONNECTED,
+	RMEM_RDMA_DOWN,			/* lost; reconnecting with backoff */
+};
+
+/* rdma backend counters and state, one value per file in rdma/. */
+struct rmem_rdma_stats {
+	atomic_t state;			/* enum rmem_rdma_state */
+	atomic_t slot;			/* lease slot on the donor, -1 if none */
+	atomic64_t epoch;		/* donor boot epoch of the connection */
+	atomic64_t chunks;		/* chunks held on the donor */
+	atomic64_t lost_chunks;		/* map entries whose data the donor lost */
+	atomic64_t connects;		/* connections established */
+	atomic64_t disconnects;		/* connections lost */
+	atomic64_t epoch_changes;	/* reconnects that found a new donor boot */
+	atomic64_t renewals;		/* lease renewals done */
+	atomic64_t leases_lost;		/* renewal found the slot reclaimed */
+	atomic64_t allocs;		/* chunks allocated (CAS won) */
+	atomic64_t frees;		/* chunks freed one by one */
+	atomic64_t rebuilt;		/* chunks found by map rebuilds */
+	atomic64_t errors;		/* backend calls that failed */
+};
+
 struct rmem_dev;
 
 /* A backend type: a pure I/O table plus life-cycle hooks. */
@@ -70,6 +99,7 @@ struct rmem_backend_type {
 };
 
 extern const struct rmem_backend_type rmem_ram_backend;
+extern const struct rmem_backend_type rmem_rdma_backend;
 
 struct rmem_dev_vq {
 	struct rmem_vq vq;
@@ -97,6 +127,13 @@ struct rmem_dev {
 	unsigned int chunk_shift;
 	unsigned int num_queues;	/* fixed at creation (module parameter) */
 	const struct rmem_backend_type *backend;
+	struct sockaddr_in donor;	/* rdma: the donor (sin_port 0 = unset) */
+	/*
+	 * rdma: reset and delete drop the host's map and lease but leave the
+	 * chunks on the donor, for a device of the same id to adopt (map
+	 * rebuild).  Writable while live: it is an operation, not config.
+	 */
+	bool keep_chunks;
 
 	/* virtio state */
 	u8 status;
@@ -116,6 +153,7 @@ struct rmem_dev {
 	struct rmem_req req;
 
 	struct rmem_stats stats;
+	struct rmem_rdma_stats rdma;
 };
 
 static inline struct rmem_dev *rmem_dev_from_vdpa(struct vdpa_device *v)
@@ -141,6 +179,11 @@ extern const struct attribute_group rmem_dev_config_group;
 int rmem_dev_register(struct rmem_dev *d);
 void rmem_dev_unregister(struct rmem_dev *d);
 bool rmem_dev_configured(struct rmem_dev *d);
+
+/* rmem_rdma_backend.c */
+extern const struct attribute_group rmem_dev_rdma_group;
+int rmem_rdma_init(void);
+void rmem_rdma_exit(void);
 
 /* rmem_stats.c */
 extern const struct attribute_group rmem_dev_stats_group;

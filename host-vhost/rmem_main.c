@@ -2,9 +2,10 @@
 /*
  * vhost_rmem: module entry and parameters.  The vDPA management device and
  * the queue worker live in rmem_vdpa.c, per-device configuration in
- * rmem_dev.c, counters in rmem_stats.c, the backends in rmem_ram.c (and
- * rmem_rdma.c later); rmem_vq.c and rmem_req.c are the pure virtqueue and
- * request logic shared with the unit tests.
+ * rmem_dev.c, counters in rmem_stats.c, the backends in rmem_ram.c and
+ * rmem_rdma_backend.c (on rmem_rdma.c, rmem_alloc.c, rmem_map.c);
+ * rmem_vq.c and rmem_req.c are the pure virtqueue and request logic shared
+ * with the unit tests.
  */
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -35,9 +36,14 @@ static int __init rmem_init(void)
 		       RMEM_CHUNK_SHIFT_MIN, RMEM_CHUNK_SHIFT_MAX);
 		return -EINVAL;
 	}
-	ret = rmem_vdpa_init();
+	ret = rmem_rdma_init();
 	if (ret)
 		return ret;
+	ret = rmem_vdpa_init();
+	if (ret) {
+		rmem_rdma_exit();
+		return ret;
+	}
 	pr_info("vhost_rmem: loaded (vDPA management device \"%s\")\n", RMEM_MGMTDEV_NAME);
 	return 0;
 }
@@ -46,6 +52,7 @@ static int __init rmem_init(void)
 static void __exit rmem_exit(void)
 {
 	rmem_vdpa_exit();
+	rmem_rdma_exit();
 	pr_info("vhost_rmem: unloaded\n");
 }
 

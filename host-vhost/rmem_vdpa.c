@@ -586,7 +586,7 @@ static void rmem_fill_config(struct rmem_dev *d, u8 *cfg)
 	ext->chunk_shift = d->chunk_shift;
 	ext->block_shift = RMEM_BLOCK_SHIFT;
 	ext->max_chain = cpu_to_le16(RMEM_VIRTIO_MAX_CHAIN);
-	ext->flags = 0;
+	ext->flags = cpu_to_le32(d->backend == &rmem_rdma_backend ? RMEM_VIRTIO_CFG_F_RDMA : 0);
 }
 
 static void rmem_get_config(struct vdpa_device *vdpa, unsigned int offset, void *buf,
@@ -710,6 +710,7 @@ static const struct vdpa_config_ops rmem_vdpa_ops = {
 static const struct attribute_group *rmem_dev_groups[] = {
 	&rmem_dev_config_group,
 	&rmem_dev_stats_group,
+	&rmem_dev_rdma_group,
 	NULL,
 };
 

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * rmem_rdma.h - the rdma backend's layers:
+ *
+ *   rmem_rdma.c          one connection to a donor: rdma_cm handshake, PD, CQ,
+ *                        QP, registered scratch buffers, synchronous one-sided
+ *                        operations with a timeout
+ *   rmem_alloc.c         the one-sided allocator client on a connection: lease
+ *                        slot claim/adopt/renew/detach, chunk alloc/free, owner
+ *                        table walk (decisions come from rmem_proto.h)
+ *   rmem_map.c           vchunk -> (donor chunk, live 4 KiB blocks) in an xarray
+ *   rmem_rdma_backend.c  the backend ops: map + allocator + data moves,
+ *                        reconnect and lease renewal work, sysfs/debugfs
+ *
+ * Locking: a connection serves one caller at a time (the backend's mutex);
+ * only the completion handler and the rdma_cm handler run beside it, and
+ * they only record results and queue work.
+ */
+#ifndef RMEM_RDMA_H
+#define RMEM_RDMA_H
+
+#include <linux/completion.h>
+#include <linux/socket.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
+#include <rdma/ib_verbs.h>
+#include <rdma/rdma_cm.h>
+
+#include "rmem_proto.h"
+
+/*
+ * Scratch buffer of a connection: the bounce buffer of data moves (one 4 KiB
+ * block at a time today), owner windows, slot table and owner table pieces.
+ * 64 KiB keeps a whole default slot table (1024 x 16 B) in one READ.
+ */
+#define RMEM_CONN_BUF (64u << 10)
+/* Zero source for clearing a fresh chunk: one WR per 64 KiB of chunk. */
+#define RMEM_CONN_ZERO (64u << 10)
+/*
+ * Send queue: a chunk clear posts chunk / RMEM_CONN_ZERO WRs at once (16 for
+ * the 1 MiB chunks tests use, 32 at the 2 MiB default); larger chunks are
+ * cleared in several rounds.  +1 for ib_drain_qp's marker.
+ */
+#define RMEM_CONN_MAX_WR 32u
+
+struct rmem_conn_cfg {
+	struct sockaddr_storage addr;	/* donor, IPv4 + port */
+	u64 host_id;			/* connect request: for the donor's logs */
+	unsigned int timeout_ms;	/* per rdma_cm step and per operation */
+	/* The connection broke (any cause); called from a workqueue. */
+	void (*broken)(void *ctx);
+	void *ctx;
+};
+
+struct rmem_conn {
+	struct rmem_conn_cfg cfg;
+	char name[32];			/* "ADDR:PORT" for logs */
+	struct rdma_cm_id *cm_id;
+	struct ib_pd *pd;
+	struct ib_cq *cq;
+	struct rmem_desc desc;		/* the donor's accept descriptor */
+
+	/* rdma_cm handshake: the handler records, the connecting caller waits. */
+	struct completion cm_done;
+	int cm_event;
+	int cm_status;
+	u8 priv[RMEM_CM_REP_PRIV_MAX];
+	u8 priv_len;
+
+	spinlock_t lock;		/* broken, dying vs the handlers */
+	bool established;
+	bool broken;			/* no more operations; waiting for teardown */
+	bool dying;			/* teardown started: queue nothing */
+	struct work_struct break_work;
+
+	/* Scratch (bidirectional) + 8-byte atomic result, and the zero source. */
+	u8 *buf;
+	u64 buf_dma;
+	u8 *zero;
+	u64 zero_dma;
+	/* A chunk clear's WR chain: too big for the stack. */
+	struct ib_rdma_wr zero_wr[RMEM_CONN_MAX_WR];
+	struct ib_sge zero_sge[RMEM_CONN_MAX_WR];
+};
+
+/* rmem_rdma.c */
+struct rmem_conn *rmem_conn_create(const struct rmem_conn_cfg *cfg);
+void rmem_conn_destroy(struct rmem_conn *c);
+bool rmem_conn_ok(struct rmem_conn *c);
+/* RDMA READ @len bytes at @raddr into c->buf / WRITE c->buf[0..len) there. */
+int rmem_conn_read(struct rmem_conn *c, u64 raddr, u32 rkey, u32 len);
+int rmem_conn_write(struct rmem_conn *c, u64 raddr, u32 rkey, u32 len);
+/* WRITE zeros over [raddr, raddr + len). */
+int rmem_conn_zero(struct rmem_conn *c, u64 raddr, u32 rkey, u64 len);
+int rmem_conn_cas(struct rmem_conn *c, u64 raddr, u32 rkey, u64 expect, u64 swap, u64 *old);
+/* Metadata (superblock, slots, leases, owners) at an offset of the region. */
+int rmem_conn_meta_read(struct rmem_conn *c, u64 off, u32 len);
+int rmem_conn_meta_cas(struct rmem_conn *c, u64 off, u64 expect, u64 swap, u64 *old);
+
+/* ------------------------------------------------------------ rmem_alloc.c */
+
+/* A device's lease on one donor. */
+struct rmem_lease {
+	u64 device_id;
+	bool held;		/* slot/generation are ours */
+	u32 slot;
+	u64 generation;
+	u64 counter;		/* last lease value written */
+	bool scan_started;
+	struct rmem_alloc_scan scan;
+	__le64 *words;		/* the scan's window (window_words) */
+	u32 words_len;
+};
+
+int rmem_lease_init(struct rmem_lease *l, u64 device_id);
+void rmem_lease_fini(struct rmem_lease *l);
+/* Slot naming l->device_id: 0 and *slot, or -ENOENT. */
+int rmem_alloc_find_slot(struct rmem_conn *c, struct rmem_lease *l, u32 *slot);
+/* Takes over @slot (already naming the device): reads gen, renews. */
+int rmem_alloc_adopt(struct rmem_conn *c, struct rmem_lease *l, u32 slot);
+/* Claims a free slot for the device. */
+int rmem_alloc_claim(struct rmem_conn *c, struct rmem_lease *l);
+/* Writes the next counter and checks the slot is still ours (-EKEYEXPIRED). */
+int rmem_alloc_renew(struct rmem_conn *c, struct rmem_lease *l);
+int rmem_alloc_chunk(struct rmem_conn *c, struct rmem_lease *l, u64 vchunk, u64 *chunk,
+		     u64 *owner);
+int rmem_alloc_free(struct rmem_conn *c, struct rmem_lease *l, u64 chunk, u64 owner);
+/* Fence the slot, bump its generation, free every word naming it, release it. */
+int rmem_alloc_detach(struct rmem_conn *c, struct rmem_lease *l, u32 slot, u64 *freed);
+/* Calls @fn for every nonzero owner word; stops at the first error. */
+int rmem_alloc_walk(struct rmem_conn *c, int (*fn)(void *arg, u64 chunk, u64 word), void *arg);
+
+/* ------------------------------------------------------------ rmem_map.c */
+
+struct rmem_map_chunk {
+	u64 chunk;		/* donor chunk index */
+	u64 owner;		/* the owner word we hold it with */
+	u32 live;		/* blocks with data */
+	bool lost;		/* the donor lost it (new epoch, lease gone): IOERR */
+	unsigned long live_map[];	/* one bit per 4 KiB block */
+};
+
+struct rmem_map {
+	struct xarray xa;	/* vchunk -> struct rmem_map_chunk */
+	u32 blocks_per_chunk;
+	u64 held;		/* entries holding a donor chunk */
+	u64 lost;		/* entries marked lost */
+};
+
+void rmem_map_init(struct rmem_map *m, unsigned int chunk_shift);
+struct rmem_map_chunk *rmem_map_get(struct rmem_map *m, u64 vchunk);
+/* New entry, no block live (or all, for a rebuilt chunk); ERR_PTR on failure. */
+struct rmem_map_chunk *rmem_map_add(struct rmem_map *m, u64 vchunk, u64 chunk, u64 owner,
+				    bool all_live);
+void rmem_map_del(struct rmem_map *m, u64 vchunk);
+/* Sets/clears a block's live bit; returns true if it changed. */
+bool rmem_map_set_live(struct rmem_map *m, struct rmem_map_chunk *e, u32 block);
+bool rmem_map_clear_live(struct rmem_map *m, struct rmem_map_chunk *e, u32 block);
+void rmem_map_mark_lost(struct rmem_map *m, struct rmem_map_chunk *e);
+/* Drops every entry (no network). */
+void rmem_map_empty(struct rmem_map *m);
+
+#endif /* RMEM_RDMA_H */

@@ -1,0 +1,888 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rmem_rdma_backend.c - the "rdma" backend: a device's blocks live in
+ * chunks of one donor (rmem-appliance), reached with one-sided RDMA.
+ *
+ * Map: rmem_map.c, vchunk -> donor chunk + live 4 KiB blocks.  The first
+ * write into a virtual chunk allocates a donor chunk (rmem_alloc.c: CAS of
+ * an owner word naming our lease slot, generation and vchunk) and clears it
+ * on the donor, so no byte of a previous tenant is ever readable; reads of
+ * blocks without data are answered with zeros from host memory; a discard
+ * that empties a chunk frees it (CAS owner -> 0).
+ *
+ * Data: the vq worker (process context, device lock held) moves each block
+ * piece through the connection's registered bounce buffer: RDMA READ into
+ * it then copy to the guest, or copy from the guest then RDMA WRITE.  One
+ * synchronous round trip per piece of at most 4 KiB; every wait is bounded
+ * by rdma_timeout_ms.
+ *
+ * Failures.  A dead donor breaks the connection (DISCONNECTED event, failed
+ * or timed-out work request): outstanding work is flushed, requests fail
+ * with IOERR, and reconnect work retries with a backoff capped at
+ * reconnect_max_ms.  A reconnect that finds a new boot epoch, or a lease
+ * check that finds our slot reclaimed, marks every mapped chunk lost: its
+ * blocks answer IOERR (never zeros) until discarded or the device is reset;
+ * new chunks are allocated normally.  Host-side fencing: with no successful
+ * renewal for lease_timeout / 2, I/O fails instead of touching chunks the
+ * reaper may already have handed to someone else.
+ *
+ * Reset and delete free everything the device owns (detach: fence the
+ * slot, bump its generation, free every owner word naming it, release it),
+ * unless rmem/keep_chunks is 1: then only the host's map and lease are
+ * dropped, and a device created with the same id (here or on another host,
+ * within the donor's lease timeout) adopts the slot and rebuilds its map
+ * from the owner table: rmem_map_rebuild().
+ *
+ * Locking: r->lock serialises I/O (called under the device lock), the
+ * renewal and reconnect work, and the debugfs map dump.  Lock order:
+ * device lock -> r->lock.  The works never take the device lock.
+ */
+#include <linux/debugfs.h>
+#include <linux/jiffies.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+
+#include "rmem_dev.h"
+#include "rmem_rdma.h"
+
+static unsigned int rmem_rdma_timeout_ms = 5000;
+module_param_named(rdma_timeout_ms, rmem_rdma_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(rdma_timeout_ms,
+		 "bound of every rdma_cm step and RDMA operation to a donor, ms (default 5000, min 100)");
+
+static unsigned int rmem_reconnect_max_ms = 5000;
+module_param_named(reconnect_max_ms, rmem_reconnect_max_ms, uint, 0644);
+MODULE_PARM_DESC(reconnect_max_ms,
+		 "longest pause between reconnect attempts to a lost donor, ms (default 5000, min 100)");
+
+#define RMEM_RECONNECT_MIN_MS 250
+
+static struct workqueue_struct *rmem_rdma_wq;
+static struct dentry *rmem_debugfs_root;
+static const u8 rmem_rdma_zeros[RMEM_BLOCK_SIZE];
+
+struct rmem_rdma {
+	struct rmem_dev *d;
+	struct mutex lock;		/* everything below */
+	struct rmem_conn *conn;		/* NULL while down */
+	struct rmem_conn_cfg cfg;	/* fixed at creation */
+	struct rmem_lease lease;
+	struct rmem_map map;
+	unsigned int chunk_shift;
+	u64 nr_vchunks;			/* virtual chunks of the capacity */
+	u64 epoch;			/* donor boot the map's chunks live in */
+	bool map_valid;			/* map reflects the donor (else: ready() first) */
+	bool adopt;			/* ready() adopts a slot naming us (else sweeps it) */
+	bool stopping;
+	unsigned long renewed;		/* jiffies of the last good renewal */
+	unsigned int lease_ms;
+	unsigned int backoff_ms;
+	struct delayed_work reconnect;
+	struct delayed_work renew;
+	struct dentry *dbg;
+};
+
+static void rmem_rdma_sync_stats(struct rmem_rdma *r)
+{
+	atomic64_set(&r->d->stats.chunks, r->map.held);
+	atomic64_set(&r->d->rdma.chunks, r->map.held);
+	atomic64_set(&r->d->rdma.lost_chunks, r->map.lost);
+	atomic_set(&r->d->rdma.slot, r->lease.held ? (int)r->lease.slot : -1);
+}
+
+/* Every chunk in the map is gone on the donor: fail its blocks loudly. */
+static void rmem_rdma_lose_all(struct rmem_rdma *r, const char *why)
+{
+	struct rmem_map_chunk *e;
+	unsigned long idx;
+	u64 n = 0;
+
+	xa_for_each(&r->map.xa, idx, e) {
+		if (!e->lost) {
+			rmem_map_mark_lost(&r->map, e);
+			n++;
+		}
+	}
+	r->lease.held = false;
+	r->lease.scan_started = false;
+	rmem_rdma_sync_stats(r);
+	if (n)
+		dev_err(&r->d->vdpa.dev,
+			"%s: %llu chunks lost on donor %pI4: their blocks now fail with IOERR\n",
+			why, n, &r->d->donor.sin_addr);
+}
+
+/* I/O may touch donor chunks: connected and the lease not stale (fencing). */
+static int rmem_rdma_usable(struct rmem_rdma *r)
+{
+	if (!rmem_conn_ok(r->conn))
+		return -ENOTCONN;
+	if (r->lease.held &&
+	    time_after(jiffies, r->renewed + msecs_to_jiffies(r->lease_ms / 2))) {
+		dev_warn_ratelimited(&r->d->vdpa.dev,
+				     "lease not renewed for %u ms: fenced until it is\n",
+				     r->lease_ms / 2);
+		return -ETIME;
+	}
+	return 0;
+}
+
+static void rmem_rdma_lease_held(struct rmem_rdma *r)
+{
+	r->renewed = jiffies;
+	rmem_rdma_sync_stats(r);
+	mod_delayed_work(rmem_rdma_wq, &r->renew, msecs_to_jiffies(r->lease_ms / 3));
+}
+
+/* ------------------------------------------------------------ connection */
+
+static void rmem_rdma_broken(void *ctx)
+{
+	struct rmem_rdma *r = ctx;
+
+	atomic_set(&r->d->rdma.state, RMEM_RDMA_DOWN);
+	mod_delayed_work(rmem_rdma_wq, &r->reconnect, 0);
+}
+
+/* Makes @c the connection; checks what happened to our chunks meanwhile. */
+static int rmem_rdma_install(struct rmem_rdma *r, struct rmem_conn *c)
+{
+	int ret;
+
+	if (c->desc.chunk_shift != r->chunk_shift) {
+		dev_err_ratelimited(&r->d->vdpa.dev,
+				    "donor %s serves %u-byte chunks, the device uses %u (chunk_shift)\n",
+				    c->name, 1u << c->desc.chunk_shift, 1u << r->chunk_shift);
+		return -EINVAL;
+	}
+	if (r->epoch && c->desc.epoch != r->epoch) {
+		atomic64_inc(&r->d->rdma.epoch_changes);
+		dev_warn(&r->d->vdpa.dev, "donor %s restarted (epoch %016llx -> %016llx)\n",
+			 c->name, r->epoch, c->desc.epoch);
+		rmem_rdma_lose_all(r, "donor restarted");
+	} else if (r->lease.held) {
+		ret = rmem_alloc_renew(c, &r->lease);
+		if (ret == -EKEYEXPIRED) {
+			atomic64_inc(&r->d->rdma.leases_lost);
+			rmem_rdma_lose_all(r, "lease reclaimed while disconnected");
+		} else if (ret) {
+			return ret;
+		}
+	}
+	r->epoch = c->desc.epoch;
+	r->lease_ms = c->desc.lease_timeout_ms;
+	r->conn = c;
+	atomic64_set(&r->d->rdma.epoch, c->desc.epoch);
+	atomic64_inc(&r->d->rdma.connects);
+	atomic_set(&r->d->rdma.state, RMEM_RDMA_CONNECTED);
+	if (r->lease.held)
+		rmem_rdma_lease_held(r);
+	return 0;
+}
+
+static void rmem_rdma_reconnect_work(struct work_struct *work)
+{
+	struct rmem_rdma *r = container_of(to_delayed_work(work), struct rmem_rdma, reconnect);
+	struct rmem_conn *c;
+	int ret;
+
+	mutex_lock(&r->lock);
+	if (r->stopping || rmem_conn_ok(r->conn)) {
+		mutex_unlock(&r->lock);
+		return;
+	}
+	if (r->conn) {
+		/* Nothing is in flight: every op runs under r->lock. */
+		rmem_conn_destroy(r->conn);
+		r->conn = NULL;
+		atomic64_inc(&r->d->rdma.disconnects);
+	}
+	atomic_set(&r->d->rdma.state, RMEM_RDMA_DOWN);
+	mutex_unlock(&r->lock);
+
+	/* Without the lock: I/O meanwhile fails fast instead of waiting on us. */
+	c = rmem_conn_create(&r->cfg);
+
+	mutex_lock(&r->lock);
+	ret = IS_ERR(c) ? PTR_ERR(c) : 0;
+	if (!ret && r->stopping)
+		ret = -ESHUTDOWN;
+	if (!ret)
+		ret = rmem_rdma_install(r, c);
+	if (ret) {
+		if (!IS_ERR(c))
+			rmem_conn_destroy(c);
+		if (!r->stopping) {
+			r->backoff_ms = clamp(r->backoff_ms * 2, RMEM_RECONNECT_MIN_MS,
+					      max(rmem_reconnect_max_ms, 100u));
+			queue_delayed_work(rmem_rdma_wq, &r->reconnect,
+					   msecs_to_jiffies(r->backoff_ms));
+		}
+	} else {
+		r->backoff_ms = 0;
+		dev_info(&r->d->vdpa.dev, "connected to donor %s (epoch %016llx)\n", c->name,
+			 c->desc.epoch);
+	}
+	mutex_unlock(&r->lock);
+}
+
+static void rmem_rdma_renew_work(struct work_struct *work)
+{
+	struct rmem_rdma *r = container_of(to_delayed_work(work), struct rmem_rdma, renew);
+	int ret;
+
+	mutex_lock(&r->lock);
+	if (r->stopping || !r->lease.held) {
+		mutex_unlock(&r->lock);
+		return;
+	}
+	if (rmem_conn_ok(r->conn)) {
+		ret = rmem_alloc_renew(r->conn, &r->lease);
+		if (!ret) {
+			r->renewed = jiffies;
+			atomic64_inc(&r->d->rdma.renewals);
+		} else if (ret == -EKEYEXPIRED) {
+			atomic64_inc(&r->d->rdma.leases_lost);
+			rmem_rdma_lose_all(r, "lease reclaimed by the donor");
+		}
+	}
+	/* Down: the reconnect re-checks the lease; keep ticking meanwhile. */
+	if (r->lease.held)
+		queue_delayed_work(rmem_rdma_wq, &r->renew, msecs_to_jiffies(r->lease_ms / 3));
+	mutex_unlock(&r->lock);
+}
+
+/* ------------------------------------------------------------ map upkeep */
+
+struct rmem_rebuild_ctx {
+	struct rmem_rdma *r;
+	u64 found;
+	int err;
+};
+
+static int rmem_rebuild_one(void *arg, u64 chunk, u64 word)
+{
+	struct rmem_rebuild_ctx *x = arg;
+	struct rmem_rdma *r = x->r;
+	struct rmem_map_chunk *e;
+	u64 v = word & RMEM_VCHUNK_MAX;
+
+	if (!rmem_owner_is(word, r->lease.slot, (u32)r->lease.generation))
+		return 0;
+	if (v >= r->nr_vchunks || rmem_map_get(&r->map, v)) {
+		/* Beyond a shrunk capacity, or a duplicate: nobody can read it. */
+		dev_warn_ratelimited(&r->d->vdpa.dev,
+				     "rebuild: donor chunk %llu (vchunk %llu) %s; freeing it\n",
+				     chunk, v, v >= r->nr_vchunks ? "beyond the capacity" :
+				     "duplicates another");
+		return rmem_alloc_free(r->conn, &r->lease, chunk, word);
+	}
+	e = rmem_map_add(&r->map, v, chunk, word, true);
+	if (IS_ERR(e))
+		return PTR_ERR(e);
+	x->found++;
+	return 0;
+}
+
+/*
+ * The map is a cache of the owner table: adopt the slot naming our device
+ * id and take every owner word of (slot, generation).  Which blocks of a
+ * chunk were written is not on the donor, so all count as live; chunks are
+ * cleared when allocated, so the never-written ones still read zeros.
+ */
+static int rmem_map_rebuild(struct rmem_rdma *r, u32 slot)
+{
+	struct rmem_rebuild_ctx x = { .r = r };
+	int ret;
+
+	ret = rmem_alloc_adopt(r->conn, &r->lease, slot);
+	if (ret)
+		return ret;
+	rmem_rdma_lease_held(r);
+	rmem_map_empty(&r->map);
+	ret = rmem_alloc_walk(r->conn, rmem_rebuild_one, &x);
+	atomic64_add(x.found, &r->d->rdma.rebuilt);
+	rmem_rdma_sync_stats(r);
+	if (ret) {
+		rmem_map_empty(&r->map);
+		rmem_rdma_sync_stats(r);
+		return ret;
+	}
+	dev_info(&r->d->vdpa.dev, "map rebuilt from donor %s: slot %u, %llu chunks\n",
+		 r->conn->name, slot, x.found);
+	return 0;
+}
+
+/* Brings the map in line with the donor before the first I/O after create/reset. */
+static int rmem_rdma_ready(struct rmem_rdma *r)
+{
+	u64 freed;
+	u32 slot;
+	int ret;
+
+	if (r->map_valid)
+		return 0;
+	if (!rmem_conn_ok(r->conn))
+		return -ENOTCONN;
+	ret = rmem_alloc_find_slot(r->conn, &r->lease, &slot);
+	if (ret == -ENOENT) {
+		r->map_valid = true;
+		return 0;
+	}
+	if (ret)
+		return ret;
+	if (r->adopt) {
+		ret = rmem_map_rebuild(r, slot);
+	} else {
+		/* Left over by a reset whose detach failed: free it now. */
+		ret = rmem_alloc_detach(r->conn, &r->lease, slot, &freed);
+		if (!ret)
+			dev_info(&r->d->vdpa.dev, "released stale slot %u (%llu chunks)\n", slot,
+				 freed);
+	}
+	if (!ret)
+		r->map_valid = true;
+	return ret;
+}
+
+/* Everything the device holds goes back to the donor (or is kept for adoption). */
+static void rmem_rdma_clear_locked(struct rmem_rdma *r)
+{
+	u64 freed = 0, had = r->map.held;
+	int ret;
+
+	if (r->d->keep_chunks) {
+		if (had)
+			dev_info(&r->d->vdpa.dev,
+				 "keep_chunks: leaving %llu chunks in slot %u on the donor\n", had,
+				 r->lease.slot);
+		r->adopt = true;
+	} else {
+		if (r->lease.held && rmem_conn_ok(r->conn)) {
+			ret = rmem_alloc_detach(r->conn, &r->lease, r->lease.slot, &freed);
+			if (ret)
+				dev_warn(&r->d->vdpa.dev,
+					 "freeing %llu chunks on the donor failed (%d): the next use or the donor's reaper frees them\n",
+					 had, ret);
+		} else if (had) {
+			dev_warn(&r->d->vdpa.dev,
+				 "donor unreachable: %llu chunks left to the next use or the donor's reaper\n",
+				 had);
+		}
+		r->adopt = false;
+	}
+	rmem_map_empty(&r->map);
+	r->lease.held = false;
+	r->lease.scan_started = false;
+	r->map_valid = false;
+	rmem_rdma_sync_stats(r);
+}
+
+/* ------------------------------------------------------------ I/O */
+
+struct rmem_rdma_pos {
+	u64 vchunk;
+	u32 block;		/* in the chunk */
+	u64 coff;		/* byte offset in the chunk */
+};
+
+static void rmem_rdma_pos(struct rmem_rdma *r, u64 off, struct rmem_rdma_pos *p)
+{
+	p->vchunk = off >> r->chunk_shift;
+	p->coff = off & ((1ull << r->chunk_shift) - 1);
+	p->block = (u32)(p->coff >> RMEM_BLOCK_SHIFT);
+}
+
+static u64 rmem_rdma_raddr(struct rmem_rdma *r, const struct rmem_map_chunk *e, u64 coff)
+{
+	return r->conn->desc.data_addr + (e->chunk << r->chunk_shift) + coff;
+}
+
+static int rmem_rdma_lost(struct rmem_rdma *r, u64 vchunk)
+{
+	dev_err_ratelimited(&r->d->vdpa.dev,
+			    "vchunk %llu: data lost with the donor's chunk; answering IOERR\n",
+			    vchunk);
+	return -EIO;
+}
+
+static int rmem_rdma_done(struct rmem_rdma *r, int ret)
+{
+	mutex_unlock(&r->lock);
+	if (ret && ret != -EFAULT)
+		atomic64_inc(&r->d->rdma.errors);
+	/* -EFAULT means the guest's buffer: the request layer counts it as access. */
+	return ret == -EFAULT ? ret : ret ? -EIO : 0;
+}
+
+static int rmem_rdma_read(void *be, u64 off, u32 len, struct rmem_req_iter *to)
+{
+	struct rmem_rdma *r = be;
+	struct rmem_map_chunk *e;
+	struct rmem_rdma_pos p;
+	int ret;
+
+	rmem_rdma_pos(r, off, &p);
+	mutex_lock(&r->lock);
+	ret = rmem_rdma_ready(r);
+	if (ret)
+		return rmem_rdma_done(r, ret);
+	e = rmem_map_get(&r->map, p.vchunk);
+	if (!e || !test_bit(p.block, e->live_map))
+		return rmem_rdma_done(r, rmem_req_iter_write(to, rmem_rdma_zeros, len));
+	if (e->lost)
+		return rmem_rdma_done(r, rmem_rdma_lost(r, p.vchunk));
+	ret = rmem_rdma_usable(r);
+	if (!ret)
+		ret = rmem_conn_read(r->conn, rmem_rdma_raddr(r, e, p.coff),
+				     r->conn->desc.data_rkey, len);
+	if (!ret)
+		ret = rmem_req_iter_write(to, r->conn->buf, len);
+	return rmem_rdma_done(r, ret);
+}
+
+/* A fresh donor chunk for @vchunk, cleared, in the map. */
+static int rmem_rdma_alloc(struct rmem_rdma *r, u64 vchunk, struct rmem_map_chunk **out)
+{
+	struct rmem_map_chunk *e;
+	u64 chunk, owner;
+	int ret;
+
+	if (!r->lease.held) {
+		ret = rmem_alloc_claim(r->conn, &r->lease);
+		if (ret) {
+			dev_err_ratelimited(&r->d->vdpa.dev, "no lease slot on donor %s (%d)\n",
+					    r->conn->name, ret);
+			return ret;
+		}
+		rmem_rdma_lease_held(r);
+	}
+	ret = rmem_alloc_chunk(r->conn, &r->lease, vchunk, &chunk, &owner);
+	if (ret) {
+		dev_err_ratelimited(&r->d->vdpa.dev, "allocating vchunk %llu on donor %s: %d%s\n",
+				    vchunk, r->conn->name, ret,
+				    ret == -ENOSPC ? " (donor full)" : "");
+		return ret;
+	}
+	atomic64_inc(&r->d->rdma.allocs);
+	/* A previous tenant's bytes must never be readable, even after a rebuild. */
+	ret = rmem_conn_zero(r->conn, r->conn->desc.data_addr + (chunk << r->chunk_shift),
+			     r->conn->desc.data_rkey, 1ull << r->chunk_shift);
+	if (!ret) {
+		e = rmem_map_add(&r->map, vchunk, chunk, owner, false);
+		ret = IS_ERR(e) ? PTR_ERR(e) : 0;
+	}
+	if (ret) {
+		/* Best effort; a chunk we cannot free is the detach's or reaper's. */
+		if (rmem_conn_ok(r->conn))
+			rmem_alloc_free(r->conn, &r->lease, chunk, owner);
+		return ret;
+	}
+	rmem_rdma_sync_stats(r);
+	*out = e;
+	return 0;
+}
+
+static int rmem_rdma_write(void *be, u64 off, u32 len, struct rmem_req_iter *from)
+{
+	struct rmem_rdma *r = be;
+	struct rmem_map_chunk *e;
+	struct rmem_rdma_pos p;
+	u32 boff = off & (RMEM_BLOCK_SIZE - 1);
+	int ret;
+
+	rmem_rdma_pos(r, off, &p);
+	mutex_lock(&r->lock);
+	ret = rmem_rdma_ready(r);
+	if (ret)
+		return rmem_rdma_done(r, ret);
+	e = rmem_map_get(&r->map, p.vchunk);
+	if (e && e->lost)
+		return rmem_rdma_done(r, rmem_rdma_lost(r, p.vchunk));
+	ret = rmem_rdma_usable(r);
+	if (!ret && !e)
+		ret = rmem_rdma_alloc(r, p.vchunk, &e);
+	if (ret)
+		return rmem_rdma_done(r, ret);
+	if (len < RMEM_BLOCK_SIZE && !test_bit(p.block, e->live_map)) {
+		/* A block without data may hold stale bytes: write all of it. */
+		memset(r->conn->buf, 0, RMEM_BLOCK_SIZE);
+		ret = rmem_req_iter_read(from, r->conn->buf + boff, len);
+		if (!ret)
+			ret = rmem_conn_write(r->conn, rmem_rdma_raddr(r, e, p.coff - boff),
+					      r->conn->desc.data_rkey, RMEM_BLOCK_SIZE);
+	} else {
+		ret = rmem_req_iter_read(from, r->conn->buf, len);
+		if (!ret)
+			ret = rmem_conn_write(r->conn, rmem_rdma_raddr(r, e, p.coff),
+					      r->conn->desc.data_rkey, len);
+	}
+	if (!ret)
+		rmem_map_set_live(&r->map, e, p.block);
+	return rmem_rdma_done(r, ret);
+}
+
+/* Whole blocks [first, end) lose their data; emptied chunks go back to the donor. */
+static int rmem_rdma_drop_blocks(struct rmem_rdma *r, u64 first, u64 end)
+{
+	unsigned int bshift = r->chunk_shift - RMEM_BLOCK_SHIFT;
+	int ret = 0, err;
+	u64 b = first;
+
+	while (b < end) {
+		u64 v = b >> bshift;
+		u64 stop = min(end, (v + 1) << bshift);
+		struct rmem_map_chunk *e = rmem_map_get(&r->map, v);
+
+		if (e) {
+			for (; b < stop; b++)
+				rmem_map_clear_live(&r->map, e, (u32)(b & ((1ull << bshift) - 1)));
+			if (!e->live) {
+				err = e->lost ? 0 : rmem_rdma_usable(r);
+				if (!err && !e->lost)
+					err = rmem_alloc_free(r->conn, &r->lease, e->chunk, e->owner);
+				if (!err && !e->lost)
+					atomic64_inc(&r->d->rdma.frees);
+				/* Refused means not ours any more: forget it either way. */
+				if (!err || err == -EPERM || err == -EKEYEXPIRED || err == -EINVAL)
+					rmem_map_del(&r->map, v);
+				else
+					ret = err;	/* kept, empty: a later discard/reset retries */
+			}
+		}
+		b = stop;
+		cond_resched();
+	}
+	rmem_rdma_sync_stats(r);
+	return ret;
+}
+
+static int rmem_rdma_discard(void *be, u64 off, u64 len)
+{
+	struct rmem_rdma *r = be;
+	u64 first, end;
+	int ret;
+
+	rmem_whole_blocks(off, len, &first, &end);
+	mutex_lock(&r->lock);
+	ret = rmem_rdma_ready(r);
+	if (!ret)
+		ret = rmem_rdma_drop_blocks(r, first, end);
+	return rmem_rdma_done(r, ret);
+}
+
+/* Zeroes [off, off + len) inside one block, if it has data. */
+static int rmem_rdma_zero_part(struct rmem_rdma *r, u64 off, u32 len)
+{
+	struct rmem_map_chunk *e;
+	struct rmem_rdma_pos p;
+	int ret;
+
+	rmem_rdma_pos(r, off, &p);
+	e = rmem_map_get(&r->map, p.vchunk);
+	if (!e || !test_bit(p.block, e->live_map))
+		return 0;
+	if (e->lost)
+		return rmem_rdma_lost(r, p.vchunk);
+	ret = rmem_rdma_usable(r);
+	if (ret)
+		return ret;
+	memset(r->conn->buf, 0, len);
+	return rmem_conn_write(r->conn, rmem_rdma_raddr(r, e, p.coff), r->conn->desc.data_rkey,
+			       len);
+}
+
+static int rmem_rdma_write_zeroes(void *be, u64 off, u64 len)
+{
+	struct rmem_rdma *r = be;
+	u64 first, end, o;
+	int ret;
+	u32 n;
+
+	rmem_whole_blocks(off, len, &first, &end);
+	mutex_lock(&r->lock);
+	ret = rmem_rdma_ready(r);
+	if (ret)
+		return rmem_rdma_done(r, ret);
+	if (first == end) {
+		for (o = off; !ret && o < off + len; o += n) {
+			n = rmem_block_piece(o, off + len - o);
+			ret = rmem_rdma_zero_part(r, o, n);
+		}
+		return rmem_rdma_done(r, ret);
+	}
+	if (off < first << RMEM_BLOCK_SHIFT)
+		ret = rmem_rdma_zero_part(r, off, (first << RMEM_BLOCK_SHIFT) - off);
+	if (!ret && off + len > end << RMEM_BLOCK_SHIFT)
+		ret = rmem_rdma_zero_part(r, end << RMEM_BLOCK_SHIFT,
+					  off + len - (end << RMEM_BLOCK_SHIFT));
+	if (!ret)
+		ret = rmem_rdma_drop_blocks(r, first, end);
+	return rmem_rdma_done(r, ret);
+}
+
+/*
+ * Every write completed (RDMA WRITE completion = placed in the donor's
+ * memory by its RC responder) before its request was answered, so a flush
+ * has nothing to wait for; it fails if data the device holds is unreachable.
+ */
+static int rmem_rdma_flush(void *be)
+{
+	struct rmem_rdma *r = be;
+	int ret = 0;
+
+	mutex_lock(&r->lock);
+	if (r->map.lost)
+		ret = -EIO;
+	else if (r->map.held)
+		ret = rmem_rdma_usable(r);
+	return rmem_rdma_done(r, ret);
+}
+
+/* ------------------------------------------------------------ debugfs */
+
+/* One line per mapped chunk: what tests compare with the donor's owner table. */
+static int rmem_rdma_map_show(struct seq_file *s, void *unused)
+{
+	struct rmem_rdma *r = s->private;
+	struct rmem_map_chunk *e;
+	unsigned long idx;
+
+	mutex_lock(&r->lock);
+	seq_printf(s, "# slot %d generation %llu epoch %016llx\n",
+		   r->lease.held ? (int)r->lease.slot : -1, r->lease.generation, r->epoch);
+	xa_for_each(&r->map.xa, idx, e)
+		seq_printf(s, "vchunk %lu chunk %llu live %u%s\n", idx, e->chunk, e->live,
+			   e->lost ? " lost" : "");
+	mutex_unlock(&r->lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(rmem_rdma_map);
+
+/* ------------------------------------------------------------ backend type */
+
+static void *rmem_rdma_create(struct rmem_dev *d)
+{
+	struct rmem_rdma *r;
+	struct rmem_conn *c;
+	int ret;
+
+	if (!d->donor.sin_port) {
+		dev_warn(&d->vdpa.dev, "backend rdma needs a donor (rmem/donor)\n");
+		return ERR_PTR(-EDESTADDRREQ);
+	}
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return ERR_PTR(-ENOMEM);
+	r->d = d;
+	mutex_init(&r->lock);
+	ret = rmem_lease_init(&r->lease, d->device_id);
+	if (ret)
+		goto out_free;
+	r->chunk_shift = d->chunk_shift;
+	rmem_map_init(&r->map, d->chunk_shift);
+	r->nr_vchunks = rmem_chunks_for(d->capacity >> RMEM_SECTOR_SHIFT, d->chunk_shift);
+	memcpy(&r->cfg.addr, &d->donor, sizeof(d->donor));
+	r->cfg.host_id = d->device_id;
+	r->cfg.timeout_ms = max(rmem_rdma_timeout_ms, 100u);
+	r->cfg.broken = rmem_rdma_broken;
+	r->cfg.ctx = r;
+	INIT_DELAYED_WORK(&r->reconnect, rmem_rdma_reconnect_work);
+	INIT_DELAYED_WORK(&r->renew, rmem_rdma_renew_work);
+	r->adopt = true;	/* a device id with a slot on the donor: rebuild */
+	r->lease_ms = RMEM_LEASE_TIMEOUT_DEFAULT_MS;
+	atomic_set(&d->rdma.state, RMEM_RDMA_CONNECTING);
+	atomic_set(&d->rdma.slot, -1);
+
+	c = rmem_conn_create(&r->cfg);
+	if (IS_ERR(c)) {
+		ret = PTR_ERR(c);
+		dev_warn(&d->vdpa.dev, "cannot connect to donor %pI4:%u (%d)\n",
+			 &d->donor.sin_addr, ntohs(d->donor.sin_port), ret);
+		goto out_fini;
+	}
+	mutex_lock(&r->lock);
+	ret = rmem_rdma_install(r, c);
+	mutex_unlock(&r->lock);
+	if (ret) {
+		rmem_conn_destroy(c);
+		goto out_fini;
+	}
+	dev_info(&d->vdpa.dev, "connected to donor %s (epoch %016llx, %llu chunks of %u bytes)\n",
+		 c->name, c->desc.epoch, c->desc.chunk_count, 1u << c->desc.chunk_shift);
+	if (rmem_debugfs_root) {
+		r->dbg = debugfs_create_dir(dev_name(&d->vdpa.dev), rmem_debugfs_root);
+		debugfs_create_file("map", 0400, r->dbg, r, &rmem_rdma_map_fops);
+	}
+	return r;
+
+out_fini:
+	atomic_set(&d->rdma.state, RMEM_RDMA_NONE);
+	rmem_lease_fini(&r->lease);
+out_free:
+	mutex_destroy(&r->lock);
+	kfree(r);
+	return ERR_PTR(ret);
+}
+
+static void rmem_rdma_clear(void *be)
+{
+	struct rmem_rdma *r = be;
+
+	mutex_lock(&r->lock);
+	rmem_rdma_clear_locked(r);
+	mutex_unlock(&r->lock);
+}
+
+static void rmem_rdma_destroy(void *be)
+{
+	struct rmem_rdma *r = be;
+
+	mutex_lock(&r->lock);
+	r->stopping = true;
+	mutex_unlock(&r->lock);
+	/* Waits for map readers; no new ones can open it. */
+	debugfs_remove_recursive(r->dbg);
+	cancel_delayed_work_sync(&r->renew);
+
+	mutex_lock(&r->lock);
+	rmem_rdma_clear_locked(r);
+	if (r->conn) {
+		rmem_conn_destroy(r->conn);
+		r->conn = NULL;
+	}
+	mutex_unlock(&r->lock);
+	/* After the connection: its break work can no longer queue us. */
+	cancel_delayed_work_sync(&r->reconnect);
+
+	atomic_set(&r->d->rdma.state, RMEM_RDMA_NONE);
+	atomic_set(&r->d->rdma.slot, -1);
+	xa_destroy(&r->map.xa);
+	rmem_lease_fini(&r->lease);
+	mutex_destroy(&r->lock);
+	kfree(r);
+}
+
+static const struct rmem_backend_ops rmem_rdma_io = {
+	.name = "rdma",
+	.read = rmem_rdma_read,
+	.write = rmem_rdma_write,
+	.discard = rmem_rdma_discard,
+	.write_zeroes = rmem_rdma_write_zeroes,
+	.flush = rmem_rdma_flush,
+};
+
+const struct rmem_backend_type rmem_rdma_backend = {
+	.name = "rdma",
+	.io = &rmem_rdma_io,
+	.create = rmem_rdma_create,
+	.clear = rmem_rdma_clear,
+	.destroy = rmem_rdma_destroy,
+};
+
+/* ------------------------------------------------------------ sysfs rdma/ */
+
+enum rmem_rdma_attr_kind {
+	RMEM_RA_STATE, RMEM_RA_SLOT, RMEM_RA_EPOCH, RMEM_RA_COUNTER,
+};
+
+struct rmem_rdma_attr {
+	struct device_attribute attr;
+	enum rmem_rdma_attr_kind kind;
+	size_t off;		/* of the atomic64_t counter in struct rmem_rdma_stats */
+};
+
+static const char *const rmem_rdma_state_names[] = {
+	[RMEM_RDMA_NONE] = "none",
+	[RMEM_RDMA_CONNECTING] = "connecting",
+	[RMEM_RDMA_CONNECTED] = "connected",
+	[RMEM_RDMA_DOWN] = "down",
+};
+
+static ssize_t rmem_rdma_attr_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct rmem_rdma_attr *ra = container_of(attr, struct rmem_rdma_attr, attr);
+	struct rmem_rdma_stats *st = &rmem_dev_from_dev(dev)->rdma;
+	unsigned int s;
+
+	switch (ra->kind) {
+	case RMEM_RA_STATE:
+		s = atomic_read(&st->state);
+		return sysfs_emit(buf, "%s\n", s < ARRAY_SIZE(rmem_rdma_state_names) ?
+				  rmem_rdma_state_names[s] : "?");
+	case RMEM_RA_SLOT:
+		return sysfs_emit(buf, "%d\n", atomic_read(&st->slot));
+	case RMEM_RA_EPOCH:
+		return sysfs_emit(buf, "%016llx\n", (u64)atomic64_read(&st->epoch));
+	case RMEM_RA_COUNTER:
+		return sysfs_emit(buf, "%lld\n",
+				  atomic64_read((atomic64_t *)((u8 *)st + ra->off)));
+	}
+	return -EINVAL;
+}
+
+#define RMEM_RDMA_ATTR(_name, _kind, _field)                                    \
+	static struct rmem_rdma_attr rmem_rdma_attr_##_name = {                 \
+		.attr = __ATTR(_name, 0444, rmem_rdma_attr_show, NULL),         \
+		.kind = _kind,                                                  \
+		.off = offsetof(struct rmem_rdma_stats, _field),                \
+	}
+
+RMEM_RDMA_ATTR(state, RMEM_RA_STATE, state);
+RMEM_RDMA_ATTR(slot, RMEM_RA_SLOT, slot);
+RMEM_RDMA_ATTR(epoch, RMEM_RA_EPOCH, epoch);
+RMEM_RDMA_ATTR(chunks, RMEM_RA_COUNTER, chunks);
+RMEM_RDMA_ATTR(lost_chunks, RMEM_RA_COUNTER, lost_chunks);
+RMEM_RDMA_ATTR(connects, RMEM_RA_COUNTER, connects);
+RMEM_RDMA_ATTR(disconnects, RMEM_RA_COUNTER, disconnects);
+RMEM_RDMA_ATTR(epoch_changes, RMEM_RA_COUNTER, epoch_changes);
+RMEM_RDMA_ATTR(renewals, RMEM_RA_COUNTER, renewals);
+RMEM_RDMA_ATTR(leases_lost, RMEM_RA_COUNTER, leases_lost);
+RMEM_RDMA_ATTR(allocs, RMEM_RA_COUNTER, allocs);
+RMEM_RDMA_ATTR(frees, RMEM_RA_COUNTER, frees);
+RMEM_RDMA_ATTR(rebuilt, RMEM_RA_COUNTER, rebuilt);
+RMEM_RDMA_ATTR(errors, RMEM_RA_COUNTER, errors);
+
+static struct attribute *rmem_rdma_attrs[] = {
+	&rmem_rdma_attr_state.attr.attr,
+	&rmem_rdma_attr_slot.attr.attr,
+	&rmem_rdma_attr_epoch.attr.attr,
+	&rmem_rdma_attr_chunks.attr.attr,
+	&rmem_rdma_attr_lost_chunks.attr.attr,
+	&rmem_rdma_attr_connects.attr.attr,
+	&rmem_rdma_attr_disconnects.attr.attr,
+	&rmem_rdma_attr_epoch_changes.attr.attr,
+	&rmem_rdma_attr_renewals.attr.attr,
+	&rmem_rdma_attr_leases_lost.attr.attr,
+	&rmem_rdma_attr_allocs.attr.attr,
+	&rmem_rdma_attr_frees.attr.attr,
+	&rmem_rdma_attr_rebuilt.attr.attr,
+	&rmem_rdma_attr_errors.attr.attr,
+	NULL,
+};
+
+const struct attribute_group rmem_dev_rdma_group = {
+	.name = "rdma",
+	.attrs = rmem_rdma_attrs,
+};
+
+int rmem_rdma_init(void)
+{
+	/* Renewals must run while this kernel swaps onto the device. */
+	rmem_rdma_wq = alloc_workqueue("vhost_rmem_rdma", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	if (!rmem_rdma_wq)
+		return -ENOMEM;
+	rmem_debugfs_root = debugfs_create_dir("vhost_rmem", NULL);
+	if (IS_ERR(rmem_debugfs_root))
+		rmem_debugfs_root = NULL;
+	return 0;
+}
+
+void rmem_rdma_exit(void)
+{
+	debugfs_remove_recursive(rmem_debugfs_root);
+	destroy_workqueue(rmem_rdma_wq);
+}
