@@ -85,7 +85,8 @@ copy_with_libs() {	# copy_with_libs DEST_DIR FILE...
 	for f in "$@"; do
 		mkdir -p "$stage$dest"
 		cp -L "$f" "$stage$dest/"
-		ldd "$f" 2>/dev/null | grep -oE '(/[^ ]+\.so[^ ]*)' | while read -r lib; do
+		# Scripts and static binaries have no libraries: ldd finds none.
+		for lib in $(ldd "$f" 2>/dev/null | grep -oE '(/[^ ]+\.so[^ ]*)' || true); do
 			[ -e "$stage$lib" ] && continue
 			mkdir -p "$stage$(dirname "$lib")"
 			cp -L "$lib" "$stage$lib"

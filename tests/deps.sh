@@ -20,7 +20,7 @@ pkgs=(
 	ibverbs-utils rdmacm-utils perftest	# verbs, rxe provider, baselines
 	iproute2		# rdma and vdpa tools (copied into guests)
 	ipxe-qemu pxelinux syslinux-common	# PXE boot of the appliance image
-	fio clang tmux
+	fio clang tmux jq
 	nbd-server nbd-client gnuplot-nox	# kmeans evaluation: NBD peer, plot
 )
 backports_pkgs=(qemu-system-x86 qemu-utils)	# QEMU >= 10: vhost-vdpa-device-pci

@@ -55,7 +55,8 @@ copy_with_libs() {	# copy_with_libs STAGING DEST_DIR FILE...
 		[ -e "$f" ] || { echo "initramfs: missing $f; run 'make deps'" >&2; return 1; }
 		mkdir -p "$stage$dest"
 		cp -L "$f" "$stage$dest/"
-		ldd "$f" 2>/dev/null | grep -oE '(/[^ ]+\.so[^ ]*)' | while read -r lib; do
+		# Scripts and static binaries have no libraries: ldd finds none.
+		for lib in $(ldd "$f" 2>/dev/null | grep -oE '(/[^ ]+\.so[^ ]*)' || true); do
 			[ -e "$stage$lib" ] && continue
 			mkdir -p "$stage$(dirname "$lib")"
 			cp -L "$lib" "$stage$lib"

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * donor_rdma.c - reads a donor's tables with one-sided RDMA READs through
+ * librmemclient: the donor's CPU does nothing for a snapshot.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "donor.h"
+
+int donor_fetch(struct rmem_conn *c, struct donor_snap *s, char *err, size_t errlen)
+{
+	const struct rmem_desc *d = rmem_conn_desc(c);
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	s->donor_id = d->donor_id;
+	s->epoch = d->epoch;
+	s->chunk_shift = d->chunk_shift;
+	s->chunk_count = d->chunk_count;
+	s->slot_count = d->slot_count;
+	s->lease_timeout_ms = d->lease_timeout_ms;
+	/* +1: a zero-sized table still gets a pointer to free. */
+	s->owners = calloc(s->chunk_count + 1, sizeof(*s->owners));
+	s->slots = calloc((size_t)s->slot_count + 1, sizeof(*s->slots));
+	if (!s->owners || !s->slots) {
+		snprintf(err, errlen, "out of memory for %llu owner words",
+			 (unsigned long long)s->chunk_count);
+		ret = -ENOMEM;
+		goto out_free;
+	}
+	ret = rmem_read_stats(c, &s->st);
+	if (!ret)
+		ret = rmem_read_slots(c, 0, s->slot_count, s->slots);
+	if (!ret)
+		ret = rmem_read_owners(c, 0, s->chunk_count, s->owners);
+	if (ret) {
+		snprintf(err, errlen, "%s", rmem_errmsg(c));
+		goto out_free;
+	}
+	ret = donor_snap_summarise(s);
+	if (ret) {
+		snprintf(err, errlen, "out of memory summarising the owner table");
+		goto out_free;
+	}
+	return 0;
+
+out_free:
+	donor_snap_free(s);
+	return ret;
+}
+
+int donor_query(const struct donor_addr *a, int timeout_ms, struct donor_snap *s,
+		char *err, size_t errlen)
+{
+	struct rmem_client_opts o = { .timeout_ms = timeout_ms, .spin_us = -1 };
+	struct rmem_conn *c;
+	int ret;
+
+	ret = rmem_connect(a->host, a->port, &o, &c, err, errlen);
+	if (ret)
+		return ret;
+	ret = donor_fetch(c, s, err, errlen);
+	rmem_disconnect(c);
+	return ret;
+}
