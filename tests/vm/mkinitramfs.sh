@@ -104,8 +104,9 @@ stage_modules() {
 		seen[$name]=1
 		if [ -z "${path_of[$name]:-}" ]; then
 			grep -q "/${name//_/[-_]}.ko" "$moddir/modules.builtin" && continue
-			echo "initramfs: module $name not found in $rel" >&2
-			return 1
+			# 6.1 has no vDPA: leave it out; a test that needs it fails at modprobe.
+			echo "initramfs: module $name is not in $rel; left out" >&2
+			continue
 		fi
 		path=${path_of[$name]}
 		mkdir -p "$stage/lib/modules/$rel/$(dirname "$path")"
