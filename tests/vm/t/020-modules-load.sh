@@ -7,6 +7,5 @@ for m in vhost_rmem virtio_rmem; do
 	check "$m is listed as loaded" sh -c "grep -q '^$m ' /proc/modules"
 	check "rmmod $m" rmmod $m
 	grep -q "^$m " /proc/modules && fail "$m still loaded after rmmod"
-	dmesg | grep -q "$m: unloaded" || fail "$m did not log its unload"
 done
 pass
