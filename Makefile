@@ -33,10 +33,11 @@ include host-vhost/build.mk
 include guest-driver/build.mk
 include tests/build.mk
 
-.PHONY: all help deps userspace modules image check check-unit check-vm check-full \
+.PHONY: all help deps userspace modules modules-6.1 image check check-unit check-vm check-full \
 	demo bench bench-kmeans fuzz clean distclean
 
-all: userspace modules
+# The guest driver is also built for 6.1 (vm/guest-6.1 boots that kernel).
+all: userspace modules modules-6.1
 
 help:
 	@echo "make deps        install Debian packages, fetch + unpack guest kernels (idempotent)"
@@ -71,6 +72,9 @@ image: deps
 modules: deps
 	@tests/kbuild.sh $(KVER)
 
+modules-6.1: deps
+	@tests/kbuild.sh 6.1
+
 # ---------------------------------------------------------------- tests
 $(UNIT)/%: tests/unit/%.c tests/unit/rmem_test.h $(UNIT_EXTRA_SRCS) $(wildcard include/*.h) | $(UNIT)
 	$(CC) $(USER_CFLAGS) $(SAN_FLAGS) -O1 -I$(TOP)/tests/unit -o $@ $< $(UNIT_EXTRA_SRCS) $(UNIT_LIBS)
@@ -78,7 +82,7 @@ $(UNIT)/%: tests/unit/%.c tests/unit/rmem_test.h $(UNIT_EXTRA_SRCS) $(wildcard i
 check-unit: $(addprefix $(UNIT)/,$(UNIT_TESTS))
 	@tests/run-unit.sh $(addprefix $(UNIT)/,$(UNIT_TESTS))
 
-check-vm: deps userspace modules image
+check-vm: deps userspace modules modules-6.1 image
 	@tests/vm/run.sh $(if $(T),--only '$(T)')
 
 check: deps

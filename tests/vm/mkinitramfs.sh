@@ -28,7 +28,7 @@ mkdir -p "$out"
 modules=(
 	crc32_generic rdma_rxe ib_core ib_uverbs rdma_cm rdma_ucm ib_umad
 	vdpa virtio_vdpa vhost_vdpa vhost_iotlb vhost
-	virtio_net virtio_blk e1000 zram brd nbd null_blk
+	virtio_pci virtio_net virtio_blk e1000 zram brd nbd null_blk
 	nvmet nvmet_rdma nvme_rdma nvme_fabrics nvme_core
 	configfs
 )

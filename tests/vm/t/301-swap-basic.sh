@@ -1,6 +1,6 @@
 # Swap end to end on one vhost_rmem device, with each driver: stock
 # virtio_blk, then virtio_rmem (moved over with the documented unbind/bind
-# command).  mkswap + swapon; rmem-memstress in a cgroup whose memory.max is
+# command).  mkswap + swapon; rmem-memstress in a cgroup whose memory.high is
 # 25 % of its working set writes seeded pages, reads them all back twice and
 # verifies: 0 mismatches.  Swap usage, the guest driver's and the host
 # device's counters show the pages went to the device.  Then the same on the
@@ -12,7 +12,7 @@
 . /tests/vm/t/vhost.inc
 . /tests/vm/t/appliance.inc
 . /tests/vm/t/300-guest.inc
-WS=48	# MiB of working set; memory.max = 12 MiB
+WS=48	# MiB of working set; memory.high = 12 MiB
 
 # swap_run DISK LABEL: mkswap/swapon DISK, run memstress, check, swapoff.
 swap_run() {

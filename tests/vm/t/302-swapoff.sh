@@ -17,7 +17,7 @@ swapoff_now() {
 	log "rmmod refused as it must: $(cat /tmp/rmmod.err)"
 	[ "$RG_SWAP_KB" -ge $((WS * 1024 / 2)) ] || fail "only $RG_SWAP_KB KiB in swap before swapoff"
 	# swapoff charges what it brings back to the owner's cgroup: lift the limit.
-	echo max >"$_cg/memory.max" || fail "lift memory.max"
+	echo max >"$_cg/memory.high" || fail "lift memory.high"
 	r0=$(rg_stat reads)
 	check "swapoff with $RG_SWAP_KB KiB in swap" swapoff /dev/$RG_DISK
 	grep -q "^/dev/$RG_DISK " /proc/swaps && fail "/dev/$RG_DISK still in /proc/swaps"
