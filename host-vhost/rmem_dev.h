@@ -139,6 +139,7 @@ struct rmem_dev {
 	u8 status;
 	u64 features;			/* driver's */
 	bool direct;			/* addresses are DMA addresses (virtio_vdpa) */
+	bool suspended;			/* vdpa suspend: queues keep state, no work */
 	u32 generation;
 	struct vdpa_callback config_cb;
 	struct rmem_dev_vq vqs[RMEM_VIRTIO_NUM_QUEUES_MAX];

@@ -201,7 +201,7 @@ static void rmem_work(struct work_struct *work)
 	unsigned int i;
 
 	mutex_lock(&d->lock);
-	if ((d->status & VIRTIO_CONFIG_S_DRIVER_OK) &&
+	if ((d->status & VIRTIO_CONFIG_S_DRIVER_OK) && !d->suspended &&
 	    !(d->status & VIRTIO_CONFIG_S_NEEDS_RESET)) {
 		for (i = 0; i < d->num_queues; i++) {
 			if (d->vqs[i].ready && !d->vqs[i].vq.broken && rmem_serve_vq(d, i))
@@ -239,6 +239,7 @@ static void rmem_reset_locked(struct rmem_dev *d)
 	d->status = 0;
 	d->features = 0;
 	d->direct = false;
+	d->suspended = false;
 	d->generation++;
 	/* "reset frees everything the device owns" (docs/virtio-rmem.md). */
 	if (d->be)
@@ -318,6 +319,13 @@ static void rmem_set_vq_ready(struct vdpa_device *vdpa, u16 idx, bool ready)
 		q->ready = false;
 		goto out_unlock;
 	}
+	/*
+	 * QEMU's vhost-vdpa enables every queue the device offers, also those
+	 * the guest driver never set up (a 1-vCPU virtio_blk uses one): such a
+	 * queue stays disabled without a word.
+	 */
+	if (!q->num && !q->desc_addr)
+		goto out_unlock;
 	if (q->num > RMEM_VIRTIO_QUEUE_MAX ||
 	    rmem_vq_check_layout(q->num, q->desc_addr, q->driver_addr, q->device_addr)) {
 		dev_warn_ratelimited(&d->vdpa.dev, "queue %u: bad ring layout (num %u), not enabled\n",
@@ -544,6 +552,34 @@ static int rmem_reset(struct vdpa_device *vdpa)
 	return 0;
 }
 
+/*
+ * QEMU suspends the device before it reads the queue state at stop (without
+ * suspend it distrusts get_vq_state and says "ring restore failed").  The
+ * worker completes every request before it drops d->lock, so once suspend
+ * holds the lock nothing is in flight and used == avail on every queue.
+ */
+static int rmem_suspend(struct vdpa_device *vdpa)
+{
+	struct rmem_dev *d = vdpa_to_rmem(vdpa);
+
+	mutex_lock(&d->lock);
+	d->suspended = true;
+	mutex_unlock(&d->lock);
+	return 0;
+}
+
+static int rmem_resume(struct vdpa_device *vdpa)
+{
+	struct rmem_dev *d = vdpa_to_rmem(vdpa);
+
+	mutex_lock(&d->lock);
+	d->suspended = false;
+	mutex_unlock(&d->lock);
+	/* Kicks that came while suspended were dropped by the worker. */
+	queue_work(rmem_wq, &d->work);
+	return 0;
+}
+
 static int rmem_compat_reset(struct vdpa_device *vdpa, u32 flags)
 {
 	struct rmem_dev *d = vdpa_to_rmem(vdpa);
@@ -695,6 +731,8 @@ static const struct vdpa_config_ops rmem_vdpa_ops = {
 	.get_status = rmem_get_status,
 	.set_status = rmem_set_status,
 	.reset = rmem_reset,
+	.suspend = rmem_suspend,
+	.resume = rmem_resume,
 	.compat_reset = rmem_compat_reset,
 	.get_config_size = rmem_get_config_size,
 	.get_config = rmem_get_config,

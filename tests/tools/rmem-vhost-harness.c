@@ -11,6 +11,8 @@
  *                                                discard, unwritten zeros, GET_ID, bad IOVAs
  *   rmem-vhost-harness fuzz DEV COUNT SEED       random and mutated requests: each answered
  *   rmem-vhost-harness isolation DEV_A DEV_B     two devices never see each other's data
+ *   rmem-vhost-harness suspend DEV               suspend stops the queue with an exact
+ *                                                vring base, resume serves what waited
  *
  * Exit 0 when every check passed; diagnostics on stderr.
  */
@@ -41,6 +43,20 @@
 #define STATUS_AREA (48u << 10)		/* fuzz status bytes: no payload ever points here */
 #define TIMEOUT_MS 10000
 
+/* vhost uapi newer than the build machine's (6.1) headers; values from 6.12. */
+#ifndef VHOST_VDPA_SUSPEND
+#define VHOST_VDPA_SUSPEND _IO(VHOST_VIRTIO, 0x7D)
+#endif
+#ifndef VHOST_VDPA_RESUME
+#define VHOST_VDPA_RESUME _IO(VHOST_VIRTIO, 0x7E)
+#endif
+#ifndef VHOST_BACKEND_F_SUSPEND
+#define VHOST_BACKEND_F_SUSPEND 0x4
+#endif
+#ifndef VHOST_BACKEND_F_RESUME
+#define VHOST_BACKEND_F_RESUME 0x5
+#endif
+
 /* One harness "guest" driving one vhost-vdpa device. */
 struct hx {
 	const char *path;
@@ -52,6 +68,7 @@ struct hx {
 	u16 avail_idx, used_seen;
 	u64 desc, avail, used;		/* ring offsets in mem */
 	u64 bump;			/* data allocator (offset in mem) */
+	u64 backend_features;		/* acked VHOST_BACKEND_F_* */
 };
 
 static int hx_err(const struct hx *h, const char *fmt, ...)
@@ -108,7 +125,7 @@ static int hx_open(struct hx *h, const char *path)
 		   (1ull << RMEM_VIRTIO_F_INDIRECT_DESC) | (1ull << RMEM_VIRTIO_BLK_F_FLUSH) |
 		   (1ull << RMEM_VIRTIO_BLK_F_DISCARD) | (1ull << RMEM_VIRTIO_BLK_F_WRITE_ZEROES) |
 		   (1ull << RMEM_VIRTIO_F_RMEM);
-	u64 bf = 1ull << VHOST_BACKEND_F_IOTLB_MSG_V2;
+	u64 bf = 1ull << VHOST_BACKEND_F_IOTLB_MSG_V2, offered = 0;
 	struct {
 		struct vhost_vdpa_config c;
 		u8 buf[RMEM_VIRTIO_CFG_SIZE];
@@ -128,6 +145,11 @@ static int hx_open(struct hx *h, const char *path)
 		return hx_err(h, "SET_OWNER: %s", strerror(errno));
 	if (ioctl(h->fd, VHOST_VDPA_GET_DEVICE_ID, &id) || id != RMEM_VIRTIO_ID_BLOCK)
 		return hx_err(h, "device id %u, want %u", id, RMEM_VIRTIO_ID_BLOCK);
+	if (ioctl(h->fd, VHOST_GET_BACKEND_FEATURES, &offered))
+		return hx_err(h, "GET_BACKEND_FEATURES: %s", strerror(errno));
+	/* What QEMU acks too: suspend/resume when the device offers them. */
+	bf |= offered & ((1ull << VHOST_BACKEND_F_SUSPEND) | (1ull << VHOST_BACKEND_F_RESUME));
+	h->backend_features = bf;
 	if (ioctl(h->fd, VHOST_SET_BACKEND_FEATURES, &bf))
 		return hx_err(h, "SET_BACKEND_FEATURES: %s", strerror(errno));
 	if (ioctl(h->fd, VHOST_GET_FEATURES, &feat))
@@ -304,11 +326,11 @@ static int hx_wait(struct hx *h, unsigned int n, u16 *ids, u32 *lens)
 }
 
 /*
- * One well-formed request at descriptors 0..2: header, payload at @data
- * (offset in mem, or an arbitrary IOVA when @raw), status.  Returns the
- * status byte, or -1 when not answered.
+ * Puts one well-formed request at descriptors 0..2 (header, payload at @data
+ * - offset in mem, or an arbitrary IOVA when @raw - status) on the ring and
+ * kicks; returns the offset of its status byte.
  */
-static int hx_rw(struct hx *h, u32 type, u64 sector, u64 data, u32 len, bool raw)
+static u64 hx_post(struct hx *h, u32 type, u64 sector, u64 data, u32 len, bool raw)
 {
 	struct rmem_virtio_blk_outhdr hdr = {
 		.type = cpu_to_le32(type), .sector = cpu_to_le64(sector),
@@ -316,8 +338,6 @@ static int hx_rw(struct hx *h, u32 type, u64 sector, u64 data, u32 len, bool raw
 	bool in = type == RMEM_VIRTIO_BLK_T_IN || type == RMEM_VIRTIO_BLK_T_GET_ID;
 	u64 ho = hx_alloc(h, 16), so = hx_alloc(h, 1);
 	u16 head = 0;
-	u32 ulen;
-	u16 id;
 
 	memcpy(h->mem + ho, &hdr, 16);
 	h->mem[so] = 0xee;
@@ -330,9 +350,19 @@ static int hx_rw(struct hx *h, u32 type, u64 sector, u64 data, u32 len, bool raw
 		hx_desc(h, 1, iova(so), 1, RMEM_VRING_DESC_F_WRITE, 0);
 	}
 	hx_submit(h, &head, 1);
+	return so;
+}
+
+/* hx_post, then waits: the status byte, or -1 when not answered. */
+static int hx_rw(struct hx *h, u32 type, u64 sector, u64 data, u32 len, bool raw)
+{
+	u64 so = hx_post(h, type, sector, data, len, raw);
+	u32 ulen;
+	u16 id;
+
 	if (hx_wait(h, 1, &id, &ulen))
 		return -1;
-	if (id != head || !ulen)
+	if (id != 0 || !ulen)
 		return hx_err(h, "answer id %u len %u", id, ulen);
 	return h->mem[so];
 }
@@ -650,6 +680,58 @@ static int run_fuzz(struct hx *h, unsigned long count, u64 seed)
 	return 0;
 }
 
+/* ------------------------------------------------------------ suspend */
+
+/*
+ * What QEMU does at every stop (and a live migration relies on): suspend,
+ * read the vring base, later resume.  A suspended device must serve nothing
+ * and report exactly how far it got; resumed, it serves what waited.  Also
+ * enables a queue that was never configured, as QEMU does for queues the
+ * guest left unused: that must be accepted quietly (the VM test checks the
+ * kernel log).
+ */
+static int run_suspend(struct hx *h)
+{
+	const u32 len = 4096;
+	u64 w = hx_alloc(h, len), r = hx_alloc(h, len), so;
+	struct vhost_vring_state st = { .index = 0 };
+	u16 used;
+	int i, ret;
+
+	EXPECT(h, h->backend_features & (1ull << VHOST_BACKEND_F_SUSPEND),
+	       "device offers no VHOST_BACKEND_F_SUSPEND");
+	EXPECT(h, h->backend_features & (1ull << VHOST_BACKEND_F_RESUME),
+	       "device offers no VHOST_BACKEND_F_RESUME");
+	pattern(h->mem + w, len, 77);
+	for (i = 0; i < 3; i++)
+		EXPECT(h, hx_rw(h, RMEM_VIRTIO_BLK_T_OUT, 8 * i, w, len, false) == 0, "write %d", i);
+	EXPECT(h, !ioctl(h->fd, VHOST_VDPA_SUSPEND), "SUSPEND: %s", strerror(errno));
+	EXPECT(h, !ioctl(h->fd, VHOST_GET_VRING_BASE, &st), "GET_VRING_BASE: %s", strerror(errno));
+	EXPECT(h, st.num == h->avail_idx, "vring base %u after %u requests", st.num, h->avail_idx);
+
+	memset(h->mem + r, 0, len);
+	used = hx_used_idx(h);
+	so = hx_post(h, RMEM_VIRTIO_BLK_T_IN, 8, r, len, false);
+	usleep(500000);
+	EXPECT(h, hx_used_idx(h) == used, "a suspended device served a request");
+
+	EXPECT(h, !ioctl(h->fd, VHOST_VDPA_RESUME), "RESUME: %s", strerror(errno));
+	ret = hx_wait(h, 1, NULL, NULL);
+	EXPECT(h, !ret, "the request that waited was not served after resume");
+	EXPECT(h, h->mem[so] == 0 && !memcmp(h->mem + r, h->mem + w, len),
+	       "after resume: status %u, data %s", h->mem[so],
+	       memcmp(h->mem + r, h->mem + w, len) ? "differs" : "ok");
+
+	st.index = 1;
+	st.num = 1;
+	EXPECT(h, !ioctl(h->fd, VHOST_VDPA_SET_VRING_ENABLE, &st), "enable unconfigured queue 1: %s",
+	       strerror(errno));
+	EXPECT(h, hx_rw(h, RMEM_VIRTIO_BLK_T_IN, 0, r, len, false) == 0,
+	       "queue 0 after enabling an unconfigured queue 1");
+	printf("suspend: ok\n");
+	return 0;
+}
+
 /* ------------------------------------------------------------ isolation */
 
 static int run_isolation(struct hx *a, struct hx *b)
@@ -705,13 +787,17 @@ int main(int argc, char **argv)
 			ret = run_fuzz(&a, strtoul(argv[3], NULL, 0),
 				       strtoull(argv[4], NULL, 0)) ? 1 : 0;
 		hx_close(&a);
+	} else if (argc == 3 && !strcmp(argv[1], "suspend")) {
+		if (!hx_open(&a, argv[2]))
+			ret = run_suspend(&a) ? 1 : 0;
+		hx_close(&a);
 	} else if (argc == 4 && !strcmp(argv[1], "isolation")) {
 		if (!hx_open(&a, argv[2]) && !hx_open(&b, argv[3]))
 			ret = run_isolation(&a, &b) ? 1 : 0;
 		hx_close(&a);
 		hx_close(&b);
 	} else {
-		fprintf(stderr, "usage: %s io DEV | fuzz DEV COUNT SEED | isolation DEV_A DEV_B\n",
+		fprintf(stderr, "usage: %s io DEV | fuzz DEV COUNT SEED | isolation DEV_A DEV_B | suspend DEV\n",
 			argv[0]);
 		return 2;
 	}

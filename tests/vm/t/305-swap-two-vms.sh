@@ -1,6 +1,3 @@
-# Runs in make check-full: its only run under a loaded machine hit an RCU
-# stall in the host VM before the driver loaded; re-check before moving it
-# back to the VM tier.
 # Swap across two VMs: the donor runs in VM b; VM a's vhost_rmem device uses
 # it over the emulated link (rxe on both ends), virtio_rmem swaps on it, the
 # verified memstress passes and the donor's owner table - read with one-sided
