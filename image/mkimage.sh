@@ -7,6 +7,7 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/image/stage-lib.sh"
 kver=${KVER_IMAGE:-6.12}
 kroot=$top/build/kernels/$kver
 out=$top/build/image
@@ -21,7 +22,7 @@ rel=$(cat "$kroot/release" 2>/dev/null) || die "no $kver kernel under build/kern
 moddir=$kroot/modules
 
 # Up to date when the appliance binary, this script and the kernel are.
-key="$rel $(cat "$app" "$0" /etc/libibverbs.d/*.driver | sha256sum | cut -c1-32)"
+key="$rel $(cat "$app" "$0" "$top/image/stage-lib.sh" /etc/libibverbs.d/*.driver | sha256sum | cut -c1-32)"
 if [ -f "$out/rmem-appliance.cpio.gz" ] && [ "$(cat "$out/.key" 2>/dev/null)" = "$key" ]; then
 	say "build/image/ is up to date (kernel $rel)"
 	exit 0
@@ -47,27 +48,11 @@ mv "$out/vmlinuz.tmp" "$out/vmlinuz"
 
 # --- modules: kept xz-compressed (the kernel decompresses on finit_module),
 # dependency order resolved here so the appliance needs no modprobe.
-declare -A path_of=() deps_of=() done_=()
-while IFS=: read -r path dep; do
-	n=$(basename "$path"); n=${n%%.ko*}; n=${n//-/_}
-	path_of[$n]=$path
-	deps_of[$n]=$dep
-done <"$moddir/modules.dep"
 order=()
-visit() {	# post-order DFS: dependencies before the module
-	local n=${1//-/_} d
-	[ -n "${done_[$n]:-}" ] && return
-	done_[$n]=1
-	if [ -z "${path_of[$n]:-}" ]; then
-		grep -q "/${n//_/[-_]}.ko" "$moddir/modules.builtin" && return
-		die "module $n not found in $rel"
-	fi
-	for d in ${deps_of[$n]}; do
-		d=$(basename "$d"); visit "${d%%.ko*}"
-	done
-	order+=("${path_of[$n]}")
-}
-for m in "${wanted[@]}"; do visit "$m"; done
+while read -r p; do
+	order+=("$p")
+done < <(stage_module_order "$moddir" "${wanted[@]}" || echo "missing")
+[ "${order[-1]}" != missing ] || die "a module the donor needs is not in $rel (see above)"
 for p in "${order[@]}"; do
 	mkdir -p "$stage/lib/modules/$rel/$(dirname "$p")"
 	cp "$moddir/$p" "$stage/lib/modules/$rel/$p"
@@ -79,20 +64,7 @@ say "${#order[@]} kernel modules (RDMA drivers, NICs, soft-RoCE) in load order"
 
 # --- the appliance and exactly the libraries it needs, every rdma-core
 # provider (real NICs: mlx5, bnxt_re, irdma, ...) with its config file.
-copy_with_libs() {	# copy_with_libs DEST_DIR FILE...
-	local dest=$1 f lib
-	shift
-	for f in "$@"; do
-		mkdir -p "$stage$dest"
-		cp -L "$f" "$stage$dest/"
-		# Scripts and static binaries have no libraries: ldd finds none.
-		for lib in $(ldd "$f" 2>/dev/null | grep -oE '(/[^ ]+\.so[^ ]*)' || true); do
-			[ -e "$stage$lib" ] && continue
-			mkdir -p "$stage$(dirname "$lib")"
-			cp -L "$lib" "$stage$lib"
-		done
-	done
-}
+copy_with_libs() { stage_copy_with_libs "$stage" "$@"; }
 copy_with_libs /usr/sbin "$app"
 prov=/usr/lib/x86_64-linux-gnu/libibverbs
 copy_with_libs "$prov" "$prov"/*.so

@@ -5,7 +5,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 log=$top/build/test-logs/demo/demo.log
 start=$(date +%s)
-echo "== make demo: a donor VM PXE-boots the appliance, a host VM swaps onto its memory (QEMU/TCG, ~3 min)"
+echo "== make demo: a donor VM PXE-boots the appliance, a guest VM in a host VM swaps onto its memory (QEMU/TCG, ~12 min)"
 RMEM_VM_FOLLOW=1 "$top/tests/vm/run.sh" --tier demo --only demo | tee /tmp/rmem-demo.$$
 rc=${PIPESTATUS[0]}
 echo
@@ -13,7 +13,7 @@ echo "== Demo summary ($(($(date +%s) - start)) s; full guest log: ${log#"$top"/
 { grep -a '^#   DEMO: ' /tmp/rmem-demo.$$ | sed 's/^#   //'; grep -a '^DEMO: ' "$log" | tr -d '\r'; } | sed 's/^DEMO: /  - /'
 rm -f /tmp/rmem-demo.$$
 if [ $rc = 0 ]; then
-	echo "  The same path for a real QEMU guest (vhost-vdpa-device-pci): make check-full; operators: image/README.md, docs/."
+	echo "  The same path is tested by make check-full; running it on real machines: docs/operating.md."
 else
 	echo "  The demo FAILED; see the log above and $log"
 fi

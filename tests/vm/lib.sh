@@ -27,9 +27,11 @@ retry() {
 	done
 }
 
-# Soft-RoCE on eth0; returns once rxe0's port is ACTIVE (bounded).
+# Soft-RoCE on eth0; returns once rxe0's port is ACTIVE (bounded).  A no-op
+# when the device is already up, so helpers can call it unconditionally.
 rxe_up() {
 	_dev=${1:-rxe0} _nic=${2:-eth0}
+	rdma link show "$_dev/1" 2>/dev/null | grep -q 'state ACTIVE' && return 0
 	modprobe crc32_generic || fail "modprobe crc32_generic"
 	modprobe rdma_rxe || fail "modprobe rdma_rxe"
 	modprobe ib_uverbs || fail "modprobe ib_uverbs"

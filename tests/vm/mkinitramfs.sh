@@ -14,6 +14,7 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/image/stage-lib.sh"
 kver=${1:-6.12}
 variant=${2:-}
 kroot=$top/build/kernels/$kver
@@ -48,21 +49,7 @@ for f in /usr/bin/tmux /usr/bin/jq; do
 	[ -e "$f" ] && binaries+=("$f")
 done
 
-copy_with_libs() {	# copy_with_libs STAGING DEST_DIR FILE...
-	local stage=$1 dest=$2 f lib
-	shift 2
-	for f in "$@"; do
-		[ -e "$f" ] || { echo "initramfs: missing $f; run 'make deps'" >&2; return 1; }
-		mkdir -p "$stage$dest"
-		cp -L "$f" "$stage$dest/"
-		# Scripts and static binaries have no libraries: ldd finds none.
-		for lib in $(ldd "$f" 2>/dev/null | grep -oE '(/[^ ]+\.so[^ ]*)' || true); do
-			[ -e "$stage$lib" ] && continue
-			mkdir -p "$stage$(dirname "$lib")"
-			cp -L "$lib" "$stage$lib"
-		done
-	done
-}
+copy_with_libs() { stage_copy_with_libs "$@"; }	# STAGE DEST_DIR FILE...
 
 resolve_path() {
 	which "$1" 2>/dev/null || command -v "$1" 2>/dev/null || echo "/nonexistent/$1"
@@ -88,36 +75,17 @@ stage_skeleton() {
 # stage_modules STAGE MODULE...: the modules and their dependencies from
 # modules.dep, decompressed (busybox insmod reads no .xz), indexed.
 stage_modules() {
-	local stage=$1 name path dep want
+	local stage=$1 path
 	shift
-	declare -A path_of=() deps_of=() seen=()
-	while IFS=: read -r path dep; do
-		name=$(basename "$path"); name=${name%%.ko*}; name=${name//-/_}
-		path_of[$name]=$path
-		deps_of[$name]=$dep
-	done <"$moddir/modules.dep"
-	want=("$@")
-	while [ ${#want[@]} -gt 0 ]; do
-		name=${want[0]//-/_}
-		want=("${want[@]:1}")
-		[ -n "${seen[$name]:-}" ] && continue
-		seen[$name]=1
-		if [ -z "${path_of[$name]:-}" ]; then
-			grep -q "/${name//_/[-_]}.ko" "$moddir/modules.builtin" && continue
-			# 6.1 has no vDPA: leave it out; a test that needs it fails at modprobe.
-			echo "initramfs: module $name is not in $rel; left out" >&2
-			continue
-		fi
-		path=${path_of[$name]}
+	# 6.1 has no vDPA: a missing module is left out (stage_module_order
+	# names it); a test that needs it fails at modprobe.
+	for path in $(stage_module_order "$moddir" "$@" || true); do
 		mkdir -p "$stage/lib/modules/$rel/$(dirname "$path")"
 		case $path in
 		*.xz) xz -dc "$moddir/$path" >"$stage/lib/modules/$rel/${path%.xz}" ;;
 		*.zst) zstd -qdc "$moddir/$path" >"$stage/lib/modules/$rel/${path%.zst}" ;;
 		*) cp "$moddir/$path" "$stage/lib/modules/$rel/$path" ;;
 		esac
-		for dep in ${deps_of[$name]}; do
-			dep=$(basename "$dep"); want+=("${dep%%.ko*}")
-		done
 	done
 	cp "$moddir"/modules.{order,builtin,builtin.modinfo} "$stage/lib/modules/$rel/"
 	depmod -b "$stage" "$rel"
@@ -160,7 +128,7 @@ build_base() {
 	rm -rf "$stage"
 }
 
-key="$rel $(sha256sum "$0" | cut -c1-16)"
+key="$rel $(cat "$0" "$top/image/stage-lib.sh" | sha256sum | cut -c1-16)"
 if [ ! -f "$out/base.cpio.gz" ] || [ "$(cat "$out/base.key" 2>/dev/null)" != "$key" ]; then
 	echo "initramfs: building base layer for $rel"
 	build_base
@@ -193,6 +161,30 @@ cat "$out/base.cpio.gz" "$stage.cpio.gz" >"$stage.test.cpio.gz"
 mv "$stage.cpio.gz" "$out/project.cpio.gz"
 mv "$stage.test.cpio.gz" "$out/test.cpio.gz"
 rm -rf "$stage"
+# build_inner FILE: the nested guest's slim initramfs for this kernel
+# (busybox, block modules, /init, the fullguest scripts, our guest driver,
+# memstress): the nested guest has little RAM.  virtio_pci is a module on
+# 6.1 and built in on 6.12.
+build_inner() {
+	local inner
+	inner=$(mktemp -d "$out/inner.XXXXXX")
+	stage_skeleton "$inner"
+	stage_modules "$inner" virtio_pci virtio_blk configfs || return 1
+	mkdir -p "$inner/tests/vm" "$inner/tests/fullguest" "$inner/rmem/modules"
+	cp "$top/tests/vm/init" "$inner/init"
+	cp "$top/tests/vm/lib.sh" "$inner/tests/vm/"
+	cp -r "$top/tests/fullguest/t" "$inner/tests/fullguest/"
+	cp "$top/build/modules/$kver"/virtio_rmem.ko "$inner/rmem/modules/" 2>/dev/null || true
+	copy_with_libs "$inner" /usr/local/bin "$top/build/bin/rmem-memstress"
+	(cd "$inner" && find . | cpio -o -H newc --quiet | gzip -1) >"$1"
+	rm -rf "$inner"
+}
+
+if [ "$variant" = inner ]; then
+	build_inner "$out/inner.cpio.gz.tmp" && mv "$out/inner.cpio.gz.tmp" "$out/inner.cpio.gz"
+	echo "$out/inner.cpio.gz"
+	exit 0
+fi
 if [ "$variant" != full ]; then
 	echo "$out/test.cpio.gz"
 	exit 0
@@ -207,19 +199,14 @@ for f in qboot.rom bios-256k.bin linuxboot_dma.bin kvmvapic.bin; do
 	[ -e "/usr/share/qemu/$f" ] && cp -L "/usr/share/qemu/$f" "$stage/usr/share/qemu/"
 done
 cp -L "$kroot/vmlinuz" "$stage/full/vmlinuz"
-# The nested guest has little RAM: a slim initramfs of its own (busybox,
-# block modules, /init, the fullguest scripts, our guest driver, memstress).
-inner=$(mktemp -d "$out/inner.XXXXXX")
-stage_skeleton "$inner"
-stage_modules "$inner" virtio_blk configfs || exit 1
-mkdir -p "$inner/tests/vm" "$inner/tests/fullguest" "$inner/rmem/modules"
-cp "$top/tests/vm/init" "$inner/init"
-cp "$top/tests/vm/lib.sh" "$inner/tests/vm/"
-cp -r "$top/tests/fullguest/t" "$inner/tests/fullguest/"
-cp "$top/build/modules/$kver"/virtio_rmem.ko "$inner/rmem/modules/" 2>/dev/null || true
-copy_with_libs "$inner" /usr/local/bin "$top/build/bin/rmem-memstress"
-(cd "$inner" && find . | cpio -o -H newc --quiet | gzip -1) >"$stage/full/initrd.gz"
-rm -rf "$inner"
+build_inner "$stage/full/initrd.gz" || exit 1
+# The guest driver also runs on Debian's 6.1 kernel, which cannot host the
+# device (no vDPA): a 6.1 nested guest in /full/6.1/ (full/guest-6.1).
+if [ "$kver" != 6.1 ] && [ -f "$top/build/kernels/6.1/release" ]; then
+	mkdir -p "$stage/full/6.1"
+	cp -L "$top/build/kernels/6.1/vmlinuz" "$stage/full/6.1/vmlinuz"
+	cp "$("$0" 6.1 inner | tail -n1)" "$stage/full/6.1/initrd.gz" || exit 1
+fi
 (cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) >"$stage.cpio.gz"
 cat "$out/test.cpio.gz" "$stage.cpio.gz" >"$stage.full.cpio.gz"
 mv "$stage.full.cpio.gz" "$out/full.cpio.gz"

@@ -95,7 +95,7 @@ problems() {	# problems LOG... → first kernel problem line, if any
 }
 
 run_one() {	# run_one SCRIPT
-	local script=$1 name vms tmo mem kver expect variant log blog v prob rc start pa pb bpid= follow=
+	local script=$1 name vms tmo mem kver expect variant log blog v prob rc start pa pb bpid= follow= watcher=
 	name=$(basename "$script" .sh); name=${name#[0-9][0-9][0-9]-}
 	vms=$(header "$script" vms 1)
 	tmo=$(header "$script" timeout 180)
@@ -149,14 +149,16 @@ run_one() {	# run_one SCRIPT
 				grep -aq "$b_watch" "$blog" 2>/dev/null && { echo $(($(date +%s) - start)) >"$logs/$name.b.watch"; exit; }
 				sleep 0.5
 			done) &
+			watcher=$!
 		fi
 	fi
 	rm -f "$logs/$name.b.watch"
 	if [ -n "${RMEM_VM_FOLLOW:-}" ]; then
-		# Narrate: the guest's own lines, not the kernel's, as they come.
+		# Narrate: the guest's own lines, not the kernel's (nor a nested
+		# guest's console, which the demo summarises itself), as they come.
 		: >"$log"
 		(tail -F -n +1 "$log" 2>/dev/null | sed -u 's/\r$//' |
-			grep -a --line-buffered -v -E '^\[ *[0-9]+\.[0-9]+\] ') &
+			grep -a --line-buffered -v -E '^inner\| |^\[ *[0-9]+\.[0-9]+\] |^----- (end of )?nested guest console') &
 		follow=$!
 	fi
 	timeout -k 5 "${runs_for:-$tmo}" $(qemu_base "$mem" "$log" "$logs/$name.pid") "${vm_a[@]}" \
@@ -172,6 +174,8 @@ run_one() {	# run_one SCRIPT
 		[ -f "$logs/$name.b.pid" ] && kill "$(cat "$logs/$name.b.pid")" 2>/dev/null
 		wait "$bpid" 2>/dev/null
 	fi
+	# A test that ended before VM b showed its pattern leaves the watcher looping.
+	[ -n "$watcher" ] && { kill "$watcher"; wait "$watcher"; } 2>/dev/null
 	flock -u 9
 	local took=$(($(date +%s) - start))
 	b_watch_secs=$(cat "$logs/$name.b.watch" 2>/dev/null || true)

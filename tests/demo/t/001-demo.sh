@@ -1,11 +1,17 @@
-# make demo, guest side (role a = the host VM; role b is the donor, which
-# PXE-boots the appliance image: see 001-demo.host).  Narrated for a person;
-# lines starting with "DEMO:" are collected into the closing summary.
+# make demo, host side (role a = the host VM; role b is the donor, which
+# PXE-boots the appliance image: see 001-demo.host).  The product path as a
+# rack runs it: vhost_rmem in this host VM serves a device on the donor's
+# memory, QEMU 10 here gives it to a guest VM with stock
+# -device vhost-vdpa-device-pci, and that guest swaps on it with virtio_rmem.
+# Narrated for a person; lines starting with "DEMO:" are collected into the
+# closing summary.
 # vms: 2
-# mem: 1G
-# timeout: 900
+# mem: 2G
+# timeout: 1800
+# initramfs: full
 . /tests/vm/t/appliance.inc
 . /tests/vm/t/vhost.inc
+. /tests/vm/t/nested.inc
 [ "$RMEM_ROLE" = a ] || fail "role b is the PXE-booted donor, not this script"
 say() { printf '\n== %s\n' "$*"; }
 
@@ -15,54 +21,56 @@ out=$(perf_loopback ib_read_lat -s 4096 -n 300) && set -- $(echo "$out" | perf_r
 	echo "DEMO: raw RDMA READ 4 KiB on this VM's rxe0: typical $5 us (perftest ib_read_lat)"
 
 say "Waiting for the donor VM: it network-boots (iPXE, TFTP) into rmem-appliance as PID 1"
-RMEM_DONOR=$RMEM_PEER_IP
-export RMEM_DONOR
-retry 90 2 tc -t 3000 info >/tmp/info 2>&1 || { cat /tmp/info; fail "the donor did not answer within 180 s"; }
+nested_donor_wait
 echo "$RMEM_DONOR:7471" >/tmp/donors
 rmemctl -f /tmp/donors donor show || fail "rmemctl donor show"
 echo "DEMO: donor $RMEM_DONOR booted over PXE and serves $(rmemctl -j -f /tmp/donors donor show | sed -n 's/.*"chunks_total": *\([0-9]*\).*/\1/p') chunks of 1 MiB"
 
-say "Host module: a 256 MiB rmem device on the rdma backend, handed to this kernel's virtio_blk"
+say "Host module: vhost_rmem makes a 256 MiB device on the donor's memory and hands it to vhost_vdpa"
 vhost_load
-modprobe virtio_vdpa || fail "modprobe virtio_vdpa"
-modprobe virtio_blk
-vhost_dev_add_rdma rmem0 $((256 << 20)) 4242
-vhost_bind rmem0 virtio_vdpa
-disk=$(vhost_disk rmem0) || fail "no disk for rmem0"
-rmemctl dev show rmem0
-echo "DEMO: vhost_rmem device rmem0 (device id 4242, donor $RMEM_DONOR) appears as /dev/$disk"
+modprobe vhost_vdpa || fail "modprobe vhost_vdpa"
+chardev=$(nested_device rmem0)
+echo "DEMO: rmemctl dev add rmem0 ... driver vhost_vdpa → $chardev, for QEMU's -device vhost-vdpa-device-pci"
 
-say "Swap on remote memory: a program writes 48 MiB of checksummed pages inside a 12 MiB cgroup"
-check "mkswap /dev/$disk" mkswap "/dev/$disk"
-check "swapon /dev/$disk" swapon "/dev/$disk"
-echo +memory >/sys/fs/cgroup/cgroup.subtree_control
-mkdir -p /sys/fs/cgroup/demo
-# memory.high, not memory.max: across the emulated link every 4 KiB swapped
-# out costs milliseconds, and a hard limit would OOM-kill the program while
-# writeback is in flight; high throttles it until reclaim catches up.
-echo $((12 << 20)) >/sys/fs/cgroup/demo/memory.high
-before=$(owners_used)
-sh -c "echo \$\$ >/sys/fs/cgroup/demo/cgroup.procs; exec rmem-memstress --size 48M --seed 42"
-rc=$?
-[ $rc = 0 ] || fail "memstress failed or found mismatches (exit $rc)"
-say "rmem-top (batch mode, 2 refreshes) while the swapped-out pages sit on the donor"
-rmem-top -f /tmp/donors -b -n 2 -d 1
-grep -E 'SwapTotal|SwapFree' /proc/meminfo
-after=$(owners_used)
-echo "DEMO: 48 MiB written and read back through swap with 0 mismatches; the donor's owner table went from $before to $after chunks in use"
-echo "DEMO: device counters: $(vhost_stat rmem0 writes) writes, $(vhost_stat rmem0 reads) reads, $(vhost_stat rmem0 chunks) chunks held"
-check "the device's map equals the donor's owner table" vhost_map_matches_owners rmem0
-echo "DEMO: the host's map of rmem0 matches the donor's owner table (read one-sided, no donor CPU)"
-
-say "Swap off and delete: every chunk goes back to the donor"
-check "swapoff" swapoff "/dev/$disk"
-echo rmem0 >/sys/bus/vdpa/drivers/virtio_vdpa/unbind 2>/dev/null
-check "vdpa dev del rmem0" vdpa dev del rmem0
-i=0
-while [ "$(owners_used)" != 0 ] && [ $i -lt 20 ]; do
-	sleep 0.5
-	i=$((i + 1))
+say "Guest VM: QEMU 10 in this host starts a 256 MiB guest (TCG inside TCG: it boots in a few minutes)"
+echo "   qemu-system-x86_64 ... -m 256M -device vhost-vdpa-device-pci,vhostdev=$chardev"
+echo "   The guest loads virtio_rmem, swaps on /dev/rmem0 and runs a program that writes 40 MiB"
+echo "   of checksummed pages inside a cgroup held to 12 MiB, then reads every page back."
+NESTED_TIMEOUT=1500
+nested_start "$chardev" virtio_rmem RMEM_MS_SIZE=40 RMEM_MS_HIGH=12
+# Show the guest's own lines as they come, and the pool every 45 s.
+shown=0
+guest_lines() {
+	_n=$(wc -l </tmp/inner.log)
+	tr -d '\r' </tmp/inner.log | awk -v a="$shown" -v b="$_n" 'NR > a && NR <= b' |
+		grep -E '^\[swap\]|^memstress|^RMEM-TEST:|^Swap' | sed 's/^/   guest| /'
+	shown=$_n
+}
+n=0
+while kill -0 "$NESTED_PID" 2>/dev/null && ! grep -q '^RMEM-PHASE: quiet' /tmp/inner.log; do
+	sleep 1
+	guest_lines
+	n=$((n + 1))
+	if [ $((n % 45)) = 0 ]; then
+		say "rmem-top -b: the pool after $n s (donor chunks in use, host device I/O)"
+		rmem-top -f /tmp/donors -b -n 1
+	fi
 done
-[ "$(owners_used)" = 0 ] || fail "chunks still held on the donor after delete"
-echo "DEMO: after swapoff and delete the donor's owner table is empty again"
+guest_lines
+nested_wait_quiet 1 || { nested_finish; fail "the guest never got its working set into swap"; }
+say "The guest's working set sits on the donor: rmem-top, and the host's map against the donor's owner table"
+rmem-top -f /tmp/donors -b -n 1
+nested_check_held rmem0
+echo "DEMO: the guest's swapped pages live in $(owners_used) chunks on the donor; the host's map of rmem0 equals the donor's owner table (read one-sided, no donor CPU)"
+nested_finish
+guest_lines
+echo "DEMO: guest: $(tr -d '\r' </tmp/inner.log | grep -m1 '^memstress: verified' | sed 's/^memstress: //')"
+echo "DEMO: guest driver: $(tr -d '\r' </tmp/inner.log | grep -m1 'virtio_rmem counters:' | sed 's/^.*counters: *//')"
+echo "DEMO: host device counters: $(vhost_stat rmem0 writes) writes, $(vhost_stat rmem0 reads) reads"
+
+say "The guest powered off: QEMU reset the device, which gives every chunk back to the donor"
+nested_wait_freed 20 || fail "the donor still holds $(owners_used) chunks after the guest powered off"
+rmemctl -f /tmp/donors donor show
+check "rmemctl dev del rmem0" rmemctl dev del rmem0
+echo "DEMO: after the guest's power-off the donor's owner table is empty again; rmem0 deleted"
 pass

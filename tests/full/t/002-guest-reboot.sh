@@ -1,0 +1,38 @@
+# A second-level guest that reboots: its first boot swaps on the device with
+# our virtio_rmem driver, then reboots; QEMU's reset of the device must free
+# every chunk on the donor before the second boot swaps again (and verifies)
+# on the same device.  Donor PXE-booted as in 001-swap-e2e.
+# vms: 2
+# mem: 2G
+# timeout: 2400
+# initramfs: full
+. /tests/vm/t/appliance.inc
+. /tests/vm/t/vhost.inc
+. /tests/vm/t/nested.inc
+[ "$RMEM_ROLE" = a ] || fail "role b is the PXE-booted appliance, not this script"
+nested_donor_wait
+vhost_load
+modprobe vhost_vdpa || fail "modprobe vhost_vdpa"
+chardev=$(nested_device rmem0)
+NESTED_TIMEOUT=2100
+nested_start "$chardev" virtio_rmem rmem.after=reboot
+nested_wait_quiet 1 || { nested_finish; fail "the first boot never swapped"; }
+nested_check_held rmem0
+first=$(vhost_stat rmem0 writes)
+# The reboot resets the device; the second boot needs a minute to reach its
+# init under TCG-in-TCG, so the freed state is observable in between.
+nested_wait_freed 150 || { kill "$NESTED_PID"; nested_finish; fail "the reset at reboot left $(owners_used) chunks on the donor"; }
+log "after the reboot's reset: donor owner table empty, host map holds $(vhost_stat rmem0 chunks) chunks"
+[ "$(vhost_stat rmem0 chunks)" = 0 ] || fail "host map still holds $(vhost_stat rmem0 chunks) chunks after reset"
+nested_wait_quiet 2 || { nested_finish; fail "the second boot never swapped"; }
+nested_check_held rmem0
+log "host writes: $first after boot 1, $(vhost_stat rmem0 writes) after boot 2"
+# Both boots passed once the second verdict is printed; the guest would
+# reboot forever, so stop it here.
+retry 120 1 nested_passes 2 || { kill "$NESTED_PID"; nested_finish; fail "no verdict from the second boot"; }
+kill "$NESTED_PID"
+NESTED_KILLED=1
+nested_finish
+check "rmemctl dev del rmem0" rmemctl dev del rmem0
+nested_wait_freed 20 || fail "donor still holds $(owners_used) chunks after delete"
+pass
