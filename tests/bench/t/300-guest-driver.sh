@@ -5,6 +5,11 @@
 #   read_lat_vs_virtio_blk  fio 4 KiB QD1 randread (psync, direct) median clat,
 #                           virtio_rmem / virtio_blk                 (< 1: we win)
 #   read_lat_ratio          virtio_rmem read clat / raw ib_read_lat 4 KiB (rdma only)
+#   read_lat_vs_nvmeof      virtio_rmem read clat / the same fio job on NVMe-oF (nvmet-rdma
+#                           exporting brd, nvme-rdma host, same rxe0)   (< 1: we win)
+#   write_bw_ratio          128 KiB sequential direct writes QD8, MiB/s, virtio_rmem /
+#                           raw ib_write_bw 128 KiB                  (goal >= 0.8)
+#   write_bw_vs_nvmeof      the same write job, virtio_rmem / NVMe-oF    (> 1: we win)
 #   blk_read_lat_ratio      virtio_blk read clat / raw ib_read_lat 4 KiB (rdma only)
 #   poll_speedup            QD1 read clat with poll_us=0 / with polling (> 1: polling wins)
 #   merge_speedup           sequential 4 KiB direct writes, QD32 batched: MiB/s with all
@@ -19,9 +24,10 @@
 . /tests/vm/t/vhost.inc
 . /tests/vm/t/appliance.inc
 . /tests/vm/t/300-guest.inc
+. /tests/vm/t/nvmeof.inc
 ROUNDS=3
 RT=8		# seconds per latency measurement
-WS=32		# MiB working set of the swap-in benchmark (memory.max 8 MiB; 64 MiB OOMed the cgroup on rdma under TCG)
+WS=32		# MiB working set of the swap-in benchmark (memory.high 8 MiB: rg_memstress)
 CAP=$((96 << 20))
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "nan" }'; }
@@ -63,9 +69,10 @@ prefill() {
 		--rw=write --bs=128k --size=16M --output=/tmp/fill.log >/dev/null ||
 		{ cat /tmp/fill.log; fail "prefill failed"; }
 }
-# read_clat: median clat (us) of 4 KiB QD1 random reads over the prefilled area.
+# read_clat [DEV]: median clat (us) of 4 KiB QD1 random reads over the
+# prefilled area (default DEV: /dev/$RG_DISK).
 read_clat() {
-	fio --name=lat --filename=/dev/$RG_DISK --direct=1 --ioengine=psync --rw=randread \
+	fio --name=lat --filename=${1:-/dev/$RG_DISK} --direct=1 --ioengine=psync --rw=randread \
 		--bs=4k --size=16M --time_based --runtime=$RT --percentile_list=50:99 \
 		--minimal >/tmp/lat.terse 2>/tmp/lat.err || { cat /tmp/lat.err; fail "fio randread"; }
 	awk -F';' '{ split($18, a, "="); print a[2] }' /tmp/lat.terse
@@ -78,6 +85,14 @@ write_bw() {
 	# terse field 48: write bandwidth in KiB/s
 	awk -F';' '{ printf "%.2f", $48 / 1024 }' /tmp/bw.terse
 }
+# seqw_bw DEV: MiB/s of 128 KiB sequential direct writes at QD8 (the
+# bandwidth job compared with ib_write_bw and NVMe-oF).
+seqw_bw() {
+	fio --name=seqw --filename=$1 --direct=1 --ioengine=libaio --iodepth=8 --rw=write \
+		--bs=128k --size=32M --offset=32M --minimal >/tmp/sw.terse 2>/tmp/sw.err ||
+		{ cat /tmp/sw.err; fail "fio seq write on $1"; }
+	awk -F';' '{ printf "%.2f", $48 / 1024 }' /tmp/sw.terse
+}
 # swapin_s: seconds rmem-memstress spends reading its swapped-out set back.
 swapin_s() {
 	mkswap /dev/$RG_DISK >/dev/null || fail "mkswap"
@@ -89,15 +104,27 @@ swapin_s() {
 }
 params() { echo "$1" >/sys/module/virtio_rmem/parameters/merge; echo "$2" >/sys/module/virtio_rmem/parameters/poll_us; }
 
-r_blk= r_raw= r_rawb= r_poll= r_merge= r_dmerge= r_swap=
+NVME=$(nvmeof_up rmem-bench 96) || fail "NVMe-oF over rxe0 did not come up (the benchmark's peer)"
+log "NVMe-oF peer: $NVME (nvmet-rdma exporting brd over rxe0)"
+# brd answers never-written sectors without touching memory: fill it like ours.
+fio --name=fill --filename=$NVME --direct=1 --ioengine=libaio --iodepth=4 --rw=write \
+	--bs=128k --size=64M --output=/tmp/nvfill.log >/dev/null || { cat /tmp/nvfill.log; fail "NVMe-oF prefill"; }
+r_blk= r_raw= r_rawb= r_poll= r_merge= r_dmerge= r_swap= r_nv= r_wraw= r_wnv=
 lines=
 r=1
 while [ $r -le $ROUNDS ]; do
 	raw=$(perf_loopback ib_read_lat -s 4096 -n 1000 | perf_row | awk '{ print $5 }')
 	[ -n "$raw" ] || fail "ib_read_lat printed no row"
+	rawbw=$(perf_loopback ib_write_bw -s 131072 -n 2000 | perf_row | awk '{ print $4 }')
+	[ -n "$rawbw" ] || fail "ib_write_bw printed no row"
+	# perftest's MB/sec is 10^6 bytes: to MiB/s like fio's.
+	rawbw=$(awk -v b="$rawbw" 'BEGIN { printf "%.2f", b * 1000000 / 1048576 }')
 	params 1 200
 	prefill
 	rm_on=$(read_clat)
+	wr_rmem=$(seqw_bw /dev/$RG_DISK)
+	nv_lat=$(read_clat "$NVME")
+	wr_nv=$(seqw_bw "$NVME")
 	params 1 0
 	rm_off=$(read_clat)
 	params 1 200
@@ -122,20 +149,26 @@ while [ $r -le $ROUNDS ]; do
 	r_merge="$r_merge $(ratio "$bw_on" "$bw_off")"
 	r_dmerge="$r_dmerge $(ratio "$bw_drv" "$bw_off")"
 	r_swap="$r_swap $(ratio "$sw_rmem" "$sw_blk")"
+	r_nv="$r_nv $(ratio "$rm_on" "$nv_lat")"
+	r_wraw="$r_wraw $(ratio "$wr_rmem" "$rawbw")"
+	r_wnv="$r_wnv $(ratio "$wr_rmem" "$wr_nv")"
 	lines="$lines
- $r   $raw   $rm_on   $rm_off   $blk   $bw_on   $bw_drv   $bw_off   $sw_rmem   $sw_blk"
+ $r   $raw   $rm_on   $rm_off   $blk   $nv_lat   $bw_on   $bw_drv   $bw_off   $sw_rmem   $sw_blk   $rawbw   $wr_rmem   $wr_nv"
 	r=$((r + 1))
 done
 
 echo "---------------------------------------------------------------------------------------"
 echo " virtio_rmem vs virtio_blk, backend $backend, TCG; latencies = median clat (usec)"
-echo " round ib_read_lat rmem_poll rmem_nopoll virtio_blk  MiB/s:merge drv_only none  swapin_s:rmem blk"
+echo " round ib_read_lat rmem_poll rmem_nopoll virtio_blk nvmeof  4k-MiB/s:merge drv_only none  swapin_s:rmem blk  128k-MiB/s:ib_write_bw rmem nvmeof"
 echo "$lines"
 echo "---------------------------------------------------------------------------------------"
-echo "virtio_rmem counters: requests $(cat /sys/block/$RG_DISK/rmem/requests) vq_requests $(cat /sys/block/$RG_DISK/rmem/vq_requests) merges $(cat /sys/block/$RG_DISK/rmem/merges) polls $(cat /sys/block/$RG_DISK/rmem/polls) poll_hits $(cat /sys/block/$RG_DISK/rmem/poll_hits)"
+echo "virtio_rmem counters: requests $(cat /sys/block/$RG_DISK/rmem/requests) vq_requests $(cat /sys/block/$RG_DISK/rmem/vq_requests) merges $(cat /sys/block/$RG_DISK/rmem/merges) polls $(cat /sys/block/$RG_DISK/rmem/polls) poll_hits $(cat /sys/block/$RG_DISK/rmem/poll_hits) poll_skips $(cat /sys/block/$RG_DISK/rmem/poll_skips) read_lat_us $(cat /sys/block/$RG_DISK/rmem/read_lat_us)"
 echo "BENCH: read_lat_vs_virtio_blk $(echo $r_blk | median)"
 [ $backend = rdma ] && echo "BENCH: read_lat_ratio $(echo $r_raw | median)"
 [ $backend = rdma ] && echo "BENCH: blk_read_lat_ratio $(echo $r_rawb | median)"
+echo "BENCH: read_lat_vs_nvmeof $(echo $r_nv | median)"
+echo "BENCH: write_bw_ratio $(echo $r_wraw | median)"
+echo "BENCH: write_bw_vs_nvmeof $(echo $r_wnv | median)"
 echo "BENCH: poll_speedup $(echo $r_poll | median)"
 echo "BENCH: merge_speedup $(echo $r_merge | median)"
 echo "BENCH: driver_merge_speedup $(echo $r_dmerge | median)"
