@@ -33,7 +33,7 @@ include host-vhost/build.mk
 include guest-driver/build.mk
 include tests/build.mk
 
-.PHONY: all help deps userspace modules modules-6.1 image check check-unit check-vm check-full \
+.PHONY: all help dkms-src deps userspace modules modules-6.1 image check check-unit check-vm check-full \
 	demo bench bench-kmeans fuzz clean distclean
 
 # The guest driver is also built for 6.1 (vm/guest-6.1 boots that kernel).
@@ -52,6 +52,11 @@ help:
 	@echo "make bench       benchmarks, ratios written to build/bench/results.json"
 	@echo "make bench-kmeans kmeans slowdown vs local-memory ratio per swap backend (docs/evaluation.md)"
 	@echo "make fuzz        run the libFuzzer targets for a short while"
+	@echo "make dkms-src    DKMS source trees of both modules in /usr/src (DKMS_DIR=...; docs/operating.md)"
+
+# DKMS source trees (module sources + include/), then: dkms install vhost-rmem/0.1
+dkms-src:
+	@tests/dkms.sh src $(DKMS_DIR)
 
 # Sub-makes of check/demo/bench inherit RMEM_DEPS_DONE: deps is checked once.
 deps:
@@ -109,10 +114,11 @@ bench: deps
 	@tests/bench/run.sh
 
 # Evaluation: kmeans vs local-memory ratio across swap backends (long; knobs
-# KM_RATIOS=100,70,40 KM_REPS=1 KM_POINTS=N KM_BACKENDS=rmem,zram shorten it).
+# KM_RATIOS=100,70,40 KM_REPS=1 KM_POINTS=N KM_BACKENDS=rmem,zram shorten it;
+# KM_LIMIT=max uses memory.max instead of memory.high).
 bench-kmeans: deps
 	@RMEM_DEPS_DONE=1 $(MAKE) --no-print-directory all
-	@export KM_RATIOS KM_REPS KM_POINTS KM_BACKENDS; RMEM_VM_FOLLOW=1 tests/vm/run.sh --tier kmeans
+	@export KM_RATIOS KM_REPS KM_POINTS KM_BACKENDS KM_LIMIT; RMEM_VM_FOLLOW=1 tests/vm/run.sh --tier kmeans
 	@tests/kmeans/report.sh
 
 clean:

@@ -61,3 +61,4 @@ module_exit(rmem_exit);
 MODULE_DESCRIPTION("Scalevisor rmem: remote-memory block devices served over RDMA (vDPA parent)");
 MODULE_AUTHOR("Scalevisor rmem developers");
 MODULE_LICENSE("GPL");
+MODULE_VERSION("0.1");	/* = PACKAGE_VERSION in dkms.conf */

@@ -23,6 +23,9 @@ pkgs=(
 	fio clang tmux jq
 	nbd-server nbd-client gnuplot-nox	# kmeans evaluation: NBD peer, plot
 )
+# Without their Recommends: dkms would pull in linux-headers-amd64 (headers
+# of a kernel this machine does not run: we build against build/kernels/).
+norec_pkgs=(dkms)	# full/dkms-build: dkms.conf of both modules (tests/dkms.sh)
 backports_pkgs=(qemu-system-x86 qemu-utils)	# QEMU >= 10: vhost-vdpa-device-pci
 
 say() { printf 'deps: %s\n' "$*"; }
@@ -67,6 +70,18 @@ if [ ${#missing[@]} -gt 0 ]; then
 	say "installing ${missing[*]}"
 	apt_update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/tmp/rmem-apt-install.log 2>&1 ||
+		die "apt-get install ${missing[*]} failed (see /tmp/rmem-apt-install.log)"
+	changed=1
+fi
+missing=()
+for p in "${norec_pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	say "installing ${missing[*]} (without recommends)"
+	apt_update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" \
+		>/tmp/rmem-apt-install.log 2>&1 ||
 		die "apt-get install ${missing[*]} failed (see /tmp/rmem-apt-install.log)"
 	changed=1
 fi
