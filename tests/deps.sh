@@ -62,29 +62,24 @@ if ! grep -q 'bookworm-backports' <<<"$(apt-cache policy qemu-system-x86 2>/dev/
 fi
 
 # 2. Debian packages.
-missing=()
-for p in "${pkgs[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-	say "installing ${missing[*]}"
+# install_missing [APT-GET-OPTION...] -- PACKAGE...: installs those not yet installed.
+install_missing() {
+	local opts=() missing=() p
+	while [ "$1" != -- ]; do opts+=("$1"); shift; done
+	shift
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -gt 0 ] || return 0
+	say "installing ${missing[*]}${opts[*]:+ (${opts[*]})}"
 	apt_update
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/tmp/rmem-apt-install.log 2>&1 ||
-		die "apt-get install ${missing[*]} failed (see /tmp/rmem-apt-install.log)"
-	changed=1
-fi
-missing=()
-for p in "${norec_pkgs[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-	say "installing ${missing[*]} (without recommends)"
-	apt_update
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${opts[@]}" "${missing[@]}" \
 		>/tmp/rmem-apt-install.log 2>&1 ||
 		die "apt-get install ${missing[*]} failed (see /tmp/rmem-apt-install.log)"
 	changed=1
-fi
+}
+install_missing -- "${pkgs[@]}"
+install_missing --no-install-recommends -- "${norec_pkgs[@]}"
 # Packages copied into guests must not serve on the build machine itself.
 if [ -x /etc/init.d/nbd-server ] && command -v update-rc.d >/dev/null &&
 	ls /etc/rc[2-5].d/S*nbd-server >/dev/null 2>&1; then

@@ -29,15 +29,15 @@ echo "DEMO: donor $RMEM_DONOR booted over PXE and serves $(rmemctl -j -f /tmp/do
 say "Host module: vhost_rmem makes a 256 MiB device on the donor's memory and hands it to vhost_vdpa"
 vhost_load
 modprobe vhost_vdpa || fail "modprobe vhost_vdpa"
-chardev=$(nested_device rmem0)
-echo "DEMO: rmemctl dev add rmem0 ... driver vhost_vdpa → $chardev, for QEMU's -device vhost-vdpa-device-pci"
+nested_device rmem0
+echo "DEMO: rmemctl dev add rmem0 ... driver vhost_vdpa → $NESTED_CHARDEV, for QEMU's -device vhost-vdpa-device-pci"
 
 say "Guest VM: QEMU 10 in this host starts a 256 MiB guest (TCG inside TCG: it boots in a few minutes)"
-echo "   qemu-system-x86_64 ... -m 256M -device vhost-vdpa-device-pci,vhostdev=$chardev"
+echo "   qemu-system-x86_64 ... -m 256M -device vhost-vdpa-device-pci,vhostdev=$NESTED_CHARDEV"
 echo "   The guest loads virtio_rmem, swaps on /dev/rmem0 and runs a program that writes 40 MiB"
 echo "   of checksummed pages inside a cgroup held to 12 MiB, then reads every page back."
 NESTED_TIMEOUT=1500
-nested_start "$chardev" virtio_rmem RMEM_MS_SIZE=40 RMEM_MS_HIGH=12
+nested_start "$NESTED_CHARDEV" virtio_rmem RMEM_MS_SIZE=40 RMEM_MS_HIGH=12
 # Show the guest's own lines as they come, and the pool every 45 s.
 shown=0
 guest_lines() {

@@ -12,13 +12,9 @@
 . /tests/vm/t/appliance.inc
 . /tests/vm/t/vhost.inc
 . /tests/vm/t/nested.inc
-[ "$RMEM_ROLE" = a ] || fail "role b is the PXE-booted appliance, not this script"
-nested_donor_wait
-vhost_load
-modprobe vhost_vdpa || fail "modprobe vhost_vdpa"
-chardev=$(nested_device rmem0)
+nested_host
 NESTED_TIMEOUT=1500
-nested_start "$chardev" virtio_blk
+nested_start "$NESTED_CHARDEV" virtio_blk
 nested_wait_quiet 1 && nested_check_held rmem0
 nested_finish
 for s in writes reads chunks; do

@@ -9,13 +9,9 @@
 . /tests/vm/t/appliance.inc
 . /tests/vm/t/vhost.inc
 . /tests/vm/t/nested.inc
-[ "$RMEM_ROLE" = a ] || fail "role b is the PXE-booted appliance, not this script"
-nested_donor_wait
-vhost_load
-modprobe vhost_vdpa || fail "modprobe vhost_vdpa"
-chardev=$(nested_device rmem0)
+nested_host
 NESTED_TIMEOUT=2100
-nested_start "$chardev" virtio_rmem rmem.after=reboot
+nested_start "$NESTED_CHARDEV" virtio_rmem rmem.after=reboot
 nested_wait_quiet 1 || { nested_finish; fail "the first boot never swapped"; }
 nested_check_held rmem0
 first=$(vhost_stat rmem0 writes)

@@ -12,16 +12,12 @@
 . /tests/vm/t/appliance.inc
 . /tests/vm/t/vhost.inc
 . /tests/vm/t/nested.inc
-[ "$RMEM_ROLE" = a ] || fail "role b is the PXE-booted appliance, not this script"
 [ -f /full/6.1/vmlinuz ] || fail "no 6.1 nested guest in this initramfs (build/kernels/6.1 missing? run make deps)"
-nested_donor_wait
-vhost_load
-modprobe vhost_vdpa || fail "modprobe vhost_vdpa"
-chardev=$(nested_device rmem0)
+nested_host
 NESTED_DIR=/full/6.1 NESTED_TIMEOUT=2100
 # Two swap runs in one boot: a smaller working set than 001's keeps the
 # test near 25 min (the first run took 1023 s of 1000 with 48 MiB each).
-nested_start "$chardev" both RMEM_MS_SIZE=32 RMEM_MS_HIGH=12
+nested_start "$NESTED_CHARDEV" both RMEM_MS_SIZE=32 RMEM_MS_HIGH=12
 nested_wait_quiet 1 || { nested_finish; fail "the stock driver's run never swapped"; }
 nested_check_held rmem0
 nested_wait_quiet 2 || { nested_finish; fail "virtio_rmem's run never swapped"; }
