@@ -17,6 +17,7 @@
 # mem: 2G
 # timeout: 5400
 . /tests/vm/t/appliance.inc
+. /tests/vm/t/nvmeof.inc
 KM_RATIOS=$(echo "${KM_RATIOS:-100,90,80,70,60,50,40}" | tr ',' ' ')
 KM_REPS=${KM_REPS:-3}
 KM_ARGS="-p ${KM_POINTS:-1000000} -d 8 -k 8 -i 4 -s 7"
@@ -104,27 +105,7 @@ setup_nbd() {
 	retry 20 0.5 nbd-client -N swap "$RMEM_MY_IP" /dev/nbd0 -swap -b 4096 >/tmp/nbd-client.log 2>&1 || return 1
 	echo /dev/nbd0
 }
-setup_nvmeof() {
-	modprobe brd rd_nr=1 rd_size=$((SWAP_MB * 1024)) && modprobe nvmet && modprobe nvmet_rdma && modprobe nvme_rdma || return 1
-	_n=/sys/kernel/config/nvmet
-	[ -d $_n ] || { echo "no $_n (configfs not mounted?)"; return 1; }
-	mkdir "$_n/subsystems/rmem-km" && echo 1 >"$_n/subsystems/rmem-km/attr_allow_any_host" &&
-		mkdir "$_n/subsystems/rmem-km/namespaces/1" &&
-		echo /dev/ram0 >"$_n/subsystems/rmem-km/namespaces/1/device_path" &&
-		echo 1 >"$_n/subsystems/rmem-km/namespaces/1/enable" && mkdir "$_n/ports/1" &&
-		echo "$RMEM_MY_IP" >"$_n/ports/1/addr_traddr" && echo rdma >"$_n/ports/1/addr_trtype" &&
-		echo 4420 >"$_n/ports/1/addr_trsvcid" && echo ipv4 >"$_n/ports/1/addr_adrfam" &&
-		ln -s "$_n/subsystems/rmem-km" "$_n/ports/1/subsystems/rmem-km" || return 1
-	# What nvme-cli's "connect" writes.
-	echo "transport=rdma,traddr=$RMEM_MY_IP,trsvcid=4420,nqn=rmem-km" >/dev/nvme-fabrics || return 1
-	_i=0
-	while [ $_i -lt 100 ]; do
-		# Multipath hides nvme0c0n1 without a /dev node: insist on a block device.
-		for _b in /dev/nvme*n1; do [ -b "$_b" ] && { echo "$_b"; return 0; }; done
-		_i=$((_i + 1)); sleep 0.1
-	done
-	return 1
-}
+setup_nvmeof() { nvmeof_up rmem-km "$SWAP_MB"; }	# tests/vm/t/nvmeof.inc
 
 # Not in $( ): setup_rmem's donor must stay this shell's child.
 exec 3>&1
