@@ -25,13 +25,15 @@ mkdir -p "$out"
 
 # Kernel modules the tests use; their dependencies are added from modules.dep.
 # crc32_generic is listed because rdma_rxe needs it loaded first and
-# modules.dep does not say so.
+# modules.dep does not say so.  kvm_amd: the host VM of a nested test runs
+# its guest under KVM on QEMU's emulated SVM (tests/vm/t/nested.inc).
 modules=(
 	crc32_generic rdma_rxe ib_core ib_uverbs rdma_cm rdma_ucm ib_umad
 	vdpa virtio_vdpa vhost_vdpa vhost_iotlb vhost
 	virtio_pci virtio_net virtio_blk e1000 zram brd nbd null_blk
 	nvmet nvmet_rdma nvme_rdma nvme_fabrics nvme_core
 	configfs
+	kvm_amd
 )
 
 # Userspace: binaries whose libraries are resolved with ldd.

@@ -12,13 +12,15 @@
 nested_host
 NESTED_TIMEOUT=2100
 # Two boots and two swap runs: a smaller working set than 001's.
-nested_start "$NESTED_CHARDEV" virtio_rmem rmem.after=reboot RMEM_MS_SIZE=32 RMEM_MS_HIGH=12
+# RMEM_HOLD: each boot says "ready" once its disk is there, then waits 30 s
+# before its first write, so the state after the reboot's reset can be
+# checked before the second boot allocates anything.
+nested_start "$NESTED_CHARDEV" virtio_rmem rmem.after=reboot RMEM_MS_SIZE=32 RMEM_MS_HIGH=12 RMEM_HOLD=30
 nested_wait_quiet 1 || { nested_finish; fail "the first boot never swapped"; }
 nested_check_held rmem0
 first=$(vhost_stat rmem0 writes)
-# The reboot resets the device; the second boot needs a minute to reach its
-# init under TCG-in-TCG, so the freed state is observable in between.
-nested_wait_freed 150 || { kill "$NESTED_PID"; nested_finish; fail "the reset at reboot left $(owners_used) chunks on the donor"; }
+nested_wait_phase ready 2 || { nested_finish; fail "the second boot never found its disk"; }
+nested_wait_freed 15 || { kill "$NESTED_PID"; nested_finish; fail "the reset at reboot left $(owners_used) chunks on the donor"; }
 log "after the reboot's reset: donor owner table empty, host map holds $(vhost_stat rmem0 chunks) chunks"
 [ "$(vhost_stat rmem0 chunks)" = 0 ] || fail "host map still holds $(vhost_stat rmem0 chunks) chunks after reset"
 nested_wait_quiet 2 || { nested_finish; fail "the second boot never swapped"; }

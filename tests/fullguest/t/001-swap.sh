@@ -25,6 +25,13 @@ find_disk() {
 swap_cycle() {
 	b=$(basename "$1")
 	log "disk $1 ($(cat /sys/block/$b/size) sectors) via $(basename "$(readlink /sys/block/$b/device/driver 2>/dev/null)")"
+	# RMEM_HOLD (seconds, kernel command line): nothing written yet, so the
+	# host can check the device holds no chunk (full/guest-reboot: after the
+	# reset of a reboot) before this boot's first write.
+	if [ -n "$RMEM_HOLD" ]; then
+		echo "RMEM-PHASE: ready"
+		sleep "$RMEM_HOLD"
+	fi
 	check "mkswap $1" mkswap "$1"
 	check "swapon $1" swapon "$1"
 	w0=$(awk '{print $7}' "/sys/block/$b/stat")
