@@ -83,6 +83,8 @@ struct rmem_rdma_stats {
 	atomic64_t frees;		/* chunks freed one by one */
 	atomic64_t rebuilt;		/* chunks found by map rebuilds */
 	atomic64_t errors;		/* backend calls that failed */
+	atomic64_t data_posts;		/* round trips moving guest data */
+	atomic64_t data_wrs;		/* RDMA READ/WRITE WRs in them */
 };
 
 struct rmem_dev;

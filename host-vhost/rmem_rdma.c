@@ -420,15 +420,42 @@ int rmem_conn_write(struct rmem_conn *c, u64 raddr, u32 rkey, u32 len)
 	return rmem_conn_rw(c, IB_WR_RDMA_WRITE, raddr, rkey, len, "RDMA WRITE");
 }
 
+int rmem_conn_rwv(struct rmem_conn *c, bool write, const struct rmem_conn_seg *seg,
+		  unsigned int n, u32 rkey)
+{
+	struct ib_rdma_wr *wr = c->wr;
+	struct ib_sge *sge = c->sge;
+	unsigned int i;
+
+	if (!n || n > RMEM_CONN_MAX_WR)
+		return -EINVAL;
+	memset(wr, 0, n * sizeof(*wr));
+	for (i = 0; i < n; i++) {
+		if (seg[i].boff > RMEM_CONN_BUF || seg[i].len > RMEM_CONN_BUF - seg[i].boff)
+			return -EINVAL;
+		sge[i].addr = c->buf_dma + seg[i].boff;
+		sge[i].length = seg[i].len;
+		sge[i].lkey = c->pd->local_dma_lkey;
+		wr[i].wr.opcode = write ? IB_WR_RDMA_WRITE : IB_WR_RDMA_READ;
+		wr[i].wr.sg_list = &sge[i];
+		wr[i].wr.num_sge = 1;
+		wr[i].remote_addr = seg[i].raddr;
+		wr[i].rkey = rkey;
+		if (i)
+			wr[i - 1].wr.next = &wr[i].wr;
+	}
+	return rmem_conn_exec(c, &wr[0].wr, n, write ? "RDMA WRITE" : "RDMA READ");
+}
+
 int rmem_conn_zero(struct rmem_conn *c, u64 raddr, u32 rkey, u64 len)
 {
-	struct ib_rdma_wr *wr = c->zero_wr;
-	struct ib_sge *sge = c->zero_sge;
+	struct ib_rdma_wr *wr = c->wr;
+	struct ib_sge *sge = c->sge;
 	unsigned int n;
 	int ret;
 
 	while (len) {
-		memset(c->zero_wr, 0, sizeof(c->zero_wr));
+		memset(c->wr, 0, sizeof(c->wr));
 		for (n = 0; n < RMEM_CONN_MAX_WR && len; n++) {
 			u32 piece = min_t(u64, len, RMEM_CONN_ZERO);
 

@@ -30,11 +30,13 @@
 #include "rmem_proto.h"
 
 /*
- * Scratch buffer of a connection: the bounce buffer of data moves (one 4 KiB
- * block at a time today), owner windows, slot table and owner table pieces.
- * 64 KiB keeps a whole default slot table (1024 x 16 B) in one READ.
+ * Scratch buffer of a connection: the bounce buffer of data moves (up to one
+ * 64 KiB window of a request per round trip), owner windows, slot table and
+ * owner table pieces.  64 KiB keeps a whole default slot table (1024 x 16 B)
+ * in one READ.
  */
-#define RMEM_CONN_BUF (64u << 10)
+#define RMEM_CONN_BUF_SHIFT 16
+#define RMEM_CONN_BUF (1u << RMEM_CONN_BUF_SHIFT)
 /* Zero source for clearing a fresh chunk: one WR per 64 KiB of chunk. */
 #define RMEM_CONN_ZERO (64u << 10)
 /*
@@ -43,6 +45,13 @@
  * cleared in several rounds.  +1 for ib_drain_qp's marker.
  */
 #define RMEM_CONN_MAX_WR 32u
+
+/* One piece of a vectored data move: c->buf[boff, boff + len) <-> raddr. */
+struct rmem_conn_seg {
+	u32 boff;
+	u32 len;
+	u64 raddr;
+};
 
 struct rmem_conn_cfg {
 	struct sockaddr_storage addr;	/* donor, IPv4 + port */
@@ -79,9 +88,9 @@ struct rmem_conn {
 	u64 buf_dma;
 	u8 *zero;
 	u64 zero_dma;
-	/* A chunk clear's WR chain: too big for the stack. */
-	struct ib_rdma_wr zero_wr[RMEM_CONN_MAX_WR];
-	struct ib_sge zero_sge[RMEM_CONN_MAX_WR];
+	/* A chunk clear's or a vectored move's WR chain: too big for the stack. */
+	struct ib_rdma_wr wr[RMEM_CONN_MAX_WR];
+	struct ib_sge sge[RMEM_CONN_MAX_WR];
 };
 
 /* rmem_rdma.c */
@@ -91,6 +100,12 @@ bool rmem_conn_ok(struct rmem_conn *c);
 /* RDMA READ @len bytes at @raddr into c->buf / WRITE c->buf[0..len) there. */
 int rmem_conn_read(struct rmem_conn *c, u64 raddr, u32 rkey, u32 len);
 int rmem_conn_write(struct rmem_conn *c, u64 raddr, u32 rkey, u32 len);
+/*
+ * READ (@write false) or WRITE @n pieces between c->buf and the donor in one
+ * chain, one round trip: @n <= RMEM_CONN_MAX_WR, pieces inside c->buf.
+ */
+int rmem_conn_rwv(struct rmem_conn *c, bool write, const struct rmem_conn_seg *seg,
+		  unsigned int n, u32 rkey);
 /* WRITE zeros over [raddr, raddr + len). */
 int rmem_conn_zero(struct rmem_conn *c, u64 raddr, u32 rkey, u64 len);
 int rmem_conn_cas(struct rmem_conn *c, u64 raddr, u32 rkey, u64 expect, u64 swap, u64 *old);

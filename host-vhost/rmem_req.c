@@ -242,9 +242,10 @@ static void rmem_req_backend_err(struct rmem_req *req, int ret)
 	req->err = ret == -EFAULT ? RMEM_REQ_E_ACCESS : RMEM_REQ_E_BACKEND;
 }
 
-/* Moves the payload of IN/OUT one backend call per block-sized piece. */
+/* Moves the payload of IN/OUT, one backend call per piece it asked for. */
 static int rmem_req_rw(struct rmem_req *req, const struct rmem_backend_ops *ops, void *be)
 {
+	unsigned int shift = ops->io_shift ? ops->io_shift : RMEM_BLOCK_SHIFT;
 	bool in = req->type == RMEM_VIRTIO_BLK_T_IN;
 	u64 off = req->sector << RMEM_SECTOR_SHIFT;
 	u64 left = req->data_len;
@@ -253,8 +254,8 @@ static int rmem_req_rw(struct rmem_req *req, const struct rmem_backend_ops *ops,
 	rmem_req_iter_init(&it, req->chain, req->mem, in,
 			   in ? 0 : sizeof(struct rmem_virtio_blk_outhdr), left);
 	while (left) {
-		/* Pieces never cross a 4 KiB block; the backend needs no splitting. */
-		u32 n = rmem_block_piece(off, left);
+		/* Aligned pieces: the backend never has to split one. */
+		u32 n = rmem_io_piece(off, left, shift);
 		int ret = in ? ops->read(be, off, n, &it) : ops->write(be, off, n, &it);
 
 		if (ret)

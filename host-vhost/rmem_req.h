@@ -76,6 +76,12 @@ int rmem_req_iter_write(struct rmem_req_iter *it, const void *src, u32 len);
  */
 struct rmem_backend_ops {
 	const char *name;
+	/*
+	 * read/write pieces never cross a multiple of 1 << io_shift bytes (0:
+	 * a 4 KiB block).  A store whose cost is per call, not per byte (a
+	 * network round trip), takes bigger pieces and moves them at once.
+	 */
+	unsigned int io_shift;
 	int (*read)(void *be, u64 off, u32 len, struct rmem_req_iter *to);
 	int (*write)(void *be, u64 off, u32 len, struct rmem_req_iter *from);
 	/* Whole 4 KiB blocks inside the range lose their data (read as zeros). */
@@ -142,12 +148,18 @@ static inline u64 rmem_block_of(u64 off)
 	return off >> RMEM_BLOCK_SHIFT;
 }
 
+/* Bytes from @off to the next multiple of 1 << @shift, at most @len. */
+static inline u32 rmem_io_piece(u64 off, u64 len, unsigned int shift)
+{
+	u64 room = (1ull << shift) - (off & ((1ull << shift) - 1));
+
+	return (u32)(len < room ? len : room);
+}
+
 /* Bytes from @off to the end of its block, at most @len. */
 static inline u32 rmem_block_piece(u64 off, u64 len)
 {
-	u64 room = RMEM_BLOCK_SIZE - (off & (RMEM_BLOCK_SIZE - 1));
-
-	return (u32)(len < room ? len : room);
+	return rmem_io_piece(off, len, RMEM_BLOCK_SHIFT);
 }
 
 /*

@@ -432,6 +432,35 @@ static int run_io(struct hx *h)
 	}
 	printf("io: %" PRIu64 " patterns of %u KiB written and read back\n", n, blen >> 10);
 
+	/*
+	 * Odd-sector writes straddling every odd 1 MiB boundary (a chunk
+	 * boundary at the tests' 1 MiB chunks; 2048 sectors away from the
+	 * patterns above), read back whole and from 32 unwritten sectors
+	 * before them: zeros, then the pattern, in one request.
+	 */
+	for (i = 1; (i + 1) * 2048 <= h->capacity; i += 2) {
+		u64 sector = i * 2048 - 61;
+
+		pattern(h->mem + wbuf, blen, sector);
+		st = hx_rw(h, RMEM_VIRTIO_BLK_T_OUT, sector, wbuf, blen, false);
+		EXPECT(h, st == RMEM_VIRTIO_BLK_S_OK, "write at %" PRIu64 ": status %d", sector, st);
+	}
+	for (i = 1; (i + 1) * 2048 <= h->capacity; i += 2) {
+		u64 sector = i * 2048 - 61;
+
+		pattern(h->mem + wbuf, blen, sector);
+		memset(h->mem + rbuf, 0x5a, blen);
+		st = hx_rw(h, RMEM_VIRTIO_BLK_T_IN, sector, rbuf, blen, false);
+		EXPECT(h, st == 0 && !memcmp(h->mem + rbuf, h->mem + wbuf, blen),
+		       "read-back across the boundary at sector %" PRIu64 " differs", sector + 61);
+		memset(h->mem + rbuf, 0x5a, blen);
+		st = hx_rw(h, RMEM_VIRTIO_BLK_T_IN, sector - 32, rbuf, blen, false);
+		EXPECT(h, st == 0 && all_zero(h->mem + rbuf, 32 * 512) &&
+		       !memcmp(h->mem + rbuf + 32 * 512, h->mem + wbuf, blen - 32 * 512),
+		       "zeros + pattern read at sector %" PRIu64 " differs", sector - 32);
+	}
+	printf("io: patterns across chunk boundaries read back\n");
+
 	/* discard everything: all reads are zeros again */
 	{
 		struct rmem_virtio_blk_discard d = {

@@ -14,6 +14,7 @@ struct tbe {
 	u8 disk[DISK_BYTES];
 	unsigned int calls;
 	unsigned int piece_across_block;	/* pieces crossing a 4 KiB block */
+	unsigned int piece_across_window;	/* pieces crossing a 64 KiB window */
 	u64 last_off, last_len;
 	int fail;			/* next call returns this */
 };
@@ -25,6 +26,8 @@ static int tbe_read(void *be, u64 off, u32 len, struct rmem_req_iter *to)
 	b->calls++;
 	if ((off >> 12) != ((off + len - 1) >> 12))
 		b->piece_across_block++;
+	if ((off >> 16) != ((off + len - 1) >> 16))
+		b->piece_across_window++;
 	if (b->fail)
 		return b->fail;
 	return rmem_req_iter_write(to, b->disk + off, len);
@@ -37,6 +40,8 @@ static int tbe_write(void *be, u64 off, u32 len, struct rmem_req_iter *from)
 	b->calls++;
 	if ((off >> 12) != ((off + len - 1) >> 12))
 		b->piece_across_block++;
+	if ((off >> 16) != ((off + len - 1) >> 16))
+		b->piece_across_window++;
 	if (b->fail)
 		return b->fail;
 	return rmem_req_iter_read(from, b->disk + off, len);
@@ -83,6 +88,17 @@ static const struct rmem_req_limits lim = {
 	.write_zeroes = true,
 };
 
+/* The same store, taking pieces up to 64 KiB (as the rdma backend does). */
+static const struct rmem_backend_ops tbe_ops_64k = {
+	.name = "test64k",
+	.io_shift = 16,
+	.read = tbe_read,
+	.write = tbe_write,
+	.discard = tbe_zero,
+	.write_zeroes = tbe_zero,
+	.flush = tbe_flush,
+};
+
 static struct rmem_vq_chain chain;
 static struct rmem_req req;
 
@@ -122,6 +138,38 @@ RMEM_CASE(write_then_read_back)
 	CHECK_EQ(run(&g, &b, 0), 12289);
 	CHECK_EQ(*(u8 *)tg_ptr(&g, st), RMEM_VIRTIO_BLK_S_OK);
 	CHECK_MEM(tg_ptr(&g, rbuf), tg_ptr(&g, wbuf), 12288);
+	tg_free(&g);
+}
+
+RMEM_CASE(io_shift_gives_aligned_window_pieces)
+{
+	static struct tbe b;
+	struct tg g;
+	u64 wbuf, rbuf, st;
+	const u32 len = 200u << 10;
+
+	tg_init(&g, 8, false, false);
+	wbuf = tg_alloc(&g, len, 4096);
+	rbuf = tg_alloc(&g, len, 4096);
+	fill(tg_ptr(&g, wbuf), len, 5);
+	/* sector 247 (123.5 KiB): pieces 4.5K, 64K, 64K, 64K, 3.5K */
+	st = tg_req3(&g, 0, RMEM_VIRTIO_BLK_T_OUT, 7 + 240, wbuf, len, false);
+	tg_kick(&g, 0);
+	CHECK_EQ(rmem_vq_pop(&g.vq, &chain), 1);
+	CHECK_EQ(rmem_req_handle(&req, &lim, &tbe_ops_64k, &b, &chain, &g.ops), 1);
+	CHECK_EQ(*(u8 *)tg_ptr(&g, st), RMEM_VIRTIO_BLK_S_OK);
+	CHECK_EQ(b.calls, 5);
+	CHECK_EQ(b.piece_across_window, 0);
+	CHECK_MEM(b.disk + (7 + 240) * 512, tg_ptr(&g, wbuf), len);
+	b.calls = 0;
+	st = tg_req3(&g, 0, RMEM_VIRTIO_BLK_T_IN, 7 + 240, rbuf, len, true);
+	tg_kick(&g, 0);
+	CHECK_EQ(rmem_vq_pop(&g.vq, &chain), 1);
+	CHECK_EQ(rmem_req_handle(&req, &lim, &tbe_ops_64k, &b, &chain, &g.ops), len + 1);
+	CHECK_EQ(*(u8 *)tg_ptr(&g, st), RMEM_VIRTIO_BLK_S_OK);
+	CHECK_EQ(b.calls, 5);
+	CHECK_EQ(b.piece_across_window, 0);
+	CHECK_MEM(tg_ptr(&g, rbuf), tg_ptr(&g, wbuf), len);
 	tg_free(&g);
 }
 
@@ -247,6 +295,10 @@ RMEM_CASE(block_and_chunk_arithmetic)
 	CHECK_EQ(rmem_block_piece(1536, 10000), 2560);
 	CHECK_EQ(rmem_block_piece(1536, 100), 100);
 	CHECK_EQ(rmem_block_piece(8191, 5), 1);
+	CHECK_EQ(rmem_io_piece(4096, 1 << 20, 16), 61440);
+	CHECK_EQ(rmem_io_piece(65536, 1 << 20, 16), 65536);
+	CHECK_EQ(rmem_io_piece(65535, 1 << 20, 16), 1);
+	CHECK_EQ(rmem_io_piece(~0ull - 511, 512, 16), 512);
 
 	rmem_whole_blocks(0, 8192, &f, &e);
 	CHECK_EQ(f, 0);
@@ -289,7 +341,8 @@ RMEM_CASE(id_format)
 	CHECK(!rmem_virtio_device_id_valid(~0ull));
 }
 
-RMEM_TEST_MAIN(RMEM_REF(write_then_read_back), RMEM_REF(many_small_segments),
+RMEM_TEST_MAIN(RMEM_REF(write_then_read_back), RMEM_REF(io_shift_gives_aligned_window_pieces),
+	       RMEM_REF(many_small_segments),
 	       RMEM_REF(get_id_answers_the_device_id),
 	       RMEM_REF(discard_and_write_zeroes_reach_the_backend),
 	       RMEM_REF(failures_become_ioerr), RMEM_REF(block_and_chunk_arithmetic),
