@@ -101,8 +101,9 @@ check: deps
 
 check-full: deps
 	@tests/results.sh reset
-	@RMEM_DEPS_DONE=1 $(MAKE) --no-print-directory all
-	@tests/vm/run.sh --tier full
+	@RMEM_DEPS_DONE=1 $(MAKE) --no-print-directory all image
+	@RMEM_CHECK_AGGREGATE=1 tests/vm/run.sh --tier full || \
+		tests/results.sh record fail full/harness "full tier did not complete; see above"
 	@tests/results.sh summary
 
 demo: deps
