@@ -459,6 +459,15 @@ static int rmem_rdma_io_post(struct rmem_rdma *r, struct rmem_rdma_io *io, bool 
 	return rmem_conn_rwv(r->conn, write, io->seg, io->n, r->conn->desc.data_rkey);
 }
 
+/* The block at @pos of a piece ending at @end: its bytes (@n), place, map entry. */
+static struct rmem_map_chunk *rmem_rdma_block(struct rmem_rdma *r, u64 pos, u64 end, u32 *n,
+					      struct rmem_rdma_pos *p)
+{
+	*n = rmem_block_piece(pos, end - pos);
+	rmem_rdma_pos(r, pos, p);
+	return rmem_map_get(&r->map, p->vchunk);
+}
+
 /* Blocks without data read as zeros; the others come in one round trip. */
 static int rmem_rdma_read(void *be, u64 off, u32 len, struct rmem_req_iter *to)
 {
@@ -477,9 +486,7 @@ static int rmem_rdma_read(void *be, u64 off, u32 len, struct rmem_req_iter *to)
 	if (ret)
 		return rmem_rdma_done(r, ret);
 	for (pos = off; pos < end; pos += n) {
-		n = rmem_block_piece(pos, end - pos);
-		rmem_rdma_pos(r, pos, &p);
-		e = rmem_map_get(&r->map, p.vchunk);
+		e = rmem_rdma_block(r, pos, end, &n, &p);
 		if (!e || !test_bit(p.block, e->live_map))
 			continue;
 		if (e->lost)
@@ -573,9 +580,7 @@ static int rmem_rdma_write(void *be, u64 off, u32 len, struct rmem_req_iter *fro
 	if (ret)
 		return rmem_rdma_done(r, ret);
 	for (pos = off; pos < end; pos += n) {
-		n = rmem_block_piece(pos, end - pos);
-		rmem_rdma_pos(r, pos, &p);
-		e = rmem_map_get(&r->map, p.vchunk);
+		e = rmem_rdma_block(r, pos, end, &n, &p);
 		if (e && e->lost)
 			return rmem_rdma_done(r, rmem_rdma_lost(r, p.vchunk));
 		if (!e) {
@@ -585,9 +590,7 @@ static int rmem_rdma_write(void *be, u64 off, u32 len, struct rmem_req_iter *fro
 		}
 	}
 	for (pos = off; pos < end; pos += n) {
-		n = rmem_block_piece(pos, end - pos);
-		rmem_rdma_pos(r, pos, &p);
-		e = rmem_map_get(&r->map, p.vchunk);
+		e = rmem_rdma_block(r, pos, end, &n, &p);
 		if (n < RMEM_BLOCK_SIZE && !test_bit(p.block, e->live_map)) {
 			boff = pos & (RMEM_BLOCK_SIZE - 1);
 			memset(r->conn->buf + (pos - boff - io.base), 0, RMEM_BLOCK_SIZE);
@@ -603,9 +606,8 @@ static int rmem_rdma_write(void *be, u64 off, u32 len, struct rmem_req_iter *fro
 	if (ret)
 		return rmem_rdma_done(r, ret);
 	for (pos = off; pos < end; pos += n) {
-		n = rmem_block_piece(pos, end - pos);
-		rmem_rdma_pos(r, pos, &p);
-		rmem_map_set_live(&r->map, rmem_map_get(&r->map, p.vchunk), p.block);
+		e = rmem_rdma_block(r, pos, end, &n, &p);
+		rmem_map_set_live(&r->map, e, p.block);
 	}
 	return rmem_rdma_done(r, 0);
 }

@@ -19,15 +19,20 @@ struct tbe {
 	int fail;			/* next call returns this */
 };
 
-static int tbe_read(void *be, u64 off, u32 len, struct rmem_req_iter *to)
+static void tbe_note(struct tbe *b, u64 off, u32 len)
 {
-	struct tbe *b = be;
-
 	b->calls++;
 	if ((off >> 12) != ((off + len - 1) >> 12))
 		b->piece_across_block++;
 	if ((off >> 16) != ((off + len - 1) >> 16))
 		b->piece_across_window++;
+}
+
+static int tbe_read(void *be, u64 off, u32 len, struct rmem_req_iter *to)
+{
+	struct tbe *b = be;
+
+	tbe_note(b, off, len);
 	if (b->fail)
 		return b->fail;
 	return rmem_req_iter_write(to, b->disk + off, len);
@@ -37,11 +42,7 @@ static int tbe_write(void *be, u64 off, u32 len, struct rmem_req_iter *from)
 {
 	struct tbe *b = be;
 
-	b->calls++;
-	if ((off >> 12) != ((off + len - 1) >> 12))
-		b->piece_across_block++;
-	if ((off >> 16) != ((off + len - 1) >> 16))
-		b->piece_across_window++;
+	tbe_note(b, off, len);
 	if (b->fail)
 		return b->fail;
 	return rmem_req_iter_read(from, b->disk + off, len);

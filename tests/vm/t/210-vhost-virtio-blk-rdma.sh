@@ -9,12 +9,7 @@
 . /tests/vm/t/appliance.inc
 rxe_up
 appliance_start --memory 64M --chunk-size 1M --no-hugepages
-vhost_load
-modprobe virtio_vdpa || fail "modprobe virtio_vdpa"
-modprobe virtio_blk || fail "modprobe virtio_blk"
-vhost_dev_add_rdma rmem0 $((32 << 20)) 0x1001
-vhost_bind rmem0 virtio_vdpa
-vd=$(vhost_disk rmem0) || fail "no virtio_blk disk appeared for rmem0"
+vhost_rdma_disk rmem0 "$((32 << 20))" 0x1001
 log "rmem0 is /dev/$vd, donor $(cat /sys/bus/vdpa/devices/rmem0/rmem/donor), state $(vhost_rdma rmem0 state)"
 [ "$(vhost_rdma rmem0 state)" = connected ] || fail "rdma state $(vhost_rdma rmem0 state)"
 [ "$(cat /sys/block/$vd/size)" = $((32 << 11)) ] || fail "size $(cat /sys/block/$vd/size) sectors"

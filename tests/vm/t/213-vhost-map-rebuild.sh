@@ -9,12 +9,7 @@
 . /tests/vm/t/appliance.inc
 rxe_up
 appliance_start --memory 64M --chunk-size 1M --no-hugepages
-vhost_load
-modprobe virtio_vdpa || fail "modprobe virtio_vdpa"
-modprobe virtio_blk || fail "modprobe virtio_blk"
-vhost_dev_add_rdma rmem0 $((32 << 20)) 0x4001
-vhost_bind rmem0 virtio_vdpa
-vd=$(vhost_disk rmem0) || fail "no disk for rmem0"
+vhost_rdma_disk rmem0 "$((32 << 20))" 0x4001
 check "make a pattern" dd if=/dev/urandom of=/tmp/pat bs=1M count=6
 check "write 6 MiB at 3 MiB" dd if=/tmp/pat of=/dev/$vd bs=1M seek=3 oflag=direct
 check "write 4 KiB at 20 MiB" dd if=/tmp/pat of=/dev/$vd bs=4k count=1 seek=5120 oflag=direct

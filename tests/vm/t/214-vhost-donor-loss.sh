@@ -9,12 +9,7 @@
 . /tests/vm/t/appliance.inc
 rxe_up
 appliance_start --memory 64M --chunk-size 1M --no-hugepages
-vhost_load
-modprobe virtio_vdpa || fail "modprobe virtio_vdpa"
-modprobe virtio_blk || fail "modprobe virtio_blk"
-vhost_dev_add_rdma rmem0 $((32 << 20)) 0x5001
-vhost_bind rmem0 virtio_vdpa
-vd=$(vhost_disk rmem0) || fail "no disk for rmem0"
+vhost_rdma_disk rmem0 "$((32 << 20))" 0x5001
 check "write 4 MiB" dd if=/dev/urandom of=/dev/$vd bs=1M count=4 oflag=direct
 e1=$(vhost_rdma rmem0 epoch)
 

@@ -15,12 +15,7 @@ wait_peer
 RMEM_DONOR=$RMEM_PEER_IP
 export RMEM_DONOR
 tc info >/dev/null || fail "cannot reach the donor in the other VM"
-vhost_load
-modprobe virtio_vdpa || fail "modprobe virtio_vdpa"
-modprobe virtio_blk || fail "modprobe virtio_blk"
-vhost_dev_add_rdma rmem0 $((16 << 20)) 0x6001
-vhost_bind rmem0 virtio_vdpa
-vd=$(vhost_disk rmem0) || fail "no disk for rmem0"
+vhost_rdma_disk rmem0 "$((16 << 20))" 0x6001
 check "fio 4k randwrite + verify across VMs" fio --name=rand4k --filename=/dev/$vd --direct=1 \
 	--ioengine=libaio --iodepth=4 --rw=randwrite --bs=4k --size=2M --verify=crc32c \
 	--verify_fatal=1 --do_verify=1 --randrepeat=1 --output=/tmp/fio1.log
