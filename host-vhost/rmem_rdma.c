@@ -366,7 +366,8 @@ static int rmem_conn_exec(struct rmem_conn *c, struct ib_send_wr *wr, unsigned i
 				      DMA_BIDIRECTIONAL);
 	ret = ib_post_send(c->cm_id->qp, wr, &bad);
 	if (ret) {
-		for (w = wr; w && w != bad; w = w->next)
+		/* Without @bad nothing is known to be posted: wait for none. */
+		for (w = wr; bad && w && w != bad; w = w->next)
 			posted++;
 		rmem_conn_fail(c, "post_send failed");
 		if (atomic_sub_and_test(nwr - posted, &op.pending))
@@ -455,7 +456,7 @@ int rmem_conn_zero(struct rmem_conn *c, u64 raddr, u32 rkey, u64 len)
 	int ret;
 
 	while (len) {
-		memset(c->wr, 0, sizeof(c->wr));
+		memset(wr, 0, sizeof(c->wr));
 		for (n = 0; n < RMEM_CONN_MAX_WR && len; n++) {
 			u32 piece = min_t(u64, len, RMEM_CONN_ZERO);
 

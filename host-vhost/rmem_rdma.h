@@ -41,8 +41,9 @@
 #define RMEM_CONN_ZERO (64u << 10)
 /*
  * Send queue: a chunk clear posts chunk / RMEM_CONN_ZERO WRs at once (16 for
- * the 1 MiB chunks tests use, 32 at the 2 MiB default); larger chunks are
- * cleared in several rounds.  +1 for ib_drain_qp's marker.
+ * the 1 MiB chunks tests use, 32 at the 2 MiB default; larger chunks are
+ * cleared in several rounds), a data move one WR per block run of a 64 KiB
+ * window (16 at most).  +1 for ib_drain_qp's marker.
  */
 #define RMEM_CONN_MAX_WR 32u
 

@@ -10,11 +10,12 @@
  * blocks without data are answered with zeros from host memory; a discard
  * that empties a chunk frees it (CAS owner -> 0).
  *
- * Data: the vq worker (process context, device lock held) moves each block
- * piece through the connection's registered bounce buffer: RDMA READ into
- * it then copy to the guest, or copy from the guest then RDMA WRITE.  One
- * synchronous round trip per piece of at most 4 KiB; every wait is bounded
- * by rdma_timeout_ms.
+ * Data: the vq worker (process context, device lock held) moves each piece
+ * of a request (at most one 64 KiB-aligned window, io_shift) through the
+ * connection's registered bounce buffer: RDMA READs into it then a copy to
+ * the guest, or a copy from the guest then RDMA WRITEs, one WR per run of
+ * blocks consecutive on the donor, one synchronous round trip per piece;
+ * every wait is bounded by rdma_timeout_ms.
  *
  * Failures.  A dead donor breaks the connection (DISCONNECTED event, failed
  * or timed-out work request): outstanding work is flushed, requests fail
@@ -425,13 +426,13 @@ static int rmem_rdma_done(struct rmem_rdma *r, int ret)
  * being the start of the first block.  Pieces that are consecutive in both
  * the buffer and donor memory merge: a run of blocks in a chunk is one WR.
  */
-struct rmem_rdma_io {
+struct rmem_rdma_batch {
 	u64 base;		/* device offset of c->buf[0] */
 	unsigned int n;
 	struct rmem_conn_seg seg[RMEM_CONN_BUF / RMEM_BLOCK_SIZE];
 };
 
-static void rmem_rdma_io_add(struct rmem_rdma_io *io, u64 off, u32 len, u64 raddr)
+static void rmem_rdma_io_add(struct rmem_rdma_batch *io, u64 off, u32 len, u64 raddr)
 {
 	struct rmem_conn_seg *s = io->n ? &io->seg[io->n - 1] : NULL;
 	u32 boff = (u32)(off - io->base);
@@ -447,16 +448,22 @@ static void rmem_rdma_io_add(struct rmem_rdma_io *io, u64 off, u32 len, u64 radd
 }
 
 /* The request layer keeps pieces in one window; anything else is a bug here. */
-static bool rmem_rdma_io_fits(const struct rmem_rdma_io *io, u64 end)
+static bool rmem_rdma_io_fits(const struct rmem_rdma_batch *io, u64 end)
 {
 	return round_up(end, RMEM_BLOCK_SIZE) - io->base <= RMEM_CONN_BUF;
 }
 
-static int rmem_rdma_io_post(struct rmem_rdma *r, struct rmem_rdma_io *io, bool write)
+static int rmem_rdma_io_post(struct rmem_rdma *r, struct rmem_rdma_batch *io, bool write)
 {
-	atomic64_inc(&r->d->rdma.data_posts);
-	atomic64_add(io->n, &r->d->rdma.data_wrs);
-	return rmem_conn_rwv(r->conn, write, io->seg, io->n, r->conn->desc.data_rkey);
+	int ret;
+
+	BUILD_BUG_ON(ARRAY_SIZE(io->seg) > RMEM_CONN_MAX_WR);
+	ret = rmem_conn_rwv(r->conn, write, io->seg, io->n, r->conn->desc.data_rkey);
+	if (!ret) {
+		atomic64_inc(&r->d->rdma.data_posts);
+		atomic64_add(io->n, &r->d->rdma.data_wrs);
+	}
+	return ret;
 }
 
 /* The block at @pos of a piece ending at @end: its bytes (@n), place, map entry. */
@@ -472,7 +479,7 @@ static struct rmem_map_chunk *rmem_rdma_block(struct rmem_rdma *r, u64 pos, u64 
 static int rmem_rdma_read(void *be, u64 off, u32 len, struct rmem_req_iter *to)
 {
 	struct rmem_rdma *r = be;
-	struct rmem_rdma_io io = { .base = round_down(off, RMEM_BLOCK_SIZE) };
+	struct rmem_rdma_batch io = { .base = round_down(off, RMEM_BLOCK_SIZE) };
 	struct rmem_map_chunk *e;
 	struct rmem_rdma_pos p;
 	u64 pos, end = off + len;
@@ -557,14 +564,15 @@ static int rmem_rdma_alloc(struct rmem_rdma *r, u64 vchunk, struct rmem_map_chun
 }
 
 /*
- * Chunks first (allocation uses the connection's buffer), then the staged
- * data in one round trip.  A partly written block without data goes out
- * whole, zero-filled: it may hold a previous tenant's bytes.
+ * Lost chunks refuse first, then chunks are allocated (allocation uses the
+ * connection's buffer), then the data is staged and goes in one round trip.
+ * A partly written block without data goes out whole, zero-filled: it may
+ * hold stale bytes (this device's own, discarded).
  */
 static int rmem_rdma_write(void *be, u64 off, u32 len, struct rmem_req_iter *from)
 {
 	struct rmem_rdma *r = be;
-	struct rmem_rdma_io io = { .base = round_down(off, RMEM_BLOCK_SIZE) };
+	struct rmem_rdma_batch io = { .base = round_down(off, RMEM_BLOCK_SIZE) };
 	struct rmem_map_chunk *e;
 	struct rmem_rdma_pos p;
 	u64 pos, end = off + len;
@@ -575,14 +583,18 @@ static int rmem_rdma_write(void *be, u64 off, u32 len, struct rmem_req_iter *fro
 		return -EINVAL;
 	mutex_lock(&r->lock);
 	ret = rmem_rdma_ready(r);
-	if (!ret)
-		ret = rmem_rdma_usable(r);
 	if (ret)
 		return rmem_rdma_done(r, ret);
 	for (pos = off; pos < end; pos += n) {
 		e = rmem_rdma_block(r, pos, end, &n, &p);
 		if (e && e->lost)
 			return rmem_rdma_done(r, rmem_rdma_lost(r, p.vchunk));
+	}
+	ret = rmem_rdma_usable(r);
+	if (ret)
+		return rmem_rdma_done(r, ret);
+	for (pos = off; pos < end; pos += n) {
+		e = rmem_rdma_block(r, pos, end, &n, &p);
 		if (!e) {
 			ret = rmem_rdma_alloc(r, p.vchunk, &e);
 			if (ret)
@@ -601,6 +613,9 @@ static int rmem_rdma_write(void *be, u64 off, u32 len, struct rmem_req_iter *fro
 		}
 	}
 	ret = rmem_req_iter_read(from, r->conn->buf + (off - io.base), len);
+	/* Clearing fresh chunks takes time: the lease may have gone stale. */
+	if (!ret)
+		ret = rmem_rdma_usable(r);
 	if (!ret)
 		ret = rmem_rdma_io_post(r, &io, true);
 	if (ret)

@@ -78,7 +78,7 @@ struct rmem_backend_ops {
 	const char *name;
 	/*
 	 * read/write pieces never cross a multiple of 1 << io_shift bytes (0:
-	 * a 4 KiB block).  A store whose cost is per call, not per byte (a
+	 * a 4 KiB block; at most 31, pieces are u32).  A store whose cost is per call, not per byte (a
 	 * network round trip), takes bigger pieces and moves them at once.
 	 */
 	unsigned int io_shift;

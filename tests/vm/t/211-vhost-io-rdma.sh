@@ -1,9 +1,10 @@
 # Through vhost_vdpa with the userspace harness as the guest, on the rdma
 # backend (donor on rxe loopback in this VM): patterns across many chunks read
 # back byte-exact (also across chunk boundaries, one round trip per 64 KiB
-# window), unwritten sectors are zeros, discard and reset give every
-# chunk back to the donor (its owner table is empty, the lease slot released),
-# unmapped or read-only IOVAs are refused with IOERR.
+# window; again with 16 KiB chunks, several in a window), unwritten sectors
+# are zeros, discard and reset give every chunk back to the donor (its owner
+# table is empty, the lease slot released), unmapped or read-only IOVAs are
+# refused with IOERR.
 # vms: 1
 # timeout: 600
 . /tests/vm/t/vhost.inc
@@ -33,6 +34,22 @@ log "$reqs read/write requests, $posts data round trips, $wrs RDMA READ/WRITE WR
 [ "$(vhost_stat rmem0 err_range)" -ge 1 ] || fail "err_range not counted"
 [ "$(vhost_stat rmem0 err_backend)" = 0 ] || fail "backend errors: $(vhost_stat rmem0 err_backend)"
 check "vdpa dev del" vdpa dev del rmem0
+
+# 16 KiB chunks: a 64 KiB window spans four chunks, one WR (at least) each.
+appliance_stop
+appliance_start --memory 64M --chunk-size 16K --no-hugepages
+vhost_dev_add_rdma rmem1 $((48 << 20)) 0x2002 14
+vhost_bind rmem1 vhost_vdpa
+cdev=$(vhost_chardev rmem1) || fail "no /dev/vhost-vdpa-N for rmem1"
+check "harness io, 16 KiB chunks" rmem-vhost-harness io "$cdev"
+reqs=$(($(vhost_stat rmem1 reads) + $(vhost_stat rmem1 writes)))
+posts=$(vhost_rdma rmem1 data_posts) wrs=$(vhost_rdma rmem1 data_wrs)
+log "16 KiB chunks: $reqs requests, $posts data round trips, $wrs WRs, $(vhost_rdma rmem1 allocs) chunks allocated"
+[ "$(vhost_rdma rmem1 allocs)" -gt 100 ] || fail "only $(vhost_rdma rmem1 allocs) chunks allocated"
+[ "$posts" -le $((2 * reqs)) ] || fail "$posts round trips for $reqs requests: not batched per window"
+[ "$(owners_used)" = 0 ] || fail "donor owner table has $(owners_used) used words after discard + reset"
+[ "$(vhost_stat rmem1 err_backend)" = 0 ] || fail "backend errors: $(vhost_stat rmem1 err_backend)"
+check "vdpa dev del" vdpa dev del rmem1
 check "rmmod" rmmod vhost_rmem
 appliance_stop
 pass
