@@ -200,6 +200,61 @@ const char *rmem_fmt_size(uint64_t bytes, char *buf, size_t len)
 	return buf;
 }
 
+/* ------------------------------------------------------------ pool size */
+
+#define RMEM_PLAN_PAGE 4096ull
+/* Fixed part of the default reserve: 512 MiB plus 1/64 of RAM. */
+#define RMEM_PLAN_RESERVE_BASE (512ull << 20)
+
+/*
+ * The default keeps 512 MiB for the system plus 1/64 of RAM (what the
+ * kernel's struct page array and page tables cost), so an appliance that
+ * owns the machine leaves the kernel room, and a daemon on a busy host
+ * takes only what is available.
+ */
+int rmem_pool_plan(const struct rmem_opts *o, const struct rmem_meminfo *mi,
+		   struct rmem_pool_plan *plan, char *err, size_t errlen)
+{
+	uint64_t hsize = o->no_hugepages ? 0 : mi->huge_size;
+	uint64_t hpool = hsize ? mi->huge_free * hsize : 0;
+	uint64_t want, reserve, hlen;
+	char a[32], b[32], c[32];
+
+	memset(plan, 0, sizeof(*plan));
+	if (o->memory_bytes || o->memory_pct) {
+		want = o->memory_bytes ? o->memory_bytes : mi->total / 100 * o->memory_pct;
+	} else {
+		reserve = o->reserve_bytes ? o->reserve_bytes :
+			  RMEM_PLAN_RESERVE_BASE + mi->total / 64;
+		if (mi->available <= reserve) {
+			snprintf(err, errlen,
+				 "only %s available, less than the %s reserve: nothing to donate (use --memory or --reserve)",
+				 rmem_fmt_size(mi->available, a, sizeof(a)),
+				 rmem_fmt_size(reserve, b, sizeof(b)));
+			return -ENOMEM;
+		}
+		want = mi->available - reserve;
+	}
+	/* The huge-page mapping is whole pages: the request rounded down. */
+	hlen = hsize ? want / hsize * hsize : 0;
+	if (hlen && hlen <= hpool) {
+		plan->bytes = hlen;
+		plan->huge = true;
+		plan->huge_needed = hlen > mi->available;
+		return 0;
+	}
+	if (want > mi->available) {
+		snprintf(err, errlen, "cannot donate %s: only %s of memory is available%s%s%s",
+			 rmem_fmt_size(want, a, sizeof(a)),
+			 rmem_fmt_size(mi->available, b, sizeof(b)),
+			 hpool ? " (and " : "", hpool ? rmem_fmt_size(hpool, c, sizeof(c)) : "",
+			 hpool ? " in free huge pages)" : "");
+		return -ENOMEM;
+	}
+	plan->bytes = want & ~(RMEM_PLAN_PAGE - 1);
+	return 0;
+}
+
 /* ------------------------------------------------------------ setters */
 
 #define ERR(...) (snprintf(err, errlen, __VA_ARGS__), -EINVAL)

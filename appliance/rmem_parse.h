@@ -66,6 +66,31 @@ int rmem_parse_duration_ms(const char *s, uint64_t *ms);
 int rmem_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);
 int rmem_parse_listen(const char *s, char *host, size_t hostlen, uint16_t *port);
 
+/* What /proc/meminfo says, in bytes (huge_free in pages). */
+struct rmem_meminfo {
+	uint64_t total;
+	uint64_t available;
+	uint64_t huge_free;	/* free hugetlb pages */
+	uint64_t huge_size;	/* bytes, 0 if the kernel has no hugetlb */
+};
+
+/*
+ * How much to donate and from where (@huge: the free hugetlb pool).
+ * Reserved huge pages are not in MemAvailable, so a donation that fits the
+ * free pool comes from there even when it exceeds MemAvailable.  The
+ * default size (no --memory) is MemAvailable minus the reserve, from huge
+ * pages when the pool covers it: it never takes a pool that may be meant
+ * for VMs.  @huge_needed: without huge pages the donation cannot fit.
+ * Returns 0, or -ENOMEM with a message in @err.
+ */
+struct rmem_pool_plan {
+	uint64_t bytes;
+	bool huge;
+	bool huge_needed;
+};
+int rmem_pool_plan(const struct rmem_opts *o, const struct rmem_meminfo *mi,
+		   struct rmem_pool_plan *plan, char *err, size_t errlen);
+
 /* "64 MiB", "1.5 GiB", "4 KiB": for messages. */
 const char *rmem_fmt_size(uint64_t bytes, char *buf, size_t len);
 

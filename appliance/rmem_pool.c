@@ -25,15 +25,6 @@
 
 #define RMEM_SMALL_PAGE 4096ull
 #define RMEM_THP_SIZE (2ull << 20)
-/* Fixed part of the default reserve; see rmem_pool_size(). */
-#define RMEM_RESERVE_BASE (512ull << 20)
-
-struct rmem_meminfo {
-	uint64_t total;
-	uint64_t available;
-	uint64_t huge_free;	/* pages */
-	uint64_t huge_size;	/* bytes, 0 if the kernel has no hugetlb */
-};
 
 static int rmem_read_meminfo(struct rmem_meminfo *mi)
 {
@@ -65,77 +56,48 @@ static int rmem_read_meminfo(struct rmem_meminfo *mi)
 }
 
 /*
- * Bytes to donate.  The default keeps 512 MiB for the system plus 1/64 of
- * RAM (what the kernel's struct page array and page tables cost), so an
- * appliance that owns the machine leaves the kernel room, and a daemon on
- * a busy host takes only what is available.
+ * Maps and pins the planned donation, from hugetlb pages when planned, and
+ * says which it got.  A failed hugetlb map falls back to 4 KiB pages only
+ * when the donation fits in available memory without them.
  */
-static int rmem_pool_size(const struct rmem_opts *opts, const struct rmem_meminfo *mi,
-			  uint64_t *bytes)
-{
-	char a[32], b[32];
-	uint64_t want, reserve;
-
-	if (opts->memory_bytes) {
-		want = opts->memory_bytes;
-	} else if (opts->memory_pct) {
-		want = mi->total / 100 * opts->memory_pct;
-	} else {
-		reserve = opts->reserve_bytes ? opts->reserve_bytes :
-			  RMEM_RESERVE_BASE + mi->total / 64;
-		if (mi->available <= reserve) {
-			rmem_err("only %s available, less than the %s reserve: nothing to donate (use --memory or --reserve)",
-				 rmem_fmt_size(mi->available, a, sizeof(a)),
-				 rmem_fmt_size(reserve, b, sizeof(b)));
-			return -ENOMEM;
-		}
-		want = mi->available - reserve;
-	}
-	if (want > mi->available) {
-		rmem_err("cannot donate %s: only %s of memory is available",
-			 rmem_fmt_size(want, a, sizeof(a)),
-			 rmem_fmt_size(mi->available, b, sizeof(b)));
-		return -ENOMEM;
-	}
-	*bytes = want & ~(RMEM_SMALL_PAGE - 1);
-	return 0;
-}
-
-/* Maps and pins @len bytes; prefers hugetlb pages, says which it got. */
 static int rmem_pool_map(struct rmem_pool *pool, const struct rmem_opts *opts,
-			 const struct rmem_meminfo *mi, uint64_t len)
+			 const struct rmem_meminfo *mi, const struct rmem_pool_plan *plan)
 {
+	uint64_t len = plan->bytes;
 	char a[32], b[32];
 	void *p;
 	int err;
 
-	if (!opts->no_hugepages && mi->huge_size) {
-		uint64_t hlen = len & ~(mi->huge_size - 1);
-		uint64_t need = hlen / mi->huge_size;
+	if (plan->huge) {
+		uint64_t need = len / mi->huge_size;
 
-		if (hlen && mi->huge_free >= need) {
-			p = mmap(NULL, hlen, PROT_READ | PROT_WRITE,
-				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_POPULATE,
-				 -1, 0);
-			if (p != MAP_FAILED) {
-				pool->base = p;
-				pool->map_len = hlen;
-				pool->page_size = mi->huge_size;
-				pool->hugetlb = true;
-				rmem_info("pinned %s in %" PRIu64 " huge pages of %s",
-					  rmem_fmt_size(hlen, a, sizeof(a)), need,
-					  rmem_fmt_size(mi->huge_size, b, sizeof(b)));
-				return 0;
-			}
-			rmem_warn("mmap of %" PRIu64 " huge pages failed: %s",
-				  need, strerror(errno));
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_POPULATE, -1, 0);
+		if (p != MAP_FAILED) {
+			pool->base = p;
+			pool->map_len = len;
+			pool->page_size = mi->huge_size;
+			pool->hugetlb = true;
+			rmem_info("pinned %s in %" PRIu64 " huge pages of %s",
+				  rmem_fmt_size(len, a, sizeof(a)), need,
+				  rmem_fmt_size(mi->huge_size, b, sizeof(b)));
+			return 0;
 		}
-		rmem_info("huge pages: %" PRIu64 " free (%s each), %" PRIu64 " needed; using mlock'ed 4 KiB pages",
-			  mi->huge_free, rmem_fmt_size(mi->huge_size, a, sizeof(a)),
-			  need);
-	} else {
+		err = -errno;
+		if (plan->huge_needed) {
+			rmem_err("mmap of %" PRIu64 " huge pages failed: %s; %s does not fit in available memory without them (donate less with --memory)",
+				 need, strerror(-err), rmem_fmt_size(len, a, sizeof(a)));
+			return err;
+		}
+		rmem_warn("mmap of %" PRIu64 " huge pages failed: %s; using mlock'ed 4 KiB pages",
+			  need, strerror(-err));
+	} else if (opts->no_hugepages || !mi->huge_size) {
 		rmem_info("huge pages %s; using mlock'ed 4 KiB pages",
 			  opts->no_hugepages ? "disabled" : "not supported by this kernel");
+	} else {
+		rmem_info("huge pages: %" PRIu64 " free (%s each), not enough for %s; using mlock'ed 4 KiB pages",
+			  mi->huge_free, rmem_fmt_size(mi->huge_size, a, sizeof(a)),
+			  rmem_fmt_size(len, b, sizeof(b)));
 	}
 
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -231,8 +193,10 @@ int rmem_pool_create(struct rmem_pool *pool, const struct rmem_opts *opts)
 {
 	char a[32], b[32], c[32];
 	struct rmem_meminfo mi;
+	struct rmem_pool_plan plan;
 	struct rmem_layout *l = &pool->layout;
-	uint64_t bytes, data_align;
+	uint64_t data_align;
+	char msg[256];
 	uint8_t *base;
 	int err;
 
@@ -242,10 +206,12 @@ int rmem_pool_create(struct rmem_pool *pool, const struct rmem_opts *opts)
 		rmem_err("cannot read /proc/meminfo: %s", strerror(-err));
 		return err;
 	}
-	err = rmem_pool_size(opts, &mi, &bytes);
-	if (err)
+	err = rmem_pool_plan(opts, &mi, &plan, msg, sizeof(msg));
+	if (err) {
+		rmem_err("%s", msg);
 		return err;
-	err = rmem_pool_map(pool, opts, &mi, bytes);
+	}
+	err = rmem_pool_map(pool, opts, &mi, &plan);
 	if (err)
 		return err;
 

@@ -251,7 +251,70 @@ RMEM_CASE(size_formatting)
 	CHECK_STR(rmem_fmt_size(3ull << 29, b, sizeof(b)), "1.5 GiB");
 }
 
+/*
+ * A 64 GiB machine: 60 GiB reserved as 2 MiB huge pages (30720), so
+ * MemAvailable is only ~3 GiB; and the same machine without a pool.
+ */
+RMEM_CASE(pool_plan)
+{
+	const uint64_t G = 1ull << 30;
+	struct rmem_meminfo pool = { .total = 64 * G, .available = 3 * G,
+				     .huge_free = 30720, .huge_size = 2ull << 20 };
+	struct rmem_meminfo flat = { .total = 64 * G, .available = 60 * G };
+	struct rmem_pool_plan plan;
+	struct rmem_opts o;
+	char err[256];
+
+	/* Explicit sizes beyond MemAvailable come from the free pool. */
+	rmem_opts_defaults(&o);
+	o.memory_bytes = 50 * G + 12345;
+	CHECK_EQ(rmem_pool_plan(&o, &pool, &plan, err, sizeof(err)), 0);
+	CHECK_EQ(plan.bytes, 50 * G);
+	CHECK(plan.huge);
+	CHECK(plan.huge_needed);
+	o.memory_bytes = 0;
+	o.memory_pct = 90;	/* 57.6 GiB of MemTotal: fits the 60 GiB pool */
+	CHECK_EQ(rmem_pool_plan(&o, &pool, &plan, err, sizeof(err)), 0);
+	CHECK(plan.huge && plan.huge_needed);
+	CHECK_EQ(plan.bytes % (2ull << 20), 0);
+	/* ... but not with huge pages turned off, nor beyond the pool. */
+	o.no_hugepages = true;
+	CHECK_EQ(rmem_pool_plan(&o, &pool, &plan, err, sizeof(err)), -ENOMEM);
+	CHECK(strstr(err, "cannot donate") && strstr(err, "3 GiB"));
+	o.no_hugepages = false;
+	o.memory_pct = 0;
+	o.memory_bytes = 61 * G;
+	CHECK_EQ(rmem_pool_plan(&o, &pool, &plan, err, sizeof(err)), -ENOMEM);
+	CHECK(strstr(err, "60 GiB in free huge pages"));
+	/* Small enough for MemAvailable: still huge pages, fallback allowed. */
+	o.memory_bytes = 1 * G;
+	CHECK_EQ(rmem_pool_plan(&o, &pool, &plan, err, sizeof(err)), 0);
+	CHECK(plan.huge && !plan.huge_needed);
+	/* Below one huge page: 4 KiB pages. */
+	o.memory_bytes = (1ull << 20) + 100;
+	CHECK_EQ(rmem_pool_plan(&o, &pool, &plan, err, sizeof(err)), 0);
+	CHECK(!plan.huge);
+	CHECK_EQ(plan.bytes, 1ull << 20);
+
+	/* The default never takes more than MemAvailable minus the reserve. */
+	o.memory_bytes = 0;
+	CHECK_EQ(rmem_pool_plan(&o, &pool, &plan, err, sizeof(err)), 0);
+	CHECK_EQ(plan.bytes, (3 * G - (512ull << 20) - G) / (2ull << 20) * (2ull << 20));
+	CHECK(plan.huge && !plan.huge_needed);
+	CHECK_EQ(rmem_pool_plan(&o, &flat, &plan, err, sizeof(err)), 0);
+	CHECK_EQ(plan.bytes, 60 * G - (512ull << 20) - G);
+	CHECK(!plan.huge);
+	o.reserve_bytes = 60 * G;
+	CHECK_EQ(rmem_pool_plan(&o, &flat, &plan, err, sizeof(err)), -ENOMEM);
+	CHECK(strstr(err, "nothing to donate"));
+	/* Without a pool, an explicit size beyond MemAvailable is refused. */
+	o.reserve_bytes = 0;
+	o.memory_bytes = 61 * G;
+	CHECK_EQ(rmem_pool_plan(&o, &flat, &plan, err, sizeof(err)), -ENOMEM);
+	CHECK(strstr(err, "only 60 GiB of memory is available") && !strstr(err, "huge"));
+}
+
 RMEM_TEST_MAIN(RMEM_REF(sizes), RMEM_REF(memory_and_chunk), RMEM_REF(durations_and_numbers),
 	       RMEM_REF(listen_addresses), RMEM_REF(cmdline_good_values),
 	       RMEM_REF(cmdline_bad_values_keep_defaults), RMEM_REF(cmdline_quotes_and_later_wins),
-	       RMEM_REF(table_is_consistent), RMEM_REF(size_formatting))
+	       RMEM_REF(table_is_consistent), RMEM_REF(size_formatting), RMEM_REF(pool_plan))
