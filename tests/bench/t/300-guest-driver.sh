@@ -11,6 +11,10 @@
 #                           raw ib_write_bw 128 KiB                  (goal >= 0.8)
 #   write_bw_vs_nvmeof      the same write job, virtio_rmem / NVMe-oF    (> 1: we win)
 #   blk_read_lat_ratio      virtio_blk read clat / raw ib_read_lat 4 KiB (rdma only)
+#   read_lat_vs_ram_backend virtio_rmem read clat, rdma backend / the same on a ram-backend
+#                           device: what the RDMA round trip adds (rdma only)
+#   ram_read_lat_ratio      ram-backend read clat / raw ib_read_lat: what the path costs
+#                           before any network (rdma only)
 #   poll_speedup            QD1 read clat with poll_us=0 / with polling (> 1: polling wins)
 #   merge_speedup           sequential 4 KiB direct writes, QD32 batched: MiB/s with all
 #                           merging on / all off (block layer nomerges=2 + merge=0)
@@ -109,7 +113,19 @@ log "NVMe-oF peer: $NVME (nvmet-rdma exporting brd over rxe0)"
 # brd answers never-written sectors without touching memory: fill it like ours.
 fio --name=fill --filename=$NVME --direct=1 --ioengine=libaio --iodepth=4 --rw=write \
 	--bs=128k --size=64M --output=/tmp/nvfill.log >/dev/null || { cat /tmp/nvfill.log; fail "NVMe-oF prefill"; }
-r_blk= r_raw= r_rawb= r_poll= r_merge= r_dmerge= r_swap= r_nv= r_wraw= r_wnv=
+# The same driver on a ram-backend device: everything of a read but the
+# RDMA round trip (guest driver, vDPA, vq worker, copies), to split
+# read_lat_ratio into the path's cost and the network's.
+RAM_DISK=
+if [ $backend = rdma ]; then
+	vhost_dev_add rmemram $CAP 0x3f02
+	vhost_bind rmemram virtio_vdpa
+	RAM_DISK=$(rg_disk rmemram rmem) || fail "no rmem disk on the ram backend"
+	fio --name=fill --filename=/dev/$RAM_DISK --direct=1 --ioengine=libaio --iodepth=4 \
+		--rw=write --bs=128k --size=16M --output=/tmp/ramfill.log >/dev/null ||
+		{ cat /tmp/ramfill.log; fail "ram-backend prefill"; }
+fi
+r_blk= r_raw= r_rawb= r_poll= r_merge= r_dmerge= r_swap= r_nv= r_wraw= r_wnv= r_ram= r_ramraw=
 lines=
 r=1
 while [ $r -le $ROUNDS ]; do
@@ -122,6 +138,12 @@ while [ $r -le $ROUNDS ]; do
 	params 1 200
 	prefill
 	rm_on=$(read_clat)
+	ram_lat=-
+	if [ -n "$RAM_DISK" ]; then
+		ram_lat=$(read_clat /dev/$RAM_DISK)
+		r_ram="$r_ram $(ratio "$rm_on" "$ram_lat")"
+		r_ramraw="$r_ramraw $(ratio "$ram_lat" "$raw")"
+	fi
 	wr_rmem=$(seqw_bw /dev/$RG_DISK)
 	nv_lat=$(read_clat "$NVME")
 	wr_nv=$(seqw_bw "$NVME")
@@ -153,13 +175,13 @@ while [ $r -le $ROUNDS ]; do
 	r_wraw="$r_wraw $(ratio "$wr_rmem" "$rawbw")"
 	r_wnv="$r_wnv $(ratio "$wr_rmem" "$wr_nv")"
 	lines="$lines
- $r   $raw   $rm_on   $rm_off   $blk   $nv_lat   $bw_on   $bw_drv   $bw_off   $sw_rmem   $sw_blk   $rawbw   $wr_rmem   $wr_nv"
+ $r   $raw   $rm_on   $rm_off   $blk   $nv_lat   $ram_lat   $bw_on   $bw_drv   $bw_off   $sw_rmem   $sw_blk   $rawbw   $wr_rmem   $wr_nv"
 	r=$((r + 1))
 done
 
 echo "---------------------------------------------------------------------------------------"
 echo " virtio_rmem vs virtio_blk, backend $backend, TCG; latencies = median clat (usec)"
-echo " round ib_read_lat rmem_poll rmem_nopoll virtio_blk nvmeof  4k-MiB/s:merge drv_only none  swapin_s:rmem blk  128k-MiB/s:ib_write_bw rmem nvmeof"
+echo " round ib_read_lat rmem_poll rmem_nopoll virtio_blk nvmeof rmem_ram  4k-MiB/s:merge drv_only none  swapin_s:rmem blk  128k-MiB/s:ib_write_bw rmem nvmeof"
 echo "$lines"
 echo "---------------------------------------------------------------------------------------"
 echo "virtio_rmem counters: requests $(cat /sys/block/$RG_DISK/rmem/requests) vq_requests $(cat /sys/block/$RG_DISK/rmem/vq_requests) merges $(cat /sys/block/$RG_DISK/rmem/merges) polls $(cat /sys/block/$RG_DISK/rmem/polls) poll_hits $(cat /sys/block/$RG_DISK/rmem/poll_hits) poll_skips $(cat /sys/block/$RG_DISK/rmem/poll_skips) read_lat_us $(cat /sys/block/$RG_DISK/rmem/read_lat_us)"
@@ -167,6 +189,8 @@ echo "BENCH: read_lat_vs_virtio_blk $(echo $r_blk | median)"
 [ $backend = rdma ] && echo "BENCH: read_lat_ratio $(echo $r_raw | median)"
 [ $backend = rdma ] && echo "BENCH: blk_read_lat_ratio $(echo $r_rawb | median)"
 echo "BENCH: read_lat_vs_nvmeof $(echo $r_nv | median)"
+[ -n "$RAM_DISK" ] && echo "BENCH: read_lat_vs_ram_backend $(echo $r_ram | median)"
+[ -n "$RAM_DISK" ] && echo "BENCH: ram_read_lat_ratio $(echo $r_ramraw | median)"
 echo "BENCH: write_bw_ratio $(echo $r_wraw | median)"
 echo "BENCH: write_bw_vs_nvmeof $(echo $r_wnv | median)"
 echo "BENCH: poll_speedup $(echo $r_poll | median)"
@@ -174,5 +198,6 @@ echo "BENCH: merge_speedup $(echo $r_merge | median)"
 echo "BENCH: driver_merge_speedup $(echo $r_dmerge | median)"
 echo "BENCH: swapin_vs_virtio_blk $(echo $r_swap | median)"
 vdpa dev del $RG_DEV
+[ -z "$RAM_DISK" ] || vdpa dev del rmemram
 appliance_stop
 pass
