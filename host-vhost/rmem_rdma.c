@@ -165,8 +165,11 @@ static int rmem_conn_resources(struct rmem_conn *c)
 		c->pd = NULL;
 		return ret;
 	}
-	/* One CQE per send WR plus the drain markers of both queues. */
-	c->cq = ib_alloc_cq(dev, c, RMEM_CONN_MAX_WR + 4, 0, IB_POLL_SOFTIRQ);
+	/*
+	 * One CQE per send WR plus the drain markers of both queues.  Polled
+	 * by the waiting caller (rmem_conn_reap), not from a softirq.
+	 */
+	c->cq = ib_alloc_cq(dev, c, RMEM_CONN_MAX_WR + 4, 0, IB_POLL_DIRECT);
 	if (IS_ERR(c->cq)) {
 		ret = PTR_ERR(c->cq);
 		c->cq = NULL;
@@ -336,6 +339,34 @@ void rmem_conn_destroy(struct rmem_conn *c)
 
 /* ------------------------------------------------------------ operations */
 
+/* Spin this long on the CQ before polling it between short sleeps. */
+#define RMEM_CONN_SPIN_NS (200 * NSEC_PER_USEC)
+
+/*
+ * Polls the CQ until @op completes or @deadline (jiffies; 0: no deadline)
+ * passes.  The caller reaps its own completions: no softirq and no wake-up
+ * between a CQE and the waiting worker, which under soft-RoCE are a large
+ * part of a small operation's round trip.  A short spin serves small
+ * operations; longer ones (a chunk clear) are polled between sleeps so the
+ * CPU stays free for the RDMA device's own work.
+ */
+static bool rmem_conn_reap(struct rmem_conn *c, struct rmem_op *op, unsigned long deadline)
+{
+	u64 spin_end = ktime_get_ns() + RMEM_CONN_SPIN_NS;
+
+	for (;;) {
+		ib_process_cq_direct(c->cq, RMEM_CONN_MAX_WR + 4);
+		if (completion_done(&op->done))
+			return true;
+		if (deadline && time_after(jiffies, deadline))
+			return false;
+		if (ktime_get_ns() < spin_end)
+			cpu_relax();
+		else
+			usleep_range(20, 50);
+	}
+}
+
 /*
  * Posts the chain @wr (@nwr WRs, all signalled, all with @op's cqe) and
  * waits for every completion.  On a timeout the connection breaks: the QP
@@ -373,12 +404,13 @@ static int rmem_conn_exec(struct rmem_conn *c, struct ib_send_wr *wr, unsigned i
 		if (atomic_sub_and_test(nwr - posted, &op.pending))
 			return ret;
 	}
-	if (!wait_for_completion_timeout(&op.done, msecs_to_jiffies(c->cfg.timeout_ms))) {
+	if (!rmem_conn_reap(c, &op, jiffies + msecs_to_jiffies(c->cfg.timeout_ms) ?: 1)) {
 		pr_warn_ratelimited("vhost_rmem: donor %s: %s timed out after %u ms\n", c->name,
 				    what, c->cfg.timeout_ms);
 		rmem_conn_fail(c, "operation timed out");
+		/* The error state flushes the chain: every WR completes, soon. */
 		ib_modify_qp(c->cm_id->qp, &attr, IB_QP_STATE);
-		wait_for_completion(&op.done);
+		rmem_conn_reap(c, &op, 0);
 		return -ETIMEDOUT;
 	}
 	ib_dma_sync_single_for_cpu(c->cm_id->device, c->buf_dma, RMEM_CONN_BUF + 64,

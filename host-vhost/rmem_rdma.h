@@ -2,9 +2,9 @@
 /*
  * rmem_rdma.h - the rdma backend's layers:
  *
- *   rmem_rdma.c          one connection to a donor: rdma_cm handshake, PD, CQ,
- *                        QP, registered scratch buffers, synchronous one-sided
- *                        operations with a timeout
+ *   rmem_rdma.c          one connection to a donor: rdma_cm handshake, PD, CQ
+ *                        (polled by the waiting caller), QP, registered scratch
+ *                        buffers, synchronous one-sided operations with a timeout
  *   rmem_alloc.c         the one-sided allocator client on a connection: lease
  *                        slot claim/adopt/renew/detach, chunk alloc/free, owner
  *                        table walk (decisions come from rmem_proto.h)
@@ -12,9 +12,10 @@
  *   rmem_rdma_backend.c  the backend ops: map + allocator + data moves,
  *                        reconnect and lease renewal work, sysfs/debugfs
  *
- * Locking: a connection serves one caller at a time (the backend's mutex);
- * only the completion handler and the rdma_cm handler run beside it, and
- * they only record results and queue work.
+ * Locking: a connection serves one caller at a time (the backend's mutex),
+ * which also reaps the completions of its operations (ib_process_cq_direct);
+ * only the rdma_cm handler and the break work run beside it, and they only
+ * record results, move the QP to the error state and queue work.
  */
 #ifndef RMEM_RDMA_H
 #define RMEM_RDMA_H
