@@ -5,7 +5,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 log=$top/build/test-logs/demo/demo.log
 start=$(date +%s)
-echo "== make demo: a donor VM PXE-boots the appliance, a guest VM in a host VM swaps onto its memory (QEMU/TCG, ~12 min)"
+echo "== make demo: a donor VM PXE-boots the appliance, a guest VM in a host VM swaps onto its memory (QEMU/TCG, ~5 min)"
 RMEM_VM_FOLLOW=1 "$top/tests/vm/run.sh" --tier demo --only demo | tee /tmp/rmem-demo.$$
 rc=${PIPESTATUS[0]}
 echo

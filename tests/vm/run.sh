@@ -157,8 +157,9 @@ run_one() {	# run_one SCRIPT
 		# Narrate: the guest's own lines, not the kernel's (nor a nested
 		# guest's console, which the demo summarises itself), as they come.
 		: >"$log"
+		# (stderr quiet: the shell's "Terminated" when we stop it.)
 		(tail -F -n +1 "$log" 2>/dev/null | sed -u 's/\r$//' |
-			grep -a --line-buffered -v -E '^inner\| |^\[ *[0-9]+\.[0-9]+\] |^----- (end of )?nested guest console') &
+			grep -a --line-buffered -v -E '^inner\| |^\[ *[0-9]+\.[0-9]+\] |^----- (end of )?nested guest console') 2>/dev/null &
 		follow=$!
 	fi
 	timeout -k 5 "${runs_for:-$tmo}" $(qemu_base "$mem" "$log" "$logs/$name.pid") "${vm_a[@]}" \

@@ -32,13 +32,18 @@ modprobe vhost_vdpa || fail "modprobe vhost_vdpa"
 nested_device rmem0
 echo "DEMO: rmemctl dev add rmem0 ... driver vhost_vdpa → $NESTED_CHARDEV, for QEMU's -device vhost-vdpa-device-pci"
 
-say "Guest VM: QEMU 10 in this host starts a 256 MiB guest (TCG inside TCG: it boots in a few minutes)"
+nested_accel
+case $NESTED_ACCEL in
+*kvm*) how="under KVM: QEMU's TCG emulates AMD SVM, so the host VM has /dev/kvm" ;;
+*) how="TCG inside TCG: it boots in a few minutes" ;;
+esac
+say "Guest VM: QEMU 10 in this host starts a 256 MiB guest ($how)"
 echo "   qemu-system-x86_64 ... -m 256M -device vhost-vdpa-device-pci,vhostdev=$NESTED_CHARDEV"
 echo "   The guest loads virtio_rmem, swaps on /dev/rmem0 and runs a program that writes 40 MiB"
 echo "   of checksummed pages inside a cgroup held to 12 MiB, then reads every page back."
 NESTED_TIMEOUT=1500
 nested_start "$NESTED_CHARDEV" virtio_rmem RMEM_MS_SIZE=40 RMEM_MS_HIGH=12
-# Show the guest's own lines as they come, and the pool every 45 s.
+# Show the guest's own lines as they come, and the pool every 15 s.
 shown=0
 guest_lines() {
 	_n=$(wc -l </tmp/inner.log)
@@ -51,7 +56,7 @@ while kill -0 "$NESTED_PID" 2>/dev/null && ! grep -q '^RMEM-PHASE: quiet' /tmp/i
 	sleep 1
 	guest_lines
 	n=$((n + 1))
-	if [ $((n % 45)) = 0 ]; then
+	if [ $((n % 15)) = 0 ]; then
 		say "rmem-top -b: the pool after $n s (donor chunks in use, host device I/O)"
 		rmem-top -f /tmp/donors -b -n 1
 	fi
