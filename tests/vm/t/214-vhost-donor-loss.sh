@@ -36,12 +36,7 @@ state=$(vhost_rdma rmem0 state)
 [ "$state" = down ] || [ "$state" = connecting ] || fail "rdma state '$state' with the donor dead"
 
 appliance_start --memory 64M --chunk-size 1M --no-hugepages
-i=0
-while [ "$(vhost_rdma rmem0 state)" != connected ] && [ $i -lt 300 ]; do
-	i=$((i + 1))
-	sleep 0.1
-done
-[ "$(vhost_rdma rmem0 state)" = connected ] || fail "no reconnect within 30 s of the donor's restart"
+vhost_wait_connected rmem0 30 || fail "no reconnect within 30 s of the donor's restart"
 e2=$(vhost_rdma rmem0 epoch)
 log "epoch $e1 -> $e2, lost chunks $(vhost_rdma rmem0 lost_chunks)"
 [ "$e1" != "$e2" ] || fail "the epoch did not change"

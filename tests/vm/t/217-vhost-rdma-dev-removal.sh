@@ -40,12 +40,7 @@ grep -q "Input/output error" /tmp/dd.err || fail "no IOERR: $(cat /tmp/dd.err)"
 
 log "adding rxe0 back"
 rxe_up
-i=0
-while [ "$(vhost_rdma rmem0 state)" != connected ] && [ $i -lt 300 ]; do
-	i=$((i + 1))
-	sleep 0.1
-done
-[ "$(vhost_rdma rmem0 state)" = connected ] || fail "no reconnect within 30 s of the link's return"
+vhost_wait_connected rmem0 30 || fail "no reconnect within 30 s of the link's return"
 log "reconnected after ~$((i / 10)) s; connects $(vhost_rdma rmem0 connects), disconnects $(vhost_rdma rmem0 disconnects)"
 [ "$(vhost_rdma rmem0 epoch)" = "$e1" ] || fail "epoch changed: the donor did not restart"
 [ "$(vhost_rdma rmem0 lost_chunks)" = 0 ] || fail "$(vhost_rdma rmem0 lost_chunks) chunks marked lost"
