@@ -427,32 +427,6 @@ static int rmem_conn_exec(struct rmem_conn *c, struct ib_send_wr *wr, unsigned i
 	return 0;
 }
 
-static int rmem_conn_rw(struct rmem_conn *c, enum ib_wr_opcode opc, u64 raddr, u32 rkey,
-			u32 len, const char *what)
-{
-	struct ib_sge sge = { .addr = c->buf_dma, .length = len, .lkey = c->pd->local_dma_lkey };
-	struct ib_rdma_wr wr = {};
-
-	if (len > RMEM_CONN_BUF)
-		return -EINVAL;
-	wr.wr.opcode = opc;
-	wr.wr.sg_list = &sge;
-	wr.wr.num_sge = 1;
-	wr.remote_addr = raddr;
-	wr.rkey = rkey;
-	return rmem_conn_exec(c, &wr.wr, 1, what);
-}
-
-int rmem_conn_read(struct rmem_conn *c, u64 raddr, u32 rkey, u32 len)
-{
-	return rmem_conn_rw(c, IB_WR_RDMA_READ, raddr, rkey, len, "RDMA READ");
-}
-
-int rmem_conn_write(struct rmem_conn *c, u64 raddr, u32 rkey, u32 len)
-{
-	return rmem_conn_rw(c, IB_WR_RDMA_WRITE, raddr, rkey, len, "RDMA WRITE");
-}
-
 int rmem_conn_rwv(struct rmem_conn *c, bool write, const struct rmem_conn_seg *seg,
 		  unsigned int n, u32 rkey)
 {
@@ -478,6 +452,21 @@ int rmem_conn_rwv(struct rmem_conn *c, bool write, const struct rmem_conn_seg *s
 			wr[i - 1].wr.next = &wr[i].wr;
 	}
 	return rmem_conn_exec(c, &wr[0].wr, n, write ? "RDMA WRITE" : "RDMA READ");
+}
+
+/* One piece at the start of c->buf: a vectored move of one segment. */
+int rmem_conn_read(struct rmem_conn *c, u64 raddr, u32 rkey, u32 len)
+{
+	struct rmem_conn_seg seg = { .boff = 0, .len = len, .raddr = raddr };
+
+	return rmem_conn_rwv(c, false, &seg, 1, rkey);
+}
+
+int rmem_conn_write(struct rmem_conn *c, u64 raddr, u32 rkey, u32 len)
+{
+	struct rmem_conn_seg seg = { .boff = 0, .len = len, .raddr = raddr };
+
+	return rmem_conn_rwv(c, true, &seg, 1, rkey);
 }
 
 int rmem_conn_zero(struct rmem_conn *c, u64 raddr, u32 rkey, u64 len)
