@@ -33,7 +33,7 @@ include host-vhost/build.mk
 include guest-driver/build.mk
 include tests/build.mk
 
-.PHONY: all help dkms-src deps userspace modules modules-6.1 image check check-unit check-vm check-full \
+.PHONY: all help dkms-src deps userspace modules modules-6.1 image check check-unit check-vm check-full check-fresh \
 	demo bench bench-kmeans fuzz clean distclean
 
 # The guest driver is also built for 6.1 (vm/guest-6.1 boots that kernel).
@@ -48,6 +48,7 @@ help:
 	@echo "make check-unit  userspace unit tests under ASan/UBSan"
 	@echo "make check-vm    VM tests under QEMU/TCG; T='<glob>' selects, e.g. T='fabric-*'"
 	@echo "make check-full  slow full-stack tier"
+	@echo "make check-fresh make check in a clean clone inside a brand-new Debian 12 root (what CI runs)"
 	@echo "make demo        boot a VM and show what works today"
 	@echo "make bench       benchmarks, ratios written to build/bench/results.json"
 	@echo "make bench-kmeans kmeans slowdown vs local-memory ratio per swap backend (docs/evaluation.md)"
@@ -56,11 +57,11 @@ help:
 
 # DKMS source trees (module sources + include/), then: dkms install vhost-rmem/0.1
 dkms-src:
-	@tests/dkms.sh src $(DKMS_DIR)
+	@scripts/dkms.sh src $(DKMS_DIR)
 
 # Sub-makes of check/demo/bench inherit RMEM_DEPS_DONE: deps is checked once.
 deps:
-	@[ -n "$$RMEM_DEPS_DONE" ] || tests/deps.sh
+	@[ -n "$$RMEM_DEPS_DONE" ] || scripts/deps.sh
 
 # ---------------------------------------------------------------- userspace
 userspace: $(addprefix $(BIN)/,$(PROGRAMS))
@@ -75,10 +76,10 @@ image: deps
 
 # ---------------------------------------------------------------- modules
 modules: deps
-	@tests/kbuild.sh $(KVER)
+	@scripts/kbuild.sh $(KVER)
 
 modules-6.1: deps
-	@tests/kbuild.sh 6.1
+	@scripts/kbuild.sh 6.1
 
 # ---------------------------------------------------------------- tests
 $(UNIT)/%: tests/unit/%.c tests/unit/rmem_test.h $(UNIT_EXTRA_SRCS) $(wildcard include/*.h) | $(UNIT)
@@ -105,6 +106,10 @@ check-full: deps
 	@RMEM_CHECK_AGGREGATE=1 tests/vm/run.sh --tier full || \
 		tests/results.sh record fail full/harness "full tier did not complete; see above"
 	@tests/results.sh summary
+
+# What CI runs: `make check` as a new user's machine sees it (scripts/fresh-root.sh).
+check-fresh:
+	@scripts/fresh-root.sh 'make check'
 
 demo: deps
 	@RMEM_DEPS_DONE=1 $(MAKE) --no-print-directory all

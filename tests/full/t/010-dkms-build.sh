@@ -1,5 +1,5 @@
 # DKMS packaging of both modules.  The .host hook ran dkms add/build/install
-# on the build machine for this kernel (private trees, see tests/dkms.sh) and
+# on the build machine for this kernel (private trees, see scripts/dkms.sh) and
 # put what dkms installed in /lib/modules/$(uname -r)/updates/dkms/.  Here
 # they are loaded the way a host that ran `dkms install` loads them - depmod,
 # then modprobe by name, dependencies from modules.dep (the build/modules

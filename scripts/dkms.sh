@@ -1,24 +1,24 @@
 #!/usr/bin/env bash
 # DKMS source trees of the two kernel modules, and a private DKMS build.
 #
-#   tests/dkms.sh src [-v VERSION] [DIR]
+#   scripts/dkms.sh src [-v VERSION] [DIR]
 #       Assemble DIR/vhost-rmem-VERSION/ and DIR/virtio-rmem-VERSION/
 #       (DIR defaults to /usr/src, VERSION to the dkms.conf's PACKAGE_VERSION),
 #       ready for `dkms add vhost-rmem/VERSION`.  Prints the trees' paths.
-#   tests/dkms.sh build KVER OUTDIR
+#   scripts/dkms.sh build KVER OUTDIR
 #       dkms add + build + install both packages for the Debian kernel that
 #       `make deps` unpacked under build/kernels/KVER (6.12 or 6.1), in
 #       private trees under build/dkms/KVER/ (nothing is written to
 #       /usr/src, /var/lib/dkms or /lib/modules), then copy the installed
 #       .ko files, uncompressed, to OUTDIR.  A package whose BUILD_EXCLUSIVE
 #       rules exclude the kernel is reported and left out (vhost-rmem on
-#       6.1).  A compiler warning fails it, as in tests/kbuild.sh.
+#       6.1).  A compiler warning fails it, as in scripts/kbuild.sh.
 #       Logs: build/dkms/KVER/<package>.log.
 #
 # Each module's Kbuild adds -I$(src)/include, and the shared headers live in
 # the repository's include/, outside the module directory: a DKMS tree is
 # the module directory (sources, Kbuild, dkms.conf) with include/ copied in.
-# That is the layout tests/kbuild.sh builds in, so DKMS compiles exactly
+# That is the layout scripts/kbuild.sh builds in, so DKMS compiles exactly
 # what `make modules` compiles.
 set -euo pipefail
 
@@ -55,7 +55,7 @@ cmd_src() {
 	while [ $# -gt 0 ]; do
 		case $1 in
 		-v) ver=$2; shift 2 ;;
-		-*) die "unknown option '$1' (usage: tests/dkms.sh src [-v VERSION] [DIR])" ;;
+		-*) die "unknown option '$1' (usage: scripts/dkms.sh src [-v VERSION] [DIR])" ;;
 		*) dest=$1; shift ;;
 		esac
 	done
@@ -77,7 +77,7 @@ dkms_step() {
 }
 
 cmd_build() {
-	[ $# = 2 ] || die "usage: tests/dkms.sh build KVER OUTDIR"
+	[ $# = 2 ] || die "usage: scripts/dkms.sh build KVER OUTDIR"
 	local kver=$1 out=$2 kroot rel work d name ver tree rc ko log mods=()
 	command -v dkms >/dev/null || die "dkms is not installed (apt-get install dkms, or 'make deps')"
 	kroot=$top/build/kernels/$kver

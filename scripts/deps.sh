@@ -25,11 +25,21 @@ pkgs=(
 )
 # Without their Recommends: dkms would pull in linux-headers-amd64 (headers
 # of a kernel this machine does not run: we build against build/kernels/).
-norec_pkgs=(dkms)	# full/dkms-build: dkms.conf of both modules (tests/dkms.sh)
+norec_pkgs=(dkms)	# full/dkms-build: dkms.conf of both modules (scripts/dkms.sh)
 backports_pkgs=(qemu-system-x86 qemu-utils)	# QEMU >= 10: vhost-vdpa-device-pci
 
 say() { printf 'deps: %s\n' "$*"; }
 die() { printf 'deps: ERROR: %s\n' "$*" >&2; exit 1; }
+# A step that fails without its own message still says which one it was.
+on_err() {
+	printf 'deps: ERROR: step failed (exit %s) at scripts/deps.sh:%s: %s\n' "$1" "$2" "$3" >&2
+	exit "$1"
+}
+trap 'on_err $? $LINENO "$BASH_COMMAND"' ERR
+
+# probe CMD...: the output of an optional tool, empty if it is missing or
+# fails; never ends the script (a fresh machine has none of them yet).
+probe() { "$@" 2>/dev/null || true; }
 
 [ "$(id -u)" = 0 ] || die "must run as root (apt-get install); run 'sudo make deps'"
 command -v apt-get >/dev/null || die "apt-get not found: the build machine must be Debian 12 (bookworm)"
@@ -57,7 +67,7 @@ if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.
 	changed=1
 	apt_update
 fi
-if ! grep -q 'bookworm-backports' <<<"$(apt-cache policy qemu-system-x86 2>/dev/null)"; then
+if ! grep -q 'bookworm-backports' <<<"$(probe apt-cache policy qemu-system-x86)"; then
 	apt_update
 fi
 
@@ -88,29 +98,38 @@ if [ -x /etc/init.d/nbd-server ] && command -v update-rc.d >/dev/null &&
 	update-rc.d nbd-server disable >/dev/null 2>&1 || true
 	changed=1
 fi
-qemu_major=$(qemu-system-x86_64 --version 2>/dev/null | sed -n 's/^QEMU emulator version \([0-9]*\).*/\1/p')
+qemu_version() {	# major version of the installed QEMU, empty if none
+	probe qemu-system-x86_64 --version | sed -n 's/^QEMU emulator version \([0-9]*\).*/\1/p'
+}
+qemu_major=$(qemu_version)
 if [ "${qemu_major:-0}" -lt 10 ]; then
 	say "installing QEMU >= 10 from bookworm-backports (have ${qemu_major:-none})"
 	apt_update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q -t bookworm-backports "${backports_pkgs[@]}" \
 		>/tmp/rmem-apt-qemu.log 2>&1 ||
 		die "installing ${backports_pkgs[*]} from bookworm-backports failed (see /tmp/rmem-apt-qemu.log)"
+	qemu_major=$(qemu_version)
+	[ "${qemu_major:-0}" -ge 10 ] ||
+		die "QEMU from bookworm-backports reports version '${qemu_major:-none}', need >= 10 (see /tmp/rmem-apt-qemu.log)"
 	changed=1
 fi
 
 # 3. Guest kernels: resolve the current version through the metapackages, so
 #    nothing is pinned to a version the archive may drop.
 dep_of() {	# dep_of PKG[=VER|/SUITE] REGEX -> first dependency matching REGEX
-	apt-cache depends "$1" 2>/dev/null | sed -n 's/^ *|\{0,1\}Depends: //p' | grep -E "$2" | head -n1
+	probe apt-cache depends "$1" | sed -n 's/^ *|\{0,1\}Depends: //p' | { grep -E "$2" || true; } | head -n1
 }
 
 fetch_kernel() {	# fetch_kernel SHORT META_SPEC
 	local short=$1 meta=$2 img hdr common kbuild rel stamp pkg deb
 	img=$(dep_of "linux-image-amd64$meta" '^linux-image-[0-9]')
 	hdr=$(dep_of "linux-headers-amd64$meta" '^linux-headers-[0-9]')
-	[ -n "$img" ] && [ -n "$hdr" ] || { apt_update; img=$(dep_of "linux-image-amd64$meta" '^linux-image-[0-9]');
-		hdr=$(dep_of "linux-headers-amd64$meta" '^linux-headers-[0-9]'); }
-	[ -n "$img" ] && [ -n "$hdr" ] ||
+	if [ -z "$img" ] || [ -z "$hdr" ]; then
+		apt_update
+		img=$(dep_of "linux-image-amd64$meta" '^linux-image-[0-9]')
+		hdr=$(dep_of "linux-headers-amd64$meta" '^linux-headers-[0-9]')
+	fi
+	{ [ -n "$img" ] && [ -n "$hdr" ]; } ||
 		die "cannot resolve linux-image-amd64$meta / linux-headers-amd64$meta; is bookworm(-backports) in apt's sources?"
 	common=$(dep_of "$hdr" '^linux-headers-.*-common')
 	kbuild=$(dep_of "$hdr" '^linux-kbuild-')
@@ -131,9 +150,10 @@ fetch_kernel() {	# fetch_kernel SHORT META_SPEC
 		}
 	done
 	say "unpacking kernel $rel into build/kernels/$short"
-	rm -rf "$kdir/$short"
+	rm -rf "${kdir:?}/$short"
 	mkdir -p "$kdir/$short/root"
 	for pkg in "$img" "$hdr" "$common" "$kbuild"; do
+		# shellcheck disable=SC2012 # package file names have no newlines
 		deb=$(ls -t "$cache/${pkg}_"*.deb | head -n1)
 		dpkg -x "$deb" "$kdir/$short/root" || die "dpkg -x $deb failed: remove it from $cache and rerun"
 	done

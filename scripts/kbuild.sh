@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build our kernel modules against a Debian kernel unpacked by `make deps`:
-#   tests/kbuild.sh 6.12|6.1  →  build/modules/<kver>/*.ko
+#   scripts/kbuild.sh 6.12|6.1  →  build/modules/<kver>/*.ko
 # Sources are copied to build/kbuild/<kver>/<module>/ (with include/) so the
 # tree stays clean and both kernels can be built side by side; the same
 # layout is what DKMS gets.  Any compiler warning fails the build.
