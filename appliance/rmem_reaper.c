@@ -8,11 +8,14 @@
  * to CPU atomics, so every CPU write below is arranged to be safe anyway:
  *  - a slot is reclaimed only from a state no host writes (its device id,
  *    whose lease is dead) into RMEM_DEVICE_RECLAIMING, which no host
- *    touches, and released from there;
+ *    touches; its generation is bumped and the slot released from there;
  *  - an owner word is freed only by a CAS from a value no live host can
  *    hold (the dead slot's words, or orphans), to 0; a host's CAS expects
  *    0 (alloc) or its own word (free), so a host and the CPU never both
  *    write a word based on the same old value except when both write 0.
+ * Reclaim is rmem_slot_reclaim() of include/rmem_alloc.h, the sequence a
+ * host's detach runs, here through ops over our own memory whose "CAS" is a
+ * CPU atomic: the argument above holds for each of its steps.
  * docs/allocator.md has the full argument.
  */
 #include <inttypes.h>
@@ -20,7 +23,10 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "rmem_alloc.h"
 #include "rmem_appliance.h"
+#include "rmem_log.h"
+#include "rmem_reaper.h"
 
 static inline uint64_t rmem_load64(const __le64 *p)
 {
@@ -67,6 +73,68 @@ void rmem_reaper_fini(struct rmem_appliance *app)
 }
 
 /*
+ * The reclaim's ops over the pool: the region starts at pool->base, like the
+ * offsets hosts use.  Loads and CASes are CPU atomics, word by word, since
+ * hosts' HCA atomics and WRITEs hit the same words meanwhile.
+ */
+static bool rmem_pool_meta_ok(const struct rmem_pool *pool, u64 off, u32 len)
+{
+	return !((off | len) & 7) && off <= pool->layout.meta_len &&
+	       len <= pool->layout.meta_len - off;
+}
+
+static int rmem_pool_meta_read(void *ctx, u64 off, void *buf, u32 len)
+{
+	struct rmem_pool *pool = ctx;
+	const __le64 *src = (const __le64 *)((const uint8_t *)pool->base + off);
+	uint8_t *dst = buf;
+	__le64 w;
+	u32 i;
+
+	if (!rmem_pool_meta_ok(pool, off, len))
+		return -EINVAL;
+	for (i = 0; i < len / 8; i++) {
+		w = __atomic_load_n(&src[i], __ATOMIC_ACQUIRE);
+		memcpy(dst + (size_t)i * 8, &w, 8);
+	}
+	return 0;
+}
+
+static int rmem_pool_meta_cas(void *ctx, u64 off, u64 expect, u64 swap, u64 *old)
+{
+	struct rmem_pool *pool = ctx;
+	__le64 *p = (__le64 *)((uint8_t *)pool->base + off);
+	__le64 o = cpu_to_le64(expect);
+
+	if (!rmem_pool_meta_ok(pool, off, 8))
+		return -EINVAL;
+	/* On failure o receives the current value: *old is what a host CAS returns. */
+	__atomic_compare_exchange_n(p, &o, cpu_to_le64(swap), false, __ATOMIC_ACQ_REL,
+				    __ATOMIC_ACQUIRE);
+	*old = le64_to_cpu(o);
+	return 0;
+}
+
+/* The reaper never renews a lease: reclaim uses only reads and CASes. */
+static int rmem_pool_lease_write(void *ctx, u64 off, const void *buf, u32 len)
+{
+	(void)ctx;
+	(void)off;
+	(void)buf;
+	(void)len;
+	return -EOPNOTSUPP;
+}
+
+static const struct rmem_alloc_ops rmem_pool_alloc_ops = {
+	.meta_read = rmem_pool_meta_read,
+	.meta_cas = rmem_pool_meta_cas,
+	.lease_write = rmem_pool_lease_write,
+};
+
+/* Owner words per piece of the reclaim's walk: 4 KiB on the stack. */
+#define RMEM_REAPER_WALK_WORDS 512
+
+/*
  * Reclaims @slot from @device_id: RECLAIMING, bump the generation, free
  * every owner word naming the slot, release.  The same sequence a host
  * runs for an explicit detach, done by the CPU.  Returns the number of
@@ -74,19 +142,24 @@ void rmem_reaper_fini(struct rmem_appliance *app)
  */
 uint64_t rmem_reaper_free_slot(struct rmem_pool *pool, uint32_t slot, uint64_t device_id)
 {
-	struct rmem_wire_slot *s = &pool->slots[slot];
-	uint64_t i, w, freed = 0;
+	const struct rmem_layout *l = &pool->layout;
+	struct rmem_desc desc = {
+		.chunk_count = l->chunk_count,
+		.slot_count = l->slot_count,
+		.meta_len = l->meta_len,
+		.slot_off = l->slot_off,
+		.lease_off = l->lease_off,
+		.stats_off = l->stats_off,
+		.owner_off = l->owner_off,
+		.window_words = pool->window_words,
+	};
+	struct rmem_alloc_donor dn = { .ops = &rmem_pool_alloc_ops, .ctx = pool, .desc = &desc };
+	__le64 buf[RMEM_REAPER_WALK_WORDS];
+	uint64_t freed;
 
-	if (!rmem_cas64(&s->device_id, device_id, RMEM_DEVICE_RECLAIMING))
+	/* Local memory: the only failure is a slot that is not @device_id's. */
+	if (rmem_slot_reclaim(&dn, slot, device_id, buf, RMEM_REAPER_WALK_WORDS, &freed))
 		return UINT64_MAX;
-	/* From here no host can adopt, renew into or allocate for this slot. */
-	rmem_store64(&s->generation, rmem_load64(&s->generation) + 1);
-	for (i = 0; i < pool->layout.chunk_count; i++) {
-		w = rmem_load64(&pool->owners[i]);
-		if (rmem_owner_in_slot(w, slot) && rmem_cas64(&pool->owners[i], w, 0))
-			freed++;
-	}
-	rmem_store64(&s->device_id, RMEM_DEVICE_NONE);
 	return freed;
 }
 

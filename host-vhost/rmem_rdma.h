@@ -7,7 +7,7 @@
  *                        buffers, synchronous one-sided operations with a timeout
  *   rmem_alloc.c         the one-sided allocator client on a connection: lease
  *                        slot claim/adopt/renew/detach, chunk alloc/free, owner
- *                        table walk (decisions come from rmem_proto.h)
+ *                        table walk (the protocol itself is include/rmem_alloc.h)
  *   rmem_map.c           vchunk -> (donor chunk, live 4 KiB blocks) in an xarray
  *   rmem_rdma_backend.c  the backend ops: map + allocator + data moves,
  *                        reconnect and lease renewal work, sysfs/debugfs
@@ -28,6 +28,7 @@
 #include <rdma/ib_verbs.h>
 #include <rdma/rdma_cm.h>
 
+#include "rmem_alloc.h"
 #include "rmem_proto.h"
 
 /*
@@ -117,19 +118,10 @@ int rmem_conn_meta_cas(struct rmem_conn *c, u64 off, u64 expect, u64 swap, u64 *
 
 /* ------------------------------------------------------------ rmem_alloc.c */
 
-/* A device's lease on one donor. */
-struct rmem_lease {
-	u64 device_id;
-	bool held;		/* slot/generation are ours */
-	u32 slot;
-	u64 generation;
-	u64 counter;		/* last lease value written */
-	bool scan_started;
-	struct rmem_alloc_scan scan;
-	__le64 *words;		/* the scan's window (window_words) */
-	u32 words_len;
-};
-
+/*
+ * A device's lease on one donor is struct rmem_lease (rmem_alloc.h); these
+ * run that shared protocol over a connection.  Errors as listed there.
+ */
 int rmem_lease_init(struct rmem_lease *l, u64 device_id);
 void rmem_lease_fini(struct rmem_lease *l);
 /* Slot naming l->device_id: 0 and *slot, or -ENOENT. */
@@ -142,6 +134,7 @@ int rmem_alloc_claim(struct rmem_conn *c, struct rmem_lease *l);
 int rmem_alloc_renew(struct rmem_conn *c, struct rmem_lease *l);
 int rmem_alloc_chunk(struct rmem_conn *c, struct rmem_lease *l, u64 vchunk, u64 *chunk,
 		     u64 *owner);
+/* CAS owner -> 0; -EPERM if @owner is not this lease's or the table disagrees. */
 int rmem_alloc_free(struct rmem_conn *c, struct rmem_lease *l, u64 chunk, u64 owner);
 /* Fence the slot, bump its generation, free every word naming it, release it. */
 int rmem_alloc_detach(struct rmem_conn *c, struct rmem_lease *l, u32 slot, u64 *freed);

@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../appliance/rmem_client.h"
+#include "rmem_client.h"
 
 #define EXIT_USAGE 2
 #define EXIT_EPOCH 3

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../../appliance/rmem_client.h"
+#include "rmem_client.h"
 
 #define DONORS_FILE_DEFAULT "/etc/rmem/donors"
 #define DONOR_HOST_MAX 256
@@ -46,14 +46,36 @@ struct donor_lease {
 	uint64_t chunks;	/* owner words tagged (slot + 1, generation) */
 };
 
-struct donor_snap {
-	/* From the accept descriptor (= superblock, which the library checked). */
-	uint32_t donor_id;
-	uint64_t epoch;
-	uint32_t chunk_shift;
-	uint64_t chunk_count;
-	uint32_t slot_count;
+/*
+ * A donor's identity and geometry, from its accept descriptor (= superblock,
+ * which the library checked).  DONOR_GEOM puts them in a struct the way the
+ * kernel's struct_group() does: members by name, and one `geom` copied whole.
+ */
+#define DONOR_GEOM_FIELDS							\
+	uint32_t donor_id;							\
+	uint64_t epoch;								\
+	uint32_t chunk_shift;							\
+	uint64_t chunk_count;							\
+	uint32_t slot_count;							\
 	uint32_t lease_timeout_ms;
+
+struct donor_geom {
+	DONOR_GEOM_FIELDS
+};
+
+#define DONOR_GEOM								\
+	union {									\
+		struct {							\
+			DONOR_GEOM_FIELDS					\
+		};								\
+		struct donor_geom geom;						\
+	}
+
+/* The one place that reads these fields out of a descriptor. */
+void donor_geom_from_desc(struct donor_geom *g, const struct rmem_desc *d);
+
+struct donor_snap {
+	DONOR_GEOM;
 	struct rmem_stats st;		/* the donor's stats block */
 	uint64_t *owners;		/* chunk_count owner words (CPU order) */
 	struct rmem_slot_info *slots;	/* slot_count slots */

@@ -5,8 +5,8 @@
  * One RC QP per donor connection and one registered bounce buffer; every
  * operation is synchronous (post one work request, wait for its completion
  * with a deadline), which keeps the library small and its failure modes
- * obvious.  The allocation decisions themselves live in rmem_proto.h so
- * the kernel module makes the same ones.
+ * obvious.  The allocator protocol itself is include/rmem_alloc.h, which
+ * the kernel module and the donor's reaper run too.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,6 +24,7 @@
 #include <infiniband/verbs.h>
 #include <rdma/rdma_cma.h>
 
+#include "rmem_alloc.h"
 #include "rmem_client.h"
 
 #define RMEM_CLIENT_TIMEOUT_MS 5000
@@ -58,20 +59,14 @@ struct rmem_conn {
 	bool broken;			/* a WR failed or timed out: QP unusable */
 	char host[128];
 	char err[320];
+	unsigned long fails;		/* rmem_fail() calls: did an op explain an error? */
 };
 
 struct rmem_dev {
 	struct rmem_conn *conn;
-	uint64_t device_id;
-	uint32_t slot;
-	uint64_t generation;		/* full slot generation we hold */
-	uint64_t counter;		/* last lease value written */
+	struct rmem_lease lease;	/* slot, generation, window cache (rmem_alloc.h) */
 	bool adopted;			/* found our id in the table already */
-	bool lost;			/* the lease was reclaimed */
-	struct rmem_alloc_scan scan;	/* persists: the window cache */
-	bool scan_started;
-	__le64 *words;			/* window_words owner words */
-	struct rmem_dev_counters ctr;
+	struct rmem_dev_counters ctr;	/* allocs, frees; the rest is in lease */
 };
 
 static int rmem_fail(struct rmem_conn *c, int err, const char *fmt, ...)
@@ -84,6 +79,7 @@ static int rmem_fail(struct rmem_conn *c, int err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(c->err, sizeof(c->err), fmt, ap);
 	va_end(ap);
+	c->fails++;
 	return err;
 }
 
@@ -116,7 +112,7 @@ const char *rmem_conn_device(const struct rmem_conn *c)
  * Waits up to the connection timeout for the next CM event on our channel.
  * The caller acks it.  Returns 0 or -ETIMEDOUT/-errno.
  */
-static int rmem_cm_wait(struct rmem_conn *c, struct rdma_cm_event **ev, const char *what)
+static int rmem_client_cm_wait(struct rmem_conn *c, struct rdma_cm_event **ev, const char *what)
 {
 	uint64_t deadline = rmem_now_us() + (uint64_t)c->timeout_ms * 1000;
 	struct pollfd pfd = { .fd = c->channel->fd, .events = POLLIN };
@@ -147,7 +143,7 @@ static int rmem_cm_expect(struct rmem_conn *c, enum rdma_cm_event_type want, con
 	int err, status;
 	enum rdma_cm_event_type got;
 
-	err = rmem_cm_wait(c, &ev, what);
+	err = rmem_client_cm_wait(c, &ev, what);
 	if (err)
 		return err;
 	got = ev->event;
@@ -323,7 +319,7 @@ static int rmem_connect_result(struct rmem_conn *c, uint16_t port)
 	size_t plen = 0;
 	int err, status;
 
-	err = rmem_cm_wait(c, &ev, "connect");
+	err = rmem_client_cm_wait(c, &ev, "connect");
 	if (err)
 		return err;
 	got = ev->event;
@@ -410,7 +406,7 @@ static void rmem_conn_teardown(struct rmem_conn *c)
 		/* Bounded wait for the donor's DREP; teardown proceeds regardless. */
 		if (!rdma_disconnect(c->id)) {
 			c->timeout_ms = saved < 1000 ? saved : 1000;
-			if (!rmem_cm_wait(c, &ev, "disconnect"))
+			if (!rmem_client_cm_wait(c, &ev, "disconnect"))
 				rdma_ack_cm_event(ev);
 			c->timeout_ms = saved;
 		}
@@ -578,14 +574,74 @@ void rmem_disconnect(struct rmem_conn *c)
 
 /* ---------------------------------------------------- devices and leases */
 
-static uint64_t rmem_slot_off(const struct rmem_conn *c, uint32_t slot)
+/*
+ * The allocator protocol is include/rmem_alloc.h, shared with vhost_rmem and
+ * the reaper; these ops run it over our QP.  What an RDMA failure was doing
+ * is named after the table it touched.
+ */
+static const char *rmem_meta_what(const struct rmem_conn *c, uint64_t off, bool cas)
 {
-	return c->desc.slot_off + (uint64_t)slot * sizeof(struct rmem_wire_slot);
+	const struct rmem_desc *d = &c->desc;
+
+	if (off >= d->owner_off)
+		return cas ? "CAS of an owner word" : "reading owner words";
+	if (off >= d->lease_off && off < d->lease_off + (uint64_t)d->slot_count * 8)
+		return "reading the lease table";
+	if (off >= d->slot_off && off < rmem_slot_off(d, d->slot_count))
+		return cas ? ((off - d->slot_off) % sizeof(struct rmem_wire_slot) ?
+			      "CAS of a slot generation" : "CAS of a lease slot") :
+			     "reading the slot table";
+	return cas ? "CAS of a metadata word" : "reading metadata";
 }
 
-static uint64_t rmem_owner_off(const struct rmem_conn *c, uint64_t chunk)
+static int rmem_client_meta_read(void *ctx, u64 off, void *buf, u32 len)
 {
-	return c->desc.owner_off + chunk * 8;
+	struct rmem_conn *c = ctx;
+
+	return rmem_meta_read(c, off, buf, len, rmem_meta_what(c, off, false));
+}
+
+static int rmem_client_meta_cas(void *ctx, u64 off, u64 expect, u64 swap, u64 *old)
+{
+	struct rmem_conn *c = ctx;
+
+	return rmem_cas(c, off, expect, swap, old, rmem_meta_what(c, off, true));
+}
+
+static int rmem_client_lease_write(void *ctx, u64 off, const void *buf, u32 len)
+{
+	struct rmem_conn *c = ctx;
+
+	if (len > RMEM_CLIENT_BUF - RMEM_BUF_DATA)
+		return rmem_fail(c, -EINVAL, "lease write of %u bytes", len);
+	memcpy(c->buf + RMEM_BUF_DATA, buf, len);
+	/* The lease MR starts at lease_off: its addresses are meta_addr based. */
+	return rmem_rdma(c, IBV_WR_RDMA_WRITE, RMEM_BUF_DATA, c->desc.meta_addr + off,
+			 c->desc.lease_rkey, len, "renewing the lease");
+}
+
+static const struct rmem_alloc_ops rmem_client_alloc_ops = {
+	.meta_read = rmem_client_meta_read,
+	.meta_cas = rmem_client_meta_cas,
+	.lease_write = rmem_client_lease_write,
+};
+
+static struct rmem_alloc_donor rmem_client_donor(struct rmem_conn *c)
+{
+	return (struct rmem_alloc_donor){
+		.ops = &rmem_client_alloc_ops,
+		.ctx = c,
+		.desc = &c->desc,
+	};
+}
+
+/*
+ * Did the protocol itself answer @err (the message is ours to write), or did
+ * one of its RDMA operations fail (rmem_fail() described it already)?
+ */
+static bool rmem_proto_answer(const struct rmem_conn *c, unsigned long fails_before, int err)
+{
+	return err && c->fails == fails_before;
 }
 
 int rmem_read_slots(struct rmem_conn *c, uint32_t first, uint32_t count,
@@ -605,10 +661,10 @@ int rmem_read_slots(struct rmem_conn *c, uint32_t first, uint32_t count,
 		err = rmem_fail(c, -ENOMEM, "out of memory reading %u slots", count);
 		goto out_free;
 	}
-	err = rmem_meta_read(c, rmem_slot_off(c, first), s, (size_t)count * sizeof(*s),
+	err = rmem_meta_read(c, rmem_slot_off(&c->desc, first), s, (size_t)count * sizeof(*s),
 			     "reading the slot table");
 	if (!err)
-		err = rmem_meta_read(c, c->desc.lease_off + (uint64_t)first * 8, l,
+		err = rmem_meta_read(c, rmem_lease_word_off(&c->desc, first), l,
 				     (size_t)count * sizeof(*l), "reading the lease table");
 	for (i = 0; !err && i < count; i++) {
 		out[i].device_id = le64_to_cpu(s[i].device_id);
@@ -621,153 +677,109 @@ out_free:
 	return err;
 }
 
-static int rmem_lease_write(struct rmem_dev *d, uint64_t value)
+static int rmem_lease_lost(struct rmem_dev *d)
 {
-	struct rmem_conn *c = d->conn;
-	__le64 v = cpu_to_le64(value);
-
-	memcpy(c->buf + RMEM_BUF_DATA, &v, 8);
-	/* The lease MR starts at lease_off: its addresses are meta_addr based. */
-	return rmem_rdma(c, IBV_WR_RDMA_WRITE, RMEM_BUF_DATA,
-			 c->desc.meta_addr + c->desc.lease_off + (uint64_t)d->slot * 8,
-			 c->desc.lease_rkey, 8, "renewing the lease");
+	return rmem_fail(d->conn, -EKEYEXPIRED, "lease of device %016" PRIx64 " was lost",
+			 d->lease.device_id);
 }
 
-static int rmem_dev_check_slot(struct rmem_dev *d)
+/* The renewal check found the slot taken over: say by whom. */
+static int rmem_lease_taken(struct rmem_dev *d)
 {
-	struct rmem_conn *c = d->conn;
-	struct rmem_wire_slot s;
-	int err;
+	struct rmem_lease *l = &d->lease;
 
-	err = rmem_meta_read(c, rmem_slot_off(c, d->slot), &s, sizeof(s),
-			     "checking the lease slot");
-	if (err)
-		return err;
-	if (le64_to_cpu(s.device_id) != d->device_id ||
-	    le64_to_cpu(s.generation) != d->generation) {
-		d->lost = true;
-		return rmem_fail(c, -EKEYEXPIRED,
-				 "lease of device %016" PRIx64 " on %s lost: slot %u now holds %016"
-				 PRIx64 " generation %" PRIu64 "; its chunks were freed",
-				 d->device_id, c->host, d->slot, le64_to_cpu(s.device_id),
-				 le64_to_cpu(s.generation));
-	}
-	return 0;
+	return rmem_fail(d->conn, -EKEYEXPIRED,
+			 "lease of device %016" PRIx64 " on %s lost: slot %u now holds %016" PRIx64
+			 " generation %" PRIu64 "; its chunks were freed", l->device_id,
+			 d->conn->host, l->slot, l->seen_device_id, l->seen_generation);
 }
 
 int rmem_lease_renew(struct rmem_dev *d)
 {
+	struct rmem_alloc_donor dn = rmem_client_donor(d->conn);
+	unsigned long fails = d->conn->fails;
 	int err;
 
-	if (d->lost)
-		return rmem_fail(d->conn, -EKEYEXPIRED, "lease of device %016" PRIx64 " was lost",
-				 d->device_id);
-	err = rmem_lease_write(d, d->counter + 1);
-	if (err)
-		return err;
-	d->counter++;
-	/* Same QP, so this READ executes after the WRITE landed. */
-	return rmem_dev_check_slot(d);
+	if (!d->lease.held)
+		return rmem_lease_lost(d);
+	err = rmem_lease_extend(&dn, &d->lease);
+	if (rmem_proto_answer(d->conn, fails, err))
+		return rmem_lease_taken(d);
+	return err;
 }
 
-/* Claims a free slot for @d->device_id, starting at a hash of it. */
-static int rmem_dev_claim(struct rmem_dev *d, const struct rmem_slot_info *slots)
+/* Explains an error of find/adopt/claim that no RDMA operation explained. */
+static int rmem_attach_fail(struct rmem_dev *d, int err)
 {
 	struct rmem_conn *c = d->conn;
-	uint32_t n = c->desc.slot_count, start, i, s;
-	uint64_t old;
-	int err;
 
-	start = (uint32_t)(rmem_mix64(d->device_id) % n);
-	for (i = 0; i < n; i++) {
-		s = (start + i) % n;
-		if (slots[s].device_id != RMEM_DEVICE_NONE)
-			continue;
-		err = rmem_cas(c, rmem_slot_off(c, s), RMEM_DEVICE_NONE, d->device_id, &old,
-			       "claiming a lease slot");
-		if (err)
-			return err;
-		if (old == RMEM_DEVICE_NONE) {
-			d->slot = s;
-			return 0;
-		}
+	switch (err) {
+	case -ENOSPC:
+		return rmem_fail(c, err, "no free lease slot on donor %s (all %u in use)", c->host,
+				 c->desc.slot_count);
+	case -EAGAIN:
+		return rmem_fail(c, err, "slot %u changed hands while attaching; try again",
+				 d->lease.slot);
+	case -EKEYEXPIRED:
+		return rmem_lease_taken(d);
+	default:
+		return rmem_fail(c, err, "attaching device %016" PRIx64 ": %s", d->lease.device_id,
+				 strerror(-err));
 	}
-	return rmem_fail(c, -ENOSPC, "no free lease slot on donor %s (all %u in use)", c->host, n);
 }
 
 int rmem_dev_attach(struct rmem_conn *c, uint64_t device_id, unsigned int flags,
 		    struct rmem_dev **out)
 {
-	struct rmem_slot_info *slots, info;
+	struct rmem_alloc_donor dn = rmem_client_donor(c);
+	unsigned long fails = c->fails;
 	struct rmem_dev *d;
-	uint32_t i, n = c->desc.slot_count;
+	uint32_t slot;
 	int err;
 
 	*out = NULL;
 	if (!rmem_device_id_valid(device_id))
 		return rmem_fail(c, -EINVAL, "device id %016" PRIx64 " is reserved", device_id);
 	d = calloc(1, sizeof(*d));
-	slots = calloc(n, sizeof(*slots));
-	if (d)
-		d->words = calloc(c->desc.window_words, sizeof(*d->words));
-	if (!d || !slots || !d->words) {
+	if (d) {
+		/* Any window a donor may announce; find and claim READ slots into it too. */
+		d->lease.words_len = RMEM_WINDOW_WORDS_MAX;
+		d->lease.words = calloc(d->lease.words_len, sizeof(*d->lease.words));
+	}
+	if (!d || !d->lease.words) {
 		err = rmem_fail(c, -ENOMEM, "out of memory attaching a device");
 		goto out_free;
 	}
 	d->conn = c;
-	d->device_id = device_id;
+	d->lease.device_id = device_id;
 
-	err = rmem_read_slots(c, 0, n, slots);
-	if (err)
-		goto out_free;
-	for (i = 0; i < n; i++)
-		if (slots[i].device_id == device_id)
-			break;
-	if (i < n) {
+	err = rmem_lease_find(&dn, &d->lease, &slot);
+	if (!err) {
 		if (flags & RMEM_ATTACH_NEW) {
 			err = rmem_fail(c, -EEXIST, "device %016" PRIx64 " already holds slot %u",
-					device_id, i);
+					device_id, slot);
 			goto out_free;
 		}
-		d->slot = i;
 		d->adopted = true;
-	} else {
+		err = rmem_lease_adopt(&dn, &d->lease, slot);
+	} else if (err == -ENOENT) {
 		if (flags & RMEM_ATTACH_EXISTING) {
 			err = rmem_fail(c, -ENOENT, "device %016" PRIx64 " holds no slot on %s",
 					device_id, c->host);
 			goto out_free;
 		}
-		err = rmem_dev_claim(d, slots);
-		if (err)
-			goto out_free;
+		err = rmem_lease_claim(&dn, &d->lease);
 	}
-	/*
-	 * The generation is stable while the slot names us: it changes only
-	 * under RECLAIMING.  Read it (and the lease word) after the claim.
-	 */
-	err = rmem_read_slots(c, d->slot, 1, &info);
-	if (err)
-		goto out_free;
-	if (info.device_id != device_id) {
-		err = rmem_fail(c, -EAGAIN, "slot %u changed hands while attaching; try again",
-				d->slot);
+	if (err) {
+		if (rmem_proto_answer(c, fails, err))
+			rmem_attach_fail(d, err);
 		goto out_free;
 	}
-	d->generation = info.generation;
-	d->counter = info.lease_counter;
-	/* Renew at once: an adopted lease may be close to its timeout. */
-	err = rmem_lease_renew(d);
-	if (err)
-		goto out_free;
-	free(slots);
 	*out = d;
 	return 0;
 
 out_free:
-	if (d)
-		free(d->words);
-	free(d);
-	free(slots);
+	rmem_dev_close(d);
 	return err;
 }
 
@@ -775,18 +787,18 @@ void rmem_dev_close(struct rmem_dev *d)
 {
 	if (!d)
 		return;
-	free(d->words);
+	free(d->lease.words);
 	free(d);
 }
 
 uint32_t rmem_dev_slot(const struct rmem_dev *d)
 {
-	return d->slot;
+	return d->lease.slot;
 }
 
 uint64_t rmem_dev_generation(const struct rmem_dev *d)
 {
-	return d->generation;
+	return d->lease.generation;
 }
 
 bool rmem_dev_adopted(const struct rmem_dev *d)
@@ -797,6 +809,8 @@ bool rmem_dev_adopted(const struct rmem_dev *d)
 void rmem_dev_get_counters(const struct rmem_dev *d, struct rmem_dev_counters *out)
 {
 	*out = d->ctr;
+	out->window_reads = d->lease.window_reads;
+	out->cas_conflicts = d->lease.cas_conflicts;
 }
 
 /* ----------------------------------------------------------------- chunks */
@@ -817,59 +831,37 @@ static int rmem_handle_check(struct rmem_conn *c, const struct rmem_handle *h)
 int rmem_alloc(struct rmem_dev *d, uint64_t vchunk, struct rmem_handle *h)
 {
 	struct rmem_conn *c = d->conn;
-	uint64_t owner, chunk = 0, old, hash, guard;
-	uint32_t len;
+	struct rmem_alloc_donor dn = rmem_client_donor(c);
+	unsigned long fails = c->fails;
+	uint64_t chunk = 0, owner = 0;
 	int err;
 
-	if (d->lost)
-		return rmem_fail(c, -EKEYEXPIRED, "lease of device %016" PRIx64 " was lost",
-				 d->device_id);
-	owner = rmem_owner_encode(d->slot, (uint32_t)d->generation, vchunk);
-	if (owner == RMEM_OWNER_FREE)
-		return rmem_fail(c, -EINVAL, "virtual chunk %" PRIu64 " exceeds %llu", vchunk,
+	if (!d->lease.held)
+		return rmem_lease_lost(d);
+	err = rmem_lease_alloc(&dn, &d->lease, vchunk, &chunk, &owner);
+	if (!err) {
+		h->chunk = chunk;
+		h->owner = owner;
+		h->epoch = c->desc.epoch;
+		d->ctr.allocs++;
+		return 0;
+	}
+	if (!rmem_proto_answer(c, fails, err))
+		return err;
+	switch (err) {
+	case -EINVAL:
+		return rmem_fail(c, err, "virtual chunk %" PRIu64 " exceeds %llu", vchunk,
 				 (unsigned long long)RMEM_VCHUNK_MAX);
-	hash = rmem_hash(d->device_id, vchunk);
-	if (d->scan_started) {
-		rmem_scan_keep(&d->scan, hash);
-	} else {
-		rmem_scan_begin(&d->scan, c->desc.chunk_count, c->desc.window_words, hash);
-		d->scan_started = true;
+	case -ENOSPC:
+		return rmem_fail(c, err, "donor %s is full: all %" PRIu64 " chunks in use",
+				 c->host, c->desc.chunk_count);
+	case -EPROTO:
+		return rmem_fail(c, err, "donor %s announces %u-word windows, more than %u",
+				 c->host, c->desc.window_words, d->lease.words_len);
+	default:
+		return rmem_fail(c, err, "allocation on %s made no progress (donor misbehaving?)",
+				 c->host);
 	}
-	/* The scan is bounded by construction; the guard catches a broken peer. */
-	for (guard = 0; guard < 2 * (c->desc.chunk_count + d->scan.nwindows) + 4; guard++) {
-		switch (rmem_scan_next(&d->scan, d->words, &chunk)) {
-		case RMEM_SCAN_READ:
-			len = d->scan.win.len;
-			err = rmem_meta_read(c, rmem_owner_off(c, d->scan.win.first), d->words,
-					     (size_t)len * 8, "reading owner words");
-			if (err)
-				return err;
-			d->ctr.window_reads++;
-			rmem_scan_loaded(&d->scan);
-			break;
-		case RMEM_SCAN_TRY:
-			err = rmem_cas(c, rmem_owner_off(c, chunk), RMEM_OWNER_FREE, owner, &old,
-				       "allocating a chunk");
-			if (err)
-				return err;
-			rmem_scan_seen(&d->scan, d->words, chunk, old ? old : owner);
-			if (old == RMEM_OWNER_FREE) {
-				h->chunk = chunk;
-				h->owner = owner;
-				h->epoch = c->desc.epoch;
-				d->ctr.allocs++;
-				return 0;
-			}
-			d->ctr.cas_conflicts++;
-			break;
-		default:
-			return rmem_fail(c, -ENOSPC,
-					 "donor %s is full: all %" PRIu64 " chunks in use", c->host,
-					 c->desc.chunk_count);
-		}
-	}
-	return rmem_fail(c, -EIO, "allocation on %s made no progress (donor misbehaving?)",
-			 c->host);
 }
 
 static const char *rmem_owner_str(uint64_t w, char *buf, size_t len)
@@ -889,6 +881,8 @@ static const char *rmem_owner_str(uint64_t w, char *buf, size_t len)
 int rmem_free(struct rmem_dev *d, const struct rmem_handle *h)
 {
 	struct rmem_conn *c = d->conn;
+	struct rmem_alloc_donor dn = rmem_client_donor(c);
+	unsigned long fails = c->fails;
 	uint64_t old;
 	char who[96];
 	int err;
@@ -896,25 +890,19 @@ int rmem_free(struct rmem_dev *d, const struct rmem_handle *h)
 	err = rmem_handle_check(c, h);
 	if (err)
 		return err;
-	if (d->lost)
-		return rmem_fail(c, -EKEYEXPIRED, "lease of device %016" PRIx64 " was lost",
-				 d->device_id);
-	if (!rmem_owner_is(h->owner, d->slot, (uint32_t)d->generation))
+	if (!d->lease.held)
+		return rmem_lease_lost(d);
+	if (!rmem_owner_is(h->owner, d->lease.slot, (uint32_t)d->lease.generation))
 		return rmem_fail(c, -EPERM,
 				 "handle of chunk %" PRIu64 " belongs to %s, not to this device (slot %u)",
-				 h->chunk, rmem_owner_str(h->owner, who, sizeof(who)), d->slot);
-	err = rmem_cas(c, rmem_owner_off(c, h->chunk), h->owner, RMEM_OWNER_FREE, &old,
-		       "freeing a chunk");
-	if (err)
-		return err;
-	if (old != h->owner)
+				 h->chunk, rmem_owner_str(h->owner, who, sizeof(who)), d->lease.slot);
+	err = rmem_lease_free(&dn, &d->lease, h->chunk, h->owner, &old);
+	if (err == -EPERM && rmem_proto_answer(c, fails, err))
 		return rmem_fail(c, -EPERM,
 				 "chunk %" PRIu64 " is not owned by this handle: the table says %s",
 				 h->chunk, rmem_owner_str(old, who, sizeof(who)));
-	/* Keep the window cache truthful: the next alloc may reuse the word. */
-	if (d->scan.loaded && h->chunk >= d->scan.win.first &&
-	    h->chunk - d->scan.win.first < d->scan.win.len)
-		d->words[h->chunk - d->scan.win.first] = cpu_to_le64(RMEM_OWNER_FREE);
+	if (err)
+		return err;
 	d->ctr.frees++;
 	return 0;
 }
@@ -966,32 +954,8 @@ int rmem_write(struct rmem_conn *c, const struct rmem_handle *h, uint64_t off,
 	return rmem_io(c, h, off, (void *)buf, len, true);
 }
 
-/* Walks the owner table in bounce-sized pieces, calling @fn per word. */
-static int rmem_owner_walk(struct rmem_conn *c,
-			   int (*fn)(void *arg, uint64_t chunk, uint64_t word), void *arg)
-{
-	uint64_t per = (RMEM_CLIENT_BUF - RMEM_BUF_DATA) / 8, first, i, n;
-	const __le64 *w = (const __le64 *)(c->buf + RMEM_BUF_DATA);
-	uint64_t *copy;
-	int err = 0;
-
-	/* fn may issue RDMA ops that reuse the bounce buffer: work on a copy. */
-	copy = malloc(per * 8);
-	if (!copy)
-		return rmem_fail(c, -ENOMEM, "out of memory walking the owner table");
-	for (first = 0; first < c->desc.chunk_count && !err; first += n) {
-		n = c->desc.chunk_count - first < per ? c->desc.chunk_count - first : per;
-		err = rmem_rdma(c, IBV_WR_RDMA_READ, RMEM_BUF_DATA,
-				c->desc.meta_addr + rmem_owner_off(c, first), c->desc.meta_rkey,
-				(uint32_t)(n * 8), "reading the owner table");
-		for (i = 0; !err && i < n; i++)
-			copy[i] = le64_to_cpu(w[i]);
-		for (i = 0; !err && i < n; i++)
-			err = fn(arg, first + i, copy[i]);
-	}
-	free(copy);
-	return err;
-}
+/* Owner words per piece of a walk: one bounce buffer's worth, one READ. */
+#define RMEM_WALK_WORDS ((RMEM_CLIENT_BUF - RMEM_BUF_DATA) / 8)
 
 struct rmem_scan_ctx {
 	struct rmem_dev *d;
@@ -1004,7 +968,7 @@ static int rmem_dev_scan_one(void *arg, uint64_t chunk, uint64_t word)
 	struct rmem_scan_ctx *s = arg;
 	struct rmem_handle h;
 
-	if (!rmem_owner_is(word, s->d->slot, (uint32_t)s->d->generation))
+	if (!rmem_owner_is(word, s->d->lease.slot, (uint32_t)s->d->lease.generation))
 		return 0;
 	h.chunk = chunk;
 	h.owner = word;
@@ -1016,70 +980,43 @@ int rmem_dev_scan(struct rmem_dev *d,
 		  int (*cb)(void *arg, const struct rmem_handle *h, uint64_t vchunk),
 		  void *arg)
 {
+	struct rmem_alloc_donor dn = rmem_client_donor(d->conn);
 	struct rmem_scan_ctx s = { .d = d, .cb = cb, .arg = arg };
-
-	if (d->lost)
-		return rmem_fail(d->conn, -EKEYEXPIRED, "lease of device %016" PRIx64 " was lost",
-				 d->device_id);
-	return rmem_owner_walk(d->conn, rmem_dev_scan_one, &s);
-}
-
-struct rmem_detach_ctx {
-	struct rmem_dev *d;
-	uint64_t freed;
-};
-
-static int rmem_detach_one(void *arg, uint64_t chunk, uint64_t word)
-{
-	struct rmem_detach_ctx *x = arg;
-	struct rmem_conn *c = x->d->conn;
-	uint64_t old;
+	__le64 *buf;
 	int err;
 
-	/* Any generation: the slot is RECLAIMING, nobody else may hold its words. */
-	if (!rmem_owner_in_slot(word, x->d->slot))
-		return 0;
-	err = rmem_cas(c, rmem_owner_off(c, chunk), word, RMEM_OWNER_FREE, &old,
-		       "freeing a chunk on detach");
-	if (!err && old == word)
-		x->freed++;
+	if (!d->lease.held)
+		return rmem_lease_lost(d);
+	/* Not the lease's window: @cb may free, which updates the window cache. */
+	buf = malloc(RMEM_WALK_WORDS * 8);
+	if (!buf)
+		return rmem_fail(d->conn, -ENOMEM, "out of memory walking the owner table");
+	err = rmem_owner_walk(&dn, buf, RMEM_WALK_WORDS, rmem_dev_scan_one, &s);
+	free(buf);
 	return err;
 }
 
 int rmem_dev_detach(struct rmem_dev *d, uint64_t *freed)
 {
-	struct rmem_detach_ctx x = { .d = d };
 	struct rmem_conn *c = d->conn;
-	uint64_t old;
+	struct rmem_alloc_donor dn = rmem_client_donor(c);
+	unsigned long fails = c->fails;
+	struct rmem_lease *l = &d->lease;
+	uint64_t n = 0;
 	int err;
 
-	if (d->lost) {
-		err = rmem_fail(c, -EKEYEXPIRED, "lease of device %016" PRIx64 " was lost",
-				d->device_id);
+	if (!l->held) {
+		err = rmem_lease_lost(d);
 		goto out_close;
 	}
-	/* Same order as the donor's reaper: fence the slot, bump, free, release. */
-	err = rmem_cas(c, rmem_slot_off(c, d->slot), d->device_id, RMEM_DEVICE_RECLAIMING,
-		       &old, "fencing the lease slot");
-	if (err)
-		goto out_close;
-	if (old != d->device_id) {
-		err = rmem_fail(c, -EKEYEXPIRED,
-				"slot %u no longer names device %016" PRIx64 " (holds %016" PRIx64
-				"): lease already reclaimed", d->slot, d->device_id, old);
-		goto out_close;
-	}
-	err = rmem_cas(c, rmem_slot_off(c, d->slot) + 8, d->generation, d->generation + 1,
-		       &old, "bumping the slot generation");
-	if (err)
-		goto out_close;
-	err = rmem_owner_walk(c, rmem_detach_one, &x);
-	if (err)
-		goto out_close;
-	err = rmem_cas(c, rmem_slot_off(c, d->slot), RMEM_DEVICE_RECLAIMING, RMEM_DEVICE_NONE,
-		       &old, "releasing the lease slot");
+	/* The window buffer is free scratch: the lease ends here either way. */
+	err = rmem_slot_reclaim(&dn, l->slot, l->device_id, l->words, l->words_len, &n);
 	if (freed)
-		*freed = x.freed;
+		*freed = n;
+	if (err == -EKEYEXPIRED && rmem_proto_answer(c, fails, err))
+		err = rmem_fail(c, err,
+				"slot %u no longer names device %016" PRIx64 ": lease already reclaimed",
+				l->slot, l->device_id);
 out_close:
 	rmem_dev_close(d);
 	return err;
@@ -1124,7 +1061,7 @@ int rmem_read_owners(struct rmem_conn *c, uint64_t first, uint64_t count, uint64
 	if (first > c->desc.chunk_count || count > c->desc.chunk_count - first)
 		return rmem_fail(c, -EINVAL, "owner words %" PRIu64 "+%" PRIu64 " beyond %" PRIu64,
 				 first, count, c->desc.chunk_count);
-	err = rmem_meta_read(c, rmem_owner_off(c, first), words, count * 8,
+	err = rmem_meta_read(c, rmem_owner_off(&c->desc, first), words, count * 8,
 			     "reading the owner table");
 	if (err)
 		return err;
