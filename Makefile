@@ -28,6 +28,7 @@ UNIT_EXTRA_SRCS :=	# pure-logic sources linked into every unit test
 UNIT_LIBS :=		# extra libraries for unit tests
 
 include appliance/build.mk
+include client/build.mk
 include tools/build.mk
 include host-vhost/build.mk
 include guest-driver/build.mk
@@ -86,26 +87,26 @@ $(UNIT)/%: tests/unit/%.c tests/unit/rmem_test.h $(UNIT_EXTRA_SRCS) $(wildcard i
 	$(CC) $(USER_CFLAGS) $(SAN_FLAGS) -O1 -I$(TOP)/tests/unit -o $@ $< $(UNIT_EXTRA_SRCS) $(UNIT_LIBS)
 
 check-unit: $(addprefix $(UNIT)/,$(UNIT_TESTS))
-	@tests/run-unit.sh $(addprefix $(UNIT)/,$(UNIT_TESTS))
+	@tests/unit/run.sh $(addprefix $(UNIT)/,$(UNIT_TESTS))
 
 check-vm: deps userspace modules modules-6.1 image
-	@tests/vm/run.sh $(if $(T),--only '$(T)')
+	@tests/harness/run.sh $(if $(T),--only '$(T)')
 
 check: deps
-	@tests/results.sh reset
+	@tests/harness/results.sh reset
 	@RMEM_DEPS_DONE=1 $(MAKE) --no-print-directory all
 	@RMEM_DEPS_DONE=1 RMEM_CHECK_AGGREGATE=1 $(MAKE) --no-print-directory check-unit || \
-		tests/results.sh record fail unit/build "unit tests did not build or run; see above"
+		tests/harness/results.sh record fail unit/build "unit tests did not build or run; see above"
 	@RMEM_DEPS_DONE=1 RMEM_CHECK_AGGREGATE=1 $(MAKE) --no-print-directory check-vm || \
-		tests/results.sh record fail vm/harness "VM tier did not complete; see above"
-	@tests/results.sh summary
+		tests/harness/results.sh record fail vm/harness "VM tier did not complete; see above"
+	@tests/harness/results.sh summary
 
 check-full: deps
-	@tests/results.sh reset
+	@tests/harness/results.sh reset
 	@RMEM_DEPS_DONE=1 $(MAKE) --no-print-directory all image
-	@RMEM_CHECK_AGGREGATE=1 tests/vm/run.sh --tier full || \
-		tests/results.sh record fail full/harness "full tier did not complete; see above"
-	@tests/results.sh summary
+	@RMEM_CHECK_AGGREGATE=1 tests/harness/run.sh --tier full || \
+		tests/harness/results.sh record fail full/harness "full tier did not complete; see above"
+	@tests/harness/results.sh summary
 
 # What CI runs: `make check` as a new user's machine sees it (scripts/fresh-root.sh).
 check-fresh:
@@ -113,7 +114,7 @@ check-fresh:
 
 demo: deps
 	@RMEM_DEPS_DONE=1 $(MAKE) --no-print-directory all
-	@tests/demo.sh
+	@tests/demo/run.sh
 
 bench: deps
 	@RMEM_DEPS_DONE=1 $(MAKE) --no-print-directory all
@@ -124,7 +125,7 @@ bench: deps
 # KM_LIMIT=max uses memory.max instead of memory.high).
 bench-kmeans: deps
 	@RMEM_DEPS_DONE=1 $(MAKE) --no-print-directory all
-	@export KM_RATIOS KM_REPS KM_POINTS KM_BACKENDS KM_LIMIT; RMEM_VM_FOLLOW=1 tests/vm/run.sh --tier kmeans
+	@export KM_RATIOS KM_REPS KM_POINTS KM_BACKENDS KM_LIMIT; RMEM_VM_FOLLOW=1 tests/harness/run.sh --tier kmeans
 	@tests/kmeans/report.sh
 
 clean:

@@ -28,7 +28,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "rmem_appliance.h"
+#include "rmem_bringup.h"
+#include "rmem_log.h"
+#include "rmem_parse.h"
 
 /* Written by image/mkimage.sh: module paths in dependency order. */
 #define RMEM_MODULES_LOAD "/etc/rmem/modules.load"

@@ -17,10 +17,16 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <rdma/rdma_cma.h>
 
-#include "rmem_appliance.h"
+#include "rmem_ibdev.h"
+#include "rmem_log.h"
+#include "rmem_parse.h"
+#include "rmem_pool.h"
+#include "rmem_proto.h"
 
 #define RMEM_META_ACCESS (IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_READ | \
 			  IBV_ACCESS_REMOTE_ATOMIC)
@@ -213,24 +219,11 @@ void rmem_ibdev_close_all(struct rmem_ibdev **list)
 void rmem_ibdev_fill_desc(const struct rmem_ibdev *dev, const struct rmem_pool *pool,
 			  struct rmem_desc *d)
 {
-	const struct rmem_layout *l = &pool->layout;
-
-	memset(d, 0, sizeof(*d));
-	d->donor_id = pool->donor_id;
-	d->epoch = pool->epoch;
+	rmem_desc_init(d, &pool->layout, pool->donor_id, pool->epoch, pool->lease_timeout_ms,
+		       pool->window_words);
 	d->meta_addr = (uint64_t)(uintptr_t)pool->base;
-	d->meta_len = l->meta_len;
+	d->data_addr = (uint64_t)(uintptr_t)pool->data;
 	d->meta_rkey = dev->meta_mr->rkey;
 	d->lease_rkey = dev->lease_mr->rkey;
-	d->data_addr = (uint64_t)(uintptr_t)pool->data;
-	d->chunk_count = l->chunk_count;
 	d->data_rkey = dev->data_mr->rkey;
-	d->chunk_shift = l->chunk_shift;
-	d->slot_count = l->slot_count;
-	d->lease_timeout_ms = pool->lease_timeout_ms;
-	d->slot_off = l->slot_off;
-	d->lease_off = l->lease_off;
-	d->stats_off = l->stats_off;
-	d->owner_off = l->owner_off;
-	d->window_words = pool->window_words;
 }

@@ -22,7 +22,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "rmem_appliance.h"
+#include "rmem_bringup.h"
+#include "rmem_init.h"
+#include "rmem_log.h"
+#include "rmem_parse.h"
+#include "rmem_serve.h"
 
 /* Seconds between serve attempts after a fatal error. */
 #define RMEM_INIT_RETRY_S 10
@@ -148,7 +152,7 @@ static void rmem_init_apply_args(int argc, char **argv, struct rmem_opts *opts)
 			}
 			val = argv[++i];
 		}
-		if (d->set(opts, d->arg ? val : NULL, err, sizeof(err)))
+		if (rmem_opt_set(d, opts, d->arg ? val : NULL, err, sizeof(err)))
 			rmem_warn("init argument --%s: %s; ignored", d->name, err);
 	}
 }

@@ -19,10 +19,15 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <netdb.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rmem_appliance.h"
+#include "rmem_ibdev.h"
+#include "rmem_listen.h"
+#include "rmem_log.h"
+#include "rmem_proto.h"
 
 /* Pending connect requests the kernel queues for us. */
 #define RMEM_LISTEN_BACKLOG 64

@@ -8,11 +8,12 @@
  * process-wide settings, not connection state.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
-#include "rmem_appliance.h"
+#include "rmem_log.h"
 
 static int rmem_log_max = RMEM_LOG_INFO;
 static bool rmem_log_journal;

@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,18 +18,33 @@
 #include "rmem_wire.h"
 #include "rmem_parse.h"
 
-int rmem_parse_size(const char *s, uint64_t *out)
+/* The leading decimal digits of *@p (at least one), *@p moved past them. */
+static int parse_digits(const char **p, uint64_t *out)
 {
-	uint64_t v = 0, mult = 1;
-	const char *p = s;
+	const char *s = *p;
+	uint64_t v = 0;
 
-	if (!s || !isdigit((unsigned char)*p))
+	if (!s || !isdigit((unsigned char)*s))
 		return -EINVAL;
-	for (; isdigit((unsigned char)*p); p++) {
+	for (; isdigit((unsigned char)*s); s++) {
 		if (v > (UINT64_MAX - 9) / 10)
 			return -ERANGE;
-		v = v * 10 + (uint64_t)(*p - '0');
+		v = v * 10 + (uint64_t)(*s - '0');
 	}
+	*p = s;
+	*out = v;
+	return 0;
+}
+
+int rmem_parse_size(const char *s, uint64_t *out)
+{
+	uint64_t v, mult = 1;
+	const char *p = s;
+	int err;
+
+	err = parse_digits(&p, &v);
+	if (err)
+		return err;
 	switch (*p) {
 	case 'k': case 'K':
 		mult = 1ull << 10;
@@ -108,16 +124,13 @@ int rmem_parse_chunk_size(const char *s, uint32_t *shift)
 
 int rmem_parse_duration_ms(const char *s, uint64_t *ms)
 {
-	uint64_t v = 0, mult;
+	uint64_t v, mult;
 	const char *p = s;
+	int err;
 
-	if (!s || !isdigit((unsigned char)*p))
-		return -EINVAL;
-	for (; isdigit((unsigned char)*p); p++) {
-		if (v > (UINT64_MAX - 9) / 10)
-			return -ERANGE;
-		v = v * 10 + (uint64_t)(*p - '0');
-	}
+	err = parse_digits(&p, &v);
+	if (err)
+		return err;
 	if (!strcmp(p, "") || !strcmp(p, "s"))
 		mult = 1000;
 	else if (!strcmp(p, "ms"))
@@ -255,166 +268,188 @@ int rmem_pool_plan(const struct rmem_opts *o, const struct rmem_meminfo *mi,
 	return 0;
 }
 
-/* ------------------------------------------------------------ setters */
+/* ------------------------------------------------------- option values */
 
-#define ERR(...) (snprintf(err, errlen, __VA_ARGS__), -EINVAL)
+/*
+ * Most options are one field of struct rmem_opts of a common kind: the
+ * table row gives the field's place (off, size) and the kind's parser and
+ * printer, so a new option of a known kind is a row, not two functions.
+ * The few that set several fields (listen, memory, ip) or read a value
+ * their own way get functions of their own with the same signature.
+ */
 
-static int set_listen(struct rmem_opts *o, const char *v, char *err, size_t errlen)
+#define OPT_MEMBER(field) (((struct rmem_opts *)0)->field)
+#define OPT_FIELD(field) .off = offsetof(struct rmem_opts, field), .size = sizeof(OPT_MEMBER(field))
+
+static void *opt_field(const struct rmem_opt_desc *d, struct rmem_opts *o)
 {
-	char host[sizeof(o->listen_host)];
-	uint16_t port = o->port;
+	return (char *)o + d->off;
+}
 
-	if (rmem_parse_listen(v, host, sizeof(host), &port))
-		return ERR("'%s' is not ADDR, ADDR:PORT, :PORT or [IPV6]:PORT", v);
-	strcpy(o->listen_host, host);
-	o->port = port;
+/*
+ * Numbers are stored and loaded at the field's own width (2, 4 or 8
+ * bytes), through memcpy because the field's type is only known by size.
+ */
+static void opt_store(const struct rmem_opt_desc *d, struct rmem_opts *o, uint64_t n)
+{
+	uint16_t n16 = (uint16_t)n;
+	uint32_t n32 = (uint32_t)n;
+
+	if (d->size == sizeof(n16))
+		memcpy(opt_field(d, o), &n16, sizeof(n16));
+	else if (d->size == sizeof(n32))
+		memcpy(opt_field(d, o), &n32, sizeof(n32));
+	else
+		memcpy(opt_field(d, o), &n, sizeof(n));
+}
+
+static uint64_t opt_load(const struct rmem_opt_desc *d, const struct rmem_opts *o)
+{
+	const char *p = (const char *)o + d->off;
+	uint16_t n16;
+	uint32_t n32;
+	uint64_t n;
+
+	if (d->size == sizeof(n16)) {
+		memcpy(&n16, p, sizeof(n16));
+		return n16;
+	}
+	if (d->size == sizeof(n32)) {
+		memcpy(&n32, p, sizeof(n32));
+		return n32;
+	}
+	memcpy(&n, p, sizeof(n));
+	return n;
+}
+
+/* Every rejection reads "'VALUE' is not WHAT": the operator sees what was expected. */
+static int opt_bad(const struct rmem_opt_desc *d, const char *v, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "'%s' is not %s", v ? v : "", d->what);
+	return -EINVAL;
+}
+
+/* A zero field has a text of its own ("every device") when the row gives one. */
+static const char *opt_unset(const struct rmem_opt_desc *d, bool zero)
+{
+	return zero ? d->unset : NULL;
+}
+
+/*
+ * Numbers: the row's @parse reads the value (0, or -EINVAL with the
+ * message written), @print writes it back as --help shows defaults.
+ */
+static int set_num(const struct rmem_opt_desc *d, struct rmem_opts *o, const char *v,
+		   char *err, size_t errlen)
+{
+	uint64_t n;
+
+	if (d->parse(d, v, &n, err, errlen))
+		return -EINVAL;
+	opt_store(d, o, n);
 	return 0;
 }
 
-static int show_listen(const struct rmem_opts *o, char *buf, size_t len)
+static int show_num(const struct rmem_opt_desc *d, const struct rmem_opts *o, char *buf,
+		    size_t len)
 {
-	return snprintf(buf, len, "%s:%u", o->listen_host[0] ? o->listen_host : "0.0.0.0",
-			o->port);
+	uint64_t n = opt_load(d, o);
+	const char *unset = opt_unset(d, !n);
+
+	if (unset)
+		return snprintf(buf, len, "%s", unset);
+	return d->print(n, buf, len);
 }
 
-static int set_port(struct rmem_opts *o, const char *v, char *err, size_t errlen)
+/* In [min, max], the range named in the error. */
+static int parse_u32(const struct rmem_opt_desc *d, const char *v, uint64_t *n, char *err,
+		     size_t errlen)
 {
-	uint32_t p;
+	uint32_t u;
 
-	if (rmem_parse_u32(v, 1, 65535, &p))
-		return ERR("'%s' is not a port number 1..65535", v);
-	o->port = (uint16_t)p;
+	if (rmem_parse_u32(v, d->min, d->max, &u)) {
+		snprintf(err, errlen, "'%s' is not %s %u..%u", v ? v : "", d->what, d->min, d->max);
+		return -EINVAL;
+	}
+	*n = u;
 	return 0;
 }
 
-static int show_port(const struct rmem_opts *o, char *buf, size_t len)
+static int print_u64(uint64_t n, char *buf, size_t len)
 {
-	return snprintf(buf, len, "%u", o->port);
+	return snprintf(buf, len, "%" PRIu64, n);
 }
 
-static int set_memory(struct rmem_opts *o, const char *v, char *err, size_t errlen)
+static int parse_bytes(const struct rmem_opt_desc *d, const char *v, uint64_t *n, char *err,
+		       size_t errlen)
 {
-	uint64_t bytes;
-	uint32_t pct;
-
-	if (rmem_parse_memory(v, &bytes, &pct))
-		return ERR("'%s' is not a size (e.g. 64M, 16G) or a percentage 1%%..100%%", v);
-	o->memory_bytes = bytes;
-	o->memory_pct = pct;
-	return 0;
+	return rmem_parse_size(v, n) ? opt_bad(d, v, err, errlen) : 0;
 }
 
-static int show_memory(const struct rmem_opts *o, char *buf, size_t len)
+static int print_bytes(uint64_t n, char *buf, size_t len)
 {
 	char s[32];
 
-	if (o->memory_pct)
-		return snprintf(buf, len, "%u%%", o->memory_pct);
-	if (o->memory_bytes)
-		return snprintf(buf, len, "%s", rmem_fmt_size(o->memory_bytes, s, sizeof(s)));
-	return snprintf(buf, len, "all but the reserve");
+	return snprintf(buf, len, "%s", rmem_fmt_size(n, s, sizeof(s)));
 }
 
-static int set_reserve(struct rmem_opts *o, const char *v, char *err, size_t errlen)
-{
-	uint64_t bytes;
-
-	if (rmem_parse_size(v, &bytes))
-		return ERR("'%s' is not a size (e.g. 512M, 2G)", v);
-	o->reserve_bytes = bytes;
-	return 0;
-}
-
-static int show_reserve(const struct rmem_opts *o, char *buf, size_t len)
-{
-	char s[32];
-
-	if (o->reserve_bytes)
-		return snprintf(buf, len, "%s", rmem_fmt_size(o->reserve_bytes, s, sizeof(s)));
-	return snprintf(buf, len, "512 MiB + 1/64 of RAM");
-}
-
-static int set_chunk(struct rmem_opts *o, const char *v, char *err, size_t errlen)
+/* A power-of-two size kept as its log2. */
+static int parse_log2(const struct rmem_opt_desc *d, const char *v, uint64_t *n, char *err,
+		      size_t errlen)
 {
 	uint32_t shift;
 
 	if (rmem_parse_chunk_size(v, &shift))
-		return ERR("'%s' is not a power of two between 4K and 1G", v);
-	o->chunk_shift = shift;
+		return opt_bad(d, v, err, errlen);
+	*n = shift;
 	return 0;
 }
 
-static int show_chunk(const struct rmem_opts *o, char *buf, size_t len)
+static int print_log2(uint64_t n, char *buf, size_t len)
 {
-	char s[32];
-
-	return snprintf(buf, len, "%s", rmem_fmt_size(1ull << o->chunk_shift, s, sizeof(s)));
+	return print_bytes(1ull << n, buf, len);
 }
 
-static int set_lease(struct rmem_opts *o, const char *v, char *err, size_t errlen)
+/* Milliseconds in [min, max]. */
+static int parse_ms(const struct rmem_opt_desc *d, const char *v, uint64_t *n, char *err,
+		    size_t errlen)
 {
-	uint64_t ms;
-
-	if (rmem_parse_duration_ms(v, &ms) || ms < RMEM_LEASE_TIMEOUT_MIN_MS ||
-	    ms > RMEM_LEASE_TIMEOUT_MAX_MS)
-		return ERR("'%s' is not a duration between 1s and 60m (e.g. 30, 30s, 2500ms)", v);
-	o->lease_timeout_ms = (uint32_t)ms;
+	if (rmem_parse_duration_ms(v, n) || *n < d->min || *n > d->max)
+		return opt_bad(d, v, err, errlen);
 	return 0;
 }
 
-static int show_lease(const struct rmem_opts *o, char *buf, size_t len)
+static int print_ms(uint64_t ms, char *buf, size_t len)
 {
-	if (o->lease_timeout_ms % 1000)
-		return snprintf(buf, len, "%ums", o->lease_timeout_ms);
-	return snprintf(buf, len, "%us", o->lease_timeout_ms / 1000);
+	if (ms % 1000)
+		return snprintf(buf, len, "%" PRIu64 "ms", ms);
+	return snprintf(buf, len, "%" PRIu64 "s", ms / 1000);
 }
 
-static int set_device(struct rmem_opts *o, const char *v, char *err, size_t errlen)
+/* A non-empty name that fits the field, without any of d->reject's characters. */
+static int set_name(const struct rmem_opt_desc *d, struct rmem_opts *o, const char *v,
+		    char *err, size_t errlen)
 {
-	if (!*v || strlen(v) >= sizeof(o->device))
-		return ERR("'%s' is not an RDMA device name", v);
-	strcpy(o->device, v);
+	size_t n = v ? strlen(v) : 0;
+
+	if (!n || n >= d->size || (d->reject && strpbrk(v, d->reject)))
+		return opt_bad(d, v, err, errlen);
+	memcpy(opt_field(d, o), v, n + 1);
 	return 0;
 }
 
-static int show_device(const struct rmem_opts *o, char *buf, size_t len)
+static int show_name(const struct rmem_opt_desc *d, const struct rmem_opts *o, char *buf,
+		     size_t len)
 {
-	return snprintf(buf, len, "%s", o->device[0] ? o->device : "every device");
+	const char *s = (const char *)o + d->off;
+	const char *unset = opt_unset(d, !s[0]);
+
+	if (unset)
+		return snprintf(buf, len, "%s", unset);
+	return snprintf(buf, len, "%s", s);
 }
 
-static int set_donor_id(struct rmem_opts *o, const char *v, char *err, size_t errlen)
-{
-	uint32_t id;
-
-	if (rmem_parse_u32(v, 1, UINT32_MAX, &id))
-		return ERR("'%s' is not a donor id 1..4294967295", v);
-	o->donor_id = id;
-	o->donor_id_set = true;
-	return 0;
-}
-
-static int show_donor_id(const struct rmem_opts *o, char *buf, size_t len)
-{
-	if (o->donor_id_set)
-		return snprintf(buf, len, "%u", o->donor_id);
-	return snprintf(buf, len, "from /etc/machine-id, else a MAC address");
-}
-
-static int set_slots(struct rmem_opts *o, const char *v, char *err, size_t errlen)
-{
-	uint32_t n;
-
-	if (rmem_parse_u32(v, 1, RMEM_SLOTS_MAX, &n))
-		return ERR("'%s' is not a number 1..%u", v, RMEM_SLOTS_MAX);
-	o->slots = n;
-	return 0;
-}
-
-static int show_slots(const struct rmem_opts *o, char *buf, size_t len)
-{
-	return snprintf(buf, len, "%u", o->slots);
-}
-
+/* A flag given alone (no value) means on. */
 static int parse_bool(const char *v, bool *out)
 {
 	if (!v || !strcmp(v, "1") || !strcmp(v, "yes") || !strcmp(v, "on") ||
@@ -430,62 +465,96 @@ static int parse_bool(const char *v, bool *out)
 	return -EINVAL;
 }
 
-static int set_no_hugepages(struct rmem_opts *o, const char *v, char *err, size_t errlen)
+static int set_bool(const struct rmem_opt_desc *d, struct rmem_opts *o, const char *v,
+		    char *err, size_t errlen)
 {
 	bool b;
 
 	if (parse_bool(v, &b))
-		return ERR("'%s' is not 0/1/yes/no/on/off", v);
-	o->no_hugepages = b;
+		return opt_bad(d, v, err, errlen);
+	b ^= d->invert;
+	memcpy(opt_field(d, o), &b, sizeof(b));
 	return 0;
 }
 
-/* rmem.hugepages=0 reads better on a kernel command line than a negation. */
-static int set_hugepages(struct rmem_opts *o, const char *v, char *err, size_t errlen)
-{
-	bool b;
+/* ----------------------------------------------- options of their own */
 
-	if (parse_bool(v, &b))
-		return ERR("'%s' is not 0/1/yes/no/on/off", v);
-	o->no_hugepages = !b;
+static int set_listen(const struct rmem_opt_desc *d, struct rmem_opts *o, const char *v,
+		      char *err, size_t errlen)
+{
+	char host[sizeof(o->listen_host)];
+	uint16_t port = o->port;
+
+	if (rmem_parse_listen(v, host, sizeof(host), &port))
+		return opt_bad(d, v, err, errlen);
+	strcpy(o->listen_host, host);
+	o->port = port;
 	return 0;
 }
 
-static int show_hugepages(const struct rmem_opts *o, char *buf, size_t len)
+static int show_listen(const struct rmem_opt_desc *d, const struct rmem_opts *o, char *buf,
+		       size_t len)
 {
+	(void)d;
+	return snprintf(buf, len, "%s:%u", o->listen_host[0] ? o->listen_host : "0.0.0.0",
+			o->port);
+}
+
+static int set_memory(const struct rmem_opt_desc *d, struct rmem_opts *o, const char *v,
+		      char *err, size_t errlen)
+{
+	uint64_t bytes;
+	uint32_t pct;
+
+	if (rmem_parse_memory(v, &bytes, &pct))
+		return opt_bad(d, v, err, errlen);
+	o->memory_bytes = bytes;
+	o->memory_pct = pct;
+	return 0;
+}
+
+static int show_memory(const struct rmem_opt_desc *d, const struct rmem_opts *o, char *buf,
+		       size_t len)
+{
+	char s[32];
+
+	(void)d;
+	if (o->memory_pct)
+		return snprintf(buf, len, "%u%%", o->memory_pct);
+	if (o->memory_bytes)
+		return snprintf(buf, len, "%s", rmem_fmt_size(o->memory_bytes, s, sizeof(s)));
+	return snprintf(buf, len, "all but the reserve");
+}
+
+/* The id's own flag: an unset id is derived from the machine at start. */
+static int set_donor_id(const struct rmem_opt_desc *d, struct rmem_opts *o, const char *v,
+			char *err, size_t errlen)
+{
+	int ret = set_num(d, o, v, err, errlen);
+
+	if (!ret)
+		o->donor_id_set = true;
+	return ret;
+}
+
+/* Both spellings of the huge-page switch show the same setting. */
+static int show_hugepages(const struct rmem_opt_desc *d, const struct rmem_opts *o, char *buf,
+			  size_t len)
+{
+	(void)d;
 	return snprintf(buf, len, "%s", o->no_hugepages ? "off" : "when available");
 }
 
-static int set_debug(struct rmem_opts *o, const char *v, char *err, size_t errlen)
+/* --debug alone means level 1; rmem.debug= always carries its level. */
+static int set_debug(const struct rmem_opt_desc *d, struct rmem_opts *o, const char *v,
+		     char *err, size_t errlen)
 {
-	uint32_t d;
-
-	if (!v) {
-		o->debug = 1;
-		return 0;
-	}
-	if (rmem_parse_u32(v, 0, 2, &d))
-		return ERR("'%s' is not a debug level 0..2", v);
-	o->debug = (int)d;
-	return 0;
-}
-
-static int show_debug(const struct rmem_opts *o, char *buf, size_t len)
-{
-	return snprintf(buf, len, "%d", o->debug);
-}
-
-static int set_init(struct rmem_opts *o, const char *v, char *err, size_t errlen)
-{
-	(void)v;
-	(void)err;
-	(void)errlen;
-	o->init = true;
-	return 0;
+	return set_num(d, o, v ? v : "1", err, errlen);
 }
 
 /* IFACE:ADDR/PREFIX, e.g. eth1:10.0.0.2/24. */
-static int set_ip(struct rmem_opts *o, const char *v, char *err, size_t errlen)
+static int set_ip(const struct rmem_opt_desc *d, struct rmem_opts *o, const char *v,
+		  char *err, size_t errlen)
 {
 	char addr[INET_ADDRSTRLEN];
 	const char *colon, *slash;
@@ -496,18 +565,26 @@ static int set_ip(struct rmem_opts *o, const char *v, char *err, size_t errlen)
 	colon = v ? strchr(v, ':') : NULL;
 	slash = colon ? strchr(colon, '/') : NULL;
 	if (!colon || !slash)
-		return ERR("'%s' is not IFACE:ADDR/PREFIX (e.g. eth1:10.0.0.2/24)", v ? v : "");
+		return opt_bad(d, v, err, errlen);
 	n = (size_t)(colon - v);
-	if (!n || n >= sizeof(o->ip_ifname))
-		return ERR("'%.*s' is not an interface name", (int)n, v);
-	if ((size_t)(slash - colon - 1) >= sizeof(addr))
-		return ERR("'%s': address too long", v);
+	if (!n || n >= sizeof(o->ip_ifname)) {
+		snprintf(err, errlen, "'%.*s' is not an interface name", (int)n, v);
+		return -EINVAL;
+	}
+	if ((size_t)(slash - colon - 1) >= sizeof(addr)) {
+		snprintf(err, errlen, "'%s': address too long", v);
+		return -EINVAL;
+	}
 	memcpy(addr, colon + 1, (size_t)(slash - colon - 1));
 	addr[slash - colon - 1] = '\0';
-	if (inet_pton(AF_INET, addr, &a) != 1)
-		return ERR("'%s' is not an IPv4 address", addr);
-	if (rmem_parse_u32(slash + 1, 1, 32, &prefix))
-		return ERR("'%s' is not a prefix length 1..32", slash + 1);
+	if (inet_pton(AF_INET, addr, &a) != 1) {
+		snprintf(err, errlen, "'%s' is not an IPv4 address", addr);
+		return -EINVAL;
+	}
+	if (rmem_parse_u32(slash + 1, 1, 32, &prefix)) {
+		snprintf(err, errlen, "'%s' is not a prefix length 1..32", slash + 1);
+		return -EINVAL;
+	}
 	memcpy(o->ip_ifname, v, n);
 	o->ip_ifname[n] = '\0';
 	o->ip_addr = a.s_addr;
@@ -515,80 +592,112 @@ static int set_ip(struct rmem_opts *o, const char *v, char *err, size_t errlen)
 	return 0;
 }
 
-static int show_ip(const struct rmem_opts *o, char *buf, size_t len)
+static int show_ip(const struct rmem_opt_desc *d, const struct rmem_opts *o, char *buf,
+		   size_t len)
 {
 	char addr[INET_ADDRSTRLEN];
 	struct in_addr a = { .s_addr = o->ip_addr };
 
+	(void)d;
 	if (!o->ip_ifname[0])
 		return snprintf(buf, len, "none");
 	inet_ntop(AF_INET, &a, addr, sizeof(addr));
 	return snprintf(buf, len, "%s:%s/%u", o->ip_ifname, addr, o->ip_prefix);
 }
 
-static int set_rxe(struct rmem_opts *o, const char *v, char *err, size_t errlen)
-{
-	size_t n = v ? strlen(v) : 0;
+/* ---------------------------------------------------------- the table */
 
-	if (!n || n >= sizeof(o->rxe_ifname) || strpbrk(v, "/: \t"))
-		return ERR("'%s' is not an interface name or 'auto'", v ? v : "");
-	memcpy(o->rxe_ifname, v, n + 1);
-	return 0;
-}
-
-static int show_rxe(const struct rmem_opts *o, char *buf, size_t len)
-{
-	return snprintf(buf, len, "%s", o->rxe_ifname[0] ? o->rxe_ifname : "none");
-}
-
-#undef ERR
+/* Numbers and durations: the accepted range. */
+#define OPT_RANGE(lo, hi) .min = (lo), .max = (hi)
+/* opt_store() knows 2, 4 and 8 bytes: a number of another width does not compile. */
+#define OPT_NUM_WIDTH_OK(field) (sizeof(OPT_MEMBER(field)) == 2 || \
+				 sizeof(OPT_MEMBER(field)) == 4 || sizeof(OPT_MEMBER(field)) == 8)
+#define OPT_NUM_FIELD(field) OPT_FIELD(field) + 0 * sizeof(char[OPT_NUM_WIDTH_OK(field) ? 1 : -1])
+#define OPT_NUM(field, parser, printer) OPT_NUM_FIELD(field), .set = set_num, .show = show_num, \
+					.parse = (parser), .print = (printer)
 
 const struct rmem_opt_desc rmem_opt_table[] = {
 	{ "listen", 'l', "listen", "ADDR[:PORT]",
 	  "address to accept hosts on; PORT defaults to the rdma_cm port below",
-	  set_listen, show_listen },
+	  .set = set_listen, .show = show_listen,
+	  .what = "ADDR, ADDR:PORT, :PORT or [IPV6]:PORT" },
 	{ "port", 'p', "port", "PORT", "rdma_cm port to listen on",
-	  set_port, show_port },
+	  OPT_NUM(port, parse_u32, print_u64), OPT_RANGE(1, 65535),
+	  .what = "a port number" },
 	{ "memory", 'm', "memory", "SIZE|PCT%",
 	  "memory to donate: a size (K/M/G/T suffix) or a percentage of RAM",
-	  set_memory, show_memory },
+	  .set = set_memory, .show = show_memory,
+	  .what = "a size (e.g. 64M, 16G) or a percentage 1%..100%" },
 	{ "reserve", 'r', "reserve", "SIZE",
 	  "memory left to the system when --memory is not given",
-	  set_reserve, show_reserve },
+	  OPT_NUM(reserve_bytes, parse_bytes, print_bytes),
+	  .what = "a size (e.g. 512M, 2G)", .unset = "512 MiB + 1/64 of RAM" },
 	{ "chunk-size", 'c', "chunk", "SIZE",
 	  "allocation unit, a power of two from 4K to 1G",
-	  set_chunk, show_chunk },
+	  OPT_NUM(chunk_shift, parse_log2, print_log2),
+	  .what = "a power of two between 4K and 1G" },
 	{ "lease-timeout", 't', "lease_timeout", "TIME",
 	  "free a device's chunks when its lease has not moved for TIME (30, 30s, 2500ms, 2m)",
-	  set_lease, show_lease },
+	  OPT_NUM(lease_timeout_ms, parse_ms, print_ms),
+	  OPT_RANGE(RMEM_LEASE_TIMEOUT_MIN_MS, RMEM_LEASE_TIMEOUT_MAX_MS),
+	  .what = "a duration between 1s and 60m (e.g. 30, 30s, 2500ms)" },
 	{ "device", 'd', "device", "NAME",
 	  "serve only this RDMA device (e.g. rxe0, mlx5_0)",
-	  set_device, show_device },
+	  OPT_FIELD(device), .set = set_name, .show = show_name,
+	  .what = "an RDMA device name", .unset = "every device" },
+	/* An id set is never 0 (the range starts at 1): 0 shows as unset. */
 	{ "donor-id", 'i', "donor_id", "N", "rack-unique donor id, 1..2^32-1",
-	  set_donor_id, show_donor_id },
+	  OPT_NUM_FIELD(donor_id), OPT_RANGE(1, UINT32_MAX), .set = set_donor_id, .show = show_num,
+	  .parse = parse_u32, .print = print_u64,
+	  .what = "a donor id", .unset = "from /etc/machine-id, else a MAC address" },
 	{ "max-devices", 0, "max_devices", "N",
 	  "lease slots: host devices that can hold chunks here at once (1..65535)",
-	  set_slots, show_slots },
+	  OPT_NUM(slots, parse_u32, print_u64), OPT_RANGE(1, RMEM_SLOTS_MAX),
+	  .what = "a number" },
 	{ "no-hugepages", 0, NULL, NULL,
 	  "use mlock'ed 4 KiB pages even when huge pages are available",
-	  set_no_hugepages, show_hugepages },
+	  OPT_FIELD(no_hugepages), .set = set_bool, .show = show_hugepages,
+	  .what = "0/1/yes/no/on/off" },
+	/* rmem.hugepages=0 reads better on a kernel command line than a negation. */
 	{ "hugepages", 0, "hugepages", "0|1",
 	  "use huge pages when the system has them",
-	  set_hugepages, show_hugepages },
+	  OPT_FIELD(no_hugepages), .invert = true, .set = set_bool, .show = show_hugepages,
+	  .what = "0/1/yes/no/on/off" },
 	{ "debug", 'v', "debug", NULL, "log every connection and reaper decision",
-	  set_debug, show_debug },
+	  OPT_NUM_FIELD(debug), OPT_RANGE(0, 2), .set = set_debug, .show = show_num,
+	  .parse = parse_u32, .print = print_u64,
+	  .what = "a debug level" },
 	{ "ip", 0, "ip", "IFACE:ADDR/PREFIX",
 	  "init mode: give the RDMA NIC this IPv4 address and bring it up",
-	  set_ip, show_ip },
+	  .set = set_ip, .show = show_ip,
+	  .what = "IFACE:ADDR/PREFIX (e.g. eth1:10.0.0.2/24)" },
 	{ "rxe", 0, "rxe", "IFACE|auto",
 	  "init mode: create soft-RoCE on IFACE; auto: on the --ip interface when no RDMA NIC registered",
-	  set_rxe, show_rxe },
+	  OPT_FIELD(rxe_ifname), .reject = "/: \t", .set = set_name, .show = show_name,
+	  .what = "an interface name or 'auto'", .unset = "none" },
 	{ "init", 0, NULL, NULL,
 	  "run as PID 1: mount /proc /sys /dev, read rmem.*= from /proc/cmdline, never exit",
-	  set_init, NULL },
+	  OPT_FIELD(init), .set = set_bool },
 };
 
 const size_t rmem_opt_count = sizeof(rmem_opt_table) / sizeof(rmem_opt_table[0]);
+
+int rmem_opt_set(const struct rmem_opt_desc *d, struct rmem_opts *o, const char *value,
+		 char *err, size_t errlen)
+{
+	return d->set(d, o, value, err, errlen);
+}
+
+int rmem_opt_show(const struct rmem_opt_desc *d, const struct rmem_opts *o, char *buf,
+		  size_t len)
+{
+	if (!d->show) {
+		if (len)
+			buf[0] = '\0';
+		return 0;
+	}
+	return d->show(d, o, buf, len);
+}
 
 void rmem_opts_defaults(struct rmem_opts *o)
 {
@@ -670,9 +779,7 @@ int rmem_cmdline_apply(struct rmem_opts *o, const char *cmdline,
 			problems++;
 			continue;
 		}
-		keep[0] = '\0';
-		if (d->show)
-			d->show(o, keep, sizeof(keep));
+		rmem_opt_show(d, o, keep, sizeof(keep));
 		if (toolong) {
 			snprintf(line, sizeof(line), "rmem.%s: value too long; keeping %s",
 				 key, keep);
@@ -688,7 +795,7 @@ int rmem_cmdline_apply(struct rmem_opts *o, const char *cmdline,
 			continue;
 		}
 		err[0] = '\0';
-		if (d->set(o, val, err, sizeof(err))) {
+		if (rmem_opt_set(d, o, val, err, sizeof(err))) {
 			snprintf(line, sizeof(line), "rmem.%s: %s; keeping %s", key, err, keep);
 			report(arg, line);
 			problems++;

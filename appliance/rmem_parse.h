@@ -37,8 +37,10 @@ struct rmem_opts {
 /*
  * One option.  @cmdline is its rmem.<name>= spelling on the kernel command
  * line (NULL: not settable there), @arg the metavariable in --help (NULL:
- * a flag).  @set returns 0 or -EINVAL with a message (no option name) in
- * @err.
+ * a flag).  The value lives at @off (@size bytes) in struct rmem_opts; @set
+ * reads it and @show prints it, the functions of its kind (for numbers
+ * one pair, with the row's @parse and @print), each using the other fields
+ * it needs.  Callers go through rmem_opt_set() and rmem_opt_show().
  */
 struct rmem_opt_desc {
 	const char *name;	/* long option, without "--" */
@@ -46,8 +48,21 @@ struct rmem_opt_desc {
 	const char *cmdline;
 	const char *arg;
 	const char *help;
-	int (*set)(struct rmem_opts *o, const char *value, char *err, size_t errlen);
-	int (*show)(const struct rmem_opts *o, char *buf, size_t len);
+	size_t off;		/* offsetof(struct rmem_opts, field) */
+	size_t size;		/* sizeof the field */
+	uint32_t min, max;	/* numbers, durations: accepted range */
+	bool invert;		/* booleans: store the negation */
+	const char *reject;	/* names: characters refused */
+	const char *what;	/* "'VALUE' is not <what>" on a bad value */
+	const char *unset;	/* shown for a zero or empty field; NULL: the value */
+	int (*set)(const struct rmem_opt_desc *d, struct rmem_opts *o, const char *value,
+		   char *err, size_t errlen);
+	int (*show)(const struct rmem_opt_desc *d, const struct rmem_opts *o, char *buf,
+		    size_t len);	/* NULL: nothing to show */
+	/* Numbers: read the value (0, or -EINVAL and the message), print it. */
+	int (*parse)(const struct rmem_opt_desc *d, const char *value, uint64_t *n, char *err,
+		     size_t errlen);
+	int (*print)(uint64_t n, char *buf, size_t len);
 };
 
 extern const struct rmem_opt_desc rmem_opt_table[];
@@ -57,6 +72,16 @@ void rmem_opts_defaults(struct rmem_opts *o);
 
 const struct rmem_opt_desc *rmem_opt_find(const char *name);
 const struct rmem_opt_desc *rmem_opt_find_cmdline(const char *key);
+
+/*
+ * Parses @value (NULL for a flag given alone) into @o: 0, or -EINVAL with
+ * a message in @err that does not name the option, @o left as it was.
+ */
+int rmem_opt_set(const struct rmem_opt_desc *d, struct rmem_opts *o, const char *value,
+		 char *err, size_t errlen);
+/* The option's current value as --help and the kernel command line print it ("" if none). */
+int rmem_opt_show(const struct rmem_opt_desc *d, const struct rmem_opts *o, char *buf,
+		  size_t len);
 
 /* Value parsers: 0 or -EINVAL/-ERANGE, never a partial result. */
 int rmem_parse_size(const char *s, uint64_t *out);

@@ -21,7 +21,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "rmem_appliance.h"
+#include "rmem_log.h"
+#include "rmem_parse.h"
+#include "rmem_pool.h"
+#include "rmem_proto.h"
 
 #define RMEM_SMALL_PAGE 4096ull
 #define RMEM_THP_SIZE (2ull << 20)

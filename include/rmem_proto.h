@@ -703,6 +703,31 @@ static inline int rmem_desc_validate(const struct rmem_desc *d)
 	return 0;
 }
 
+/*
+ * The part of a descriptor that describes the donor's boot rather than one
+ * device: it takes what rmem_sb_encode() takes, so the superblock and
+ * every descriptor of a boot agree field for field (rmem_sb_check() relies
+ * on it).  Addresses and rkeys are the caller's; everything else is zero.
+ */
+static inline void rmem_desc_init(struct rmem_desc *d, const struct rmem_layout *l,
+				  u32 donor_id, u64 epoch, u32 lease_timeout_ms,
+				  u32 window_words)
+{
+	memset(d, 0, sizeof(*d));
+	d->donor_id = donor_id;
+	d->epoch = epoch;
+	d->meta_len = l->meta_len;
+	d->chunk_count = l->chunk_count;
+	d->chunk_shift = l->chunk_shift;
+	d->slot_count = l->slot_count;
+	d->lease_timeout_ms = lease_timeout_ms;
+	d->slot_off = l->slot_off;
+	d->lease_off = l->lease_off;
+	d->stats_off = l->stats_off;
+	d->owner_off = l->owner_off;
+	d->window_words = window_words;
+}
+
 /* Validates @d and encodes it; returns the encoded size or -RMEM_WIRE_*. */
 static inline int rmem_desc_encode(const struct rmem_desc *d, void *buf, size_t len)
 {

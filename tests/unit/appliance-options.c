@@ -9,45 +9,81 @@
 #include "../../appliance/rmem_parse.h"
 #include "rmem_wire.h"
 
+/* One input and what it must parse to; a table case names its input when it fails. */
+struct good_u64 {
+	const char *in;
+	uint64_t want;
+};
+
+struct bad_in {
+	const char *in;
+	int err;	/* 0: any negative errno */
+};
+
+#define NAME_INPUT_ON_FAILURE(before, in)                                    \
+	do {                                                                 \
+		if (rmem_case_failures != (before))                          \
+			printf("#   input: \"%s\"\n", (in));                 \
+	} while (0)
+
+/* Each good input parses, through @call, to its @want, read back from @out. */
+#define CHECK_GOOD(tab, call, out)                                           \
+	do {                                                                 \
+		size_t _i;                                                   \
+		for (_i = 0; _i < RMEM_ARRAY_SIZE(tab); _i++) {              \
+			const char *in = (tab)[_i].in;                       \
+			unsigned int _before = rmem_case_failures;           \
+                                                                             \
+			CHECK_EQ((call), 0);                                 \
+			CHECK_EQ((out), (tab)[_i].want);                     \
+			NAME_INPUT_ON_FAILURE(_before, in);                  \
+		}                                                            \
+	} while (0)
+
+/* Each bad input is refused: with @err exactly, or with any negative errno. */
+#define CHECK_BAD(tab, call)                                                 \
+	do {                                                                 \
+		size_t _i;                                                   \
+		for (_i = 0; _i < RMEM_ARRAY_SIZE(tab); _i++) {              \
+			const char *in = (tab)[_i].in;                       \
+			unsigned int _before = rmem_case_failures;           \
+			int _ret = (call);                                   \
+                                                                             \
+			if ((tab)[_i].err)                                   \
+				CHECK_EQ(_ret, (uint64_t)-(tab)[_i].err);    \
+			else                                                 \
+				CHECK(_ret < 0);                             \
+			NAME_INPUT_ON_FAILURE(_before, in);                  \
+		}                                                            \
+	} while (0)
+
 RMEM_CASE(sizes)
 {
+	static const struct good_u64 good[] = {
+		{ "0", 0 }, { "4096", 4096 }, { "64M", 64ull << 20 }, { "64m", 64ull << 20 },
+		{ "64MiB", 64ull << 20 }, { "64MB", 64ull << 20 }, { "2G", 2ull << 30 },
+		{ "3T", 3ull << 40 }, { "4k", 4096 }, { "100B", 100 },
+	};
+	static const struct bad_in bad[] = {
+		{ "", EINVAL }, { "M", EINVAL }, { "-1", EINVAL }, { "1.5G", EINVAL },
+		{ "64X", EINVAL }, { "64MX", EINVAL }, { "64 M", EINVAL },
+		{ "99999999999999999999", ERANGE }, { "17000000T", ERANGE },
+	};
 	uint64_t v;
 
-	CHECK_EQ(rmem_parse_size("0", &v), 0);
-	CHECK_EQ(v, 0);
-	CHECK_EQ(rmem_parse_size("4096", &v), 0);
-	CHECK_EQ(v, 4096);
-	CHECK_EQ(rmem_parse_size("64M", &v), 0);
-	CHECK_EQ(v, 64ull << 20);
-	CHECK_EQ(rmem_parse_size("64m", &v), 0);
-	CHECK_EQ(v, 64ull << 20);
-	CHECK_EQ(rmem_parse_size("64MiB", &v), 0);
-	CHECK_EQ(v, 64ull << 20);
-	CHECK_EQ(rmem_parse_size("64MB", &v), 0);
-	CHECK_EQ(v, 64ull << 20);
-	CHECK_EQ(rmem_parse_size("2G", &v), 0);
-	CHECK_EQ(v, 2ull << 30);
-	CHECK_EQ(rmem_parse_size("3T", &v), 0);
-	CHECK_EQ(v, 3ull << 40);
-	CHECK_EQ(rmem_parse_size("4k", &v), 0);
-	CHECK_EQ(v, 4096);
-	CHECK_EQ(rmem_parse_size("100B", &v), 0);
-	CHECK_EQ(v, 100);
+	CHECK_GOOD(good, rmem_parse_size(in, &v), v);
 	v = 7;
-	CHECK_EQ(rmem_parse_size("", &v), (uint64_t)-EINVAL);
-	CHECK_EQ(rmem_parse_size("M", &v), (uint64_t)-EINVAL);
-	CHECK_EQ(rmem_parse_size("-1", &v), (uint64_t)-EINVAL);
-	CHECK_EQ(rmem_parse_size("1.5G", &v), (uint64_t)-EINVAL);
-	CHECK_EQ(rmem_parse_size("64X", &v), (uint64_t)-EINVAL);
-	CHECK_EQ(rmem_parse_size("64MX", &v), (uint64_t)-EINVAL);
-	CHECK_EQ(rmem_parse_size("64 M", &v), (uint64_t)-EINVAL);
-	CHECK_EQ(rmem_parse_size("99999999999999999999", &v), (uint64_t)-ERANGE);
-	CHECK_EQ(rmem_parse_size("17000000T", &v), (uint64_t)-ERANGE);
+	CHECK_BAD(bad, rmem_parse_size(in, &v));
 	CHECK_EQ(v, 7);	/* untouched on failure */
 }
 
 RMEM_CASE(memory_and_chunk)
 {
+	static const struct good_u64 chunks[] = { { "2M", 21 }, { "4K", 12 }, { "1G", 30 } };
+	static const struct bad_in bad_memory[] = {
+		{ "0%", 0 }, { "101%", 0 }, { "%", 0 }, { "0", 0 }, { "5%%", 0 },
+	};
+	static const struct bad_in bad_chunks[] = { { "3M", 0 }, { "2K", 0 }, { "2G", 0 }, { "0", 0 } };
 	uint64_t bytes;
 	uint32_t pct, shift;
 
@@ -58,80 +94,61 @@ RMEM_CASE(memory_and_chunk)
 	CHECK_EQ(rmem_parse_memory("64M", &bytes, &pct), 0);
 	CHECK_EQ(bytes, 64ull << 20);
 	CHECK_EQ(pct, 0);
-	CHECK(rmem_parse_memory("0%", &bytes, &pct) < 0);
-	CHECK(rmem_parse_memory("101%", &bytes, &pct) < 0);
-	CHECK(rmem_parse_memory("%", &bytes, &pct) < 0);
-	CHECK(rmem_parse_memory("0", &bytes, &pct) < 0);
-	CHECK(rmem_parse_memory("5%%", &bytes, &pct) < 0);
+	CHECK_BAD(bad_memory, rmem_parse_memory(in, &bytes, &pct));
 
-	CHECK_EQ(rmem_parse_chunk_size("2M", &shift), 0);
-	CHECK_EQ(shift, 21);
-	CHECK_EQ(rmem_parse_chunk_size("4K", &shift), 0);
-	CHECK_EQ(shift, 12);
-	CHECK_EQ(rmem_parse_chunk_size("1G", &shift), 0);
-	CHECK_EQ(shift, 30);
-	CHECK(rmem_parse_chunk_size("3M", &shift) < 0);
-	CHECK(rmem_parse_chunk_size("2K", &shift) < 0);
-	CHECK(rmem_parse_chunk_size("2G", &shift) < 0);
-	CHECK(rmem_parse_chunk_size("0", &shift) < 0);
+	CHECK_GOOD(chunks, rmem_parse_chunk_size(in, &shift), shift);
+	CHECK_BAD(bad_chunks, rmem_parse_chunk_size(in, &shift));
 }
 
 RMEM_CASE(durations_and_numbers)
 {
+	static const struct good_u64 durations[] = {
+		{ "30", 30000 }, { "30s", 30000 }, { "2500ms", 2500 }, { "2m", 120000 },
+	};
+	static const struct bad_in bad_durations[] = { { "2h", 0 }, { "s", 0 }, { "-3", 0 } };
+	static const struct good_u64 ports[] = { { "7471", 7471 }, { "0x10", 16 } };
+	static const struct bad_in bad_ports[] = { { "0", 0 }, { "65536", 0 }, { "12a", 0 }, { "", 0 } };
 	uint64_t ms;
 	uint32_t u;
 
-	CHECK_EQ(rmem_parse_duration_ms("30", &ms), 0);
-	CHECK_EQ(ms, 30000);
-	CHECK_EQ(rmem_parse_duration_ms("30s", &ms), 0);
-	CHECK_EQ(ms, 30000);
-	CHECK_EQ(rmem_parse_duration_ms("2500ms", &ms), 0);
-	CHECK_EQ(ms, 2500);
-	CHECK_EQ(rmem_parse_duration_ms("2m", &ms), 0);
-	CHECK_EQ(ms, 120000);
-	CHECK(rmem_parse_duration_ms("2h", &ms) < 0);
-	CHECK(rmem_parse_duration_ms("s", &ms) < 0);
-	CHECK(rmem_parse_duration_ms("-3", &ms) < 0);
+	CHECK_GOOD(durations, rmem_parse_duration_ms(in, &ms), ms);
+	CHECK_BAD(bad_durations, rmem_parse_duration_ms(in, &ms));
 
-	CHECK_EQ(rmem_parse_u32("7471", 1, 65535, &u), 0);
-	CHECK_EQ(u, 7471);
-	CHECK_EQ(rmem_parse_u32("0x10", 1, 65535, &u), 0);
-	CHECK_EQ(u, 16);
-	CHECK(rmem_parse_u32("0", 1, 65535, &u) < 0);
-	CHECK(rmem_parse_u32("65536", 1, 65535, &u) < 0);
-	CHECK(rmem_parse_u32("12a", 1, 65535, &u) < 0);
-	CHECK(rmem_parse_u32("", 1, 65535, &u) < 0);
+	CHECK_GOOD(ports, rmem_parse_u32(in, 1, 65535, &u), u);
+	CHECK_BAD(bad_ports, rmem_parse_u32(in, 1, 65535, &u));
 	CHECK(rmem_parse_u32("99999999999999999999999", 0, 0xffffffffu, &u) < 0);
 }
 
 RMEM_CASE(listen_addresses)
 {
+	static const struct {
+		const char *in, *host;
+		uint16_t port;
+	} good[] = {
+		{ "10.0.0.1:9000", "10.0.0.1", 9000 }, { "10.0.0.1", "10.0.0.1", 7471 },
+		{ ":8000", "", 8000 }, { "[fe80::1]:7000", "fe80::1", 7000 },
+	};
+	static const struct bad_in bad[] = {
+		{ "fe80::1", 0 }, { "10.0.0.1:0", 0 }, { "10.0.0.1:70000", 0 }, { "10.0.0.1:x", 0 },
+		{ "[::1", 0 }, { "[::1]x", 0 }, { "", 0 },
+	};
 	char host[64];
 	uint16_t port;
+	size_t i;
 
-	port = 7471;
-	CHECK_EQ(rmem_parse_listen("10.0.0.1:9000", host, sizeof(host), &port), 0);
-	CHECK_STR(host, "10.0.0.1");
-	CHECK_EQ(port, 9000);
-	port = 7471;
-	CHECK_EQ(rmem_parse_listen("10.0.0.1", host, sizeof(host), &port), 0);
-	CHECK_STR(host, "10.0.0.1");
-	CHECK_EQ(port, 7471);
-	CHECK_EQ(rmem_parse_listen(":8000", host, sizeof(host), &port), 0);
-	CHECK_STR(host, "");
-	CHECK_EQ(port, 8000);
-	CHECK_EQ(rmem_parse_listen("[fe80::1]:7000", host, sizeof(host), &port), 0);
-	CHECK_STR(host, "fe80::1");
-	CHECK_EQ(port, 7000);
+	/* The port given, or the one already set (7471) when none is. */
+	for (i = 0; i < RMEM_ARRAY_SIZE(good); i++) {
+		unsigned int before = rmem_case_failures;
+
+		port = 7471;
+		CHECK_EQ(rmem_parse_listen(good[i].in, host, sizeof(host), &port), 0);
+		CHECK_STR(host, good[i].host);
+		CHECK_EQ(port, good[i].port);
+		NAME_INPUT_ON_FAILURE(before, good[i].in);
+	}
 	CHECK_EQ(rmem_parse_listen("[::]", host, sizeof(host), &port), 0);
 	CHECK_STR(host, "::");
-	CHECK(rmem_parse_listen("fe80::1", host, sizeof(host), &port) < 0);
-	CHECK(rmem_parse_listen("10.0.0.1:0", host, sizeof(host), &port) < 0);
-	CHECK(rmem_parse_listen("10.0.0.1:70000", host, sizeof(host), &port) < 0);
-	CHECK(rmem_parse_listen("10.0.0.1:x", host, sizeof(host), &port) < 0);
-	CHECK(rmem_parse_listen("[::1", host, sizeof(host), &port) < 0);
-	CHECK(rmem_parse_listen("[::1]x", host, sizeof(host), &port) < 0);
-	CHECK(rmem_parse_listen("", host, sizeof(host), &port) < 0);
+	CHECK_BAD(bad, rmem_parse_listen(in, host, sizeof(host), &port));
 	CHECK(rmem_parse_listen("a-very-long-host-name-that-does-not-fit-the-buffer-at-all.example:1",
 				host, 16, &port) < 0);
 }
