@@ -1,4 +1,4 @@
-# Userspace builds of host-vhost pure logic (unit tests, test harness).
+# Userspace builds of host-vhost pure logic (unit tests).
 #
 # rmem_vq.c and rmem_req.c are the same files vhost_rmem.ko compiles
 # (tools/virtio style): the unit tier links them natively under ASan/UBSan.
@@ -10,11 +10,3 @@ HOST_VHOST_HDRS := $(wildcard host-vhost/*.h)
 # Our unit tests include host-vhost headers by name.
 $(UNIT)/vq-% $(UNIT)/req-%: USER_CFLAGS += -I$(TOP)/host-vhost
 $(UNIT)/vq-% $(UNIT)/req-%: $(HOST_VHOST_HDRS) tests/unit/rmem_vq_test.h
-
-# Userspace vhost-vdpa "guest" driving vhost_rmem in VM tests (build/bin ends
-# up in the test initramfs).
-PROGRAMS += rmem-vhost-harness
-
-$(BIN)/rmem-vhost-harness: tests/tools/rmem-vhost-harness.c $(HOST_VHOST_HDRS) \
-		$(wildcard include/*.h) | $(BIN)
-	$(CC) $(USER_CFLAGS) -I$(TOP)/host-vhost -o $@ $<

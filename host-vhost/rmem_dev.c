@@ -1,27 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * rmem_dev.c - per-device configuration, one value per sysfs file under
- * /sys/bus/vdpa/devices/<name>/rmem/, and the registry that keeps device
- * ids unique on this host.
- *
- * Files (docs/virtio-rmem.md):
- *   capacity     bytes, a multiple of 4096                          rw
- *   device_id    64-bit, not 0 or ~0, unique among this host's devices  rw
- *   backend      "ram" or "rdma"                                     rw
- *   donor        rdma: the donor, IPV4[:PORT] (port 7471 by default)  rw
- *   keep_chunks  rdma: 1 = reset/delete leave the chunks on the donor rw, also live
- *   chunk_shift  log2 of the chunk size, 12..30                      rw
- *   num_queues   virtqueues, fixed at creation                       ro
- *   live         1 while a vDPA driver is bound                      ro
+ * /sys/bus/vdpa/devices/<name>/rmem/ (the list: RMEM_SYSFS_CONFIG in
+ * rmem_sysfs.h), the choice of backend with the files it brings, and the
+ * registry that keeps device ids unique on this host.
  *
  * Writes are refused with EBUSY while a driver is bound: the driver has
  * read the config, and a disk that changes size or identity under a guest
  * is corruption waiting to happen.  The device lock is what driver binding
  * takes, so holding it across the check and the update closes the race
  * with a concurrent bind.
+ *
+ * A backend's files (rdma: rmem/donor, rmem/keep_chunks, rdma/) exist only
+ * while a device has that backend.  Removing a file waits for its running
+ * callbacks, which may wait for the device lock or d->lock: files are
+ * therefore added and removed outside both, under rmem_backend_lock, after
+ * the switch; a callback that runs in between finds its backend's state
+ * gone (rmem_dev_backend_priv() NULL) and fails with ENODEV.
  */
 #include <linux/device.h>
-#include <linux/inet.h>
 #include <linux/kernel.h>
 #include <linux/mutex.h>
 #include <linux/string.h>
@@ -31,6 +28,17 @@
 
 static LIST_HEAD(rmem_registry);
 static DEFINE_MUTEX(rmem_registry_lock);	/* the list and every device_id */
+/* Backend switches and their sysfs files; outside the device locks. */
+static DEFINE_MUTEX(rmem_backend_lock);
+
+/*
+ * What rmem/backend accepts.  The first is every new device's (rmem_vdpa.c)
+ * and has neither state nor files of its own.
+ */
+static const struct rmem_backend_type *const rmem_backends[] = {
+	&rmem_ram_backend,
+	&rmem_rdma_backend,
+};
 
 int rmem_dev_register(struct rmem_dev *d)
 {
@@ -51,12 +59,13 @@ void rmem_dev_unregister(struct rmem_dev *d)
 bool rmem_dev_configured(struct rmem_dev *d)
 {
 	return d->capacity && rmem_virtio_device_id_valid(d->device_id) && d->backend &&
-	       (d->backend != &rmem_rdma_backend || d->donor.sin_port);
+	       (!d->backend->configured || d->backend->configured(d));
 }
 
-/* Takes the device lock and d->lock unless a driver is bound (-EBUSY). */
-static int rmem_cfg_lock(struct device *dev, struct rmem_dev *d)
+int rmem_dev_cfg_lock(struct rmem_dev *d)
 {
+	struct device *dev = &d->vdpa.dev;
+
 	device_lock(dev);
 	if (dev->driver) {
 		device_unlock(dev);
@@ -70,79 +79,229 @@ static int rmem_cfg_lock(struct device *dev, struct rmem_dev *d)
 	return 0;
 }
 
-static void rmem_cfg_unlock(struct device *dev, struct rmem_dev *d)
+void rmem_dev_cfg_unlock(struct rmem_dev *d)
 {
 	mutex_unlock(&d->lock);
-	device_unlock(dev);
+	device_unlock(&d->vdpa.dev);
 }
 
-static ssize_t capacity_show(struct device *dev, struct device_attribute *attr, char *buf)
+void rmem_dev_drop_store(struct rmem_dev *d)
 {
-	return sysfs_emit(buf, "%llu\n", READ_ONCE(rmem_dev_from_dev(dev)->capacity));
+	if (d->be) {
+		d->backend->destroy(d->be);
+		d->be = NULL;
+	}
 }
 
-static ssize_t capacity_store(struct device *dev, struct device_attribute *attr,
-			      const char *buf, size_t count)
+/* ------------------------------------------------------------ generated files */
+
+static int rmem_cfg_parse_u64(const char *buf, void *v)
 {
+	return kstrtou64(buf, 0, v);
+}
+
+static ssize_t rmem_cfg_emit_u64(char *buf, const void *v)
+{
+	return sysfs_emit(buf, "%llu\n", READ_ONCE(*(const u64 *)v));
+}
+
+static ssize_t rmem_cfg_emit_x64(char *buf, const void *v)
+{
+	return sysfs_emit(buf, "0x%016llx\n", READ_ONCE(*(const u64 *)v));
+}
+
+static int rmem_cfg_parse_uint(const char *buf, void *v)
+{
+	return kstrtouint(buf, 0, v);
+}
+
+static ssize_t rmem_cfg_emit_uint(char *buf, const void *v)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(*(const unsigned int *)v));
+}
+
+static int rmem_cfg_parse_bool(const char *buf, void *v)
+{
+	return kstrtobool(buf, v);
+}
+
+static ssize_t rmem_cfg_emit_bool(char *buf, const void *v)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(*(const bool *)v) ? 1 : 0);
+}
+
+const struct rmem_cfg_format rmem_cfg_fmt_u64 = {
+	.size = sizeof(u64), .parse = rmem_cfg_parse_u64, .emit = rmem_cfg_emit_u64,
+};
+const struct rmem_cfg_format rmem_cfg_fmt_x64 = {
+	.size = sizeof(u64), .parse = rmem_cfg_parse_u64, .emit = rmem_cfg_emit_x64,
+};
+const struct rmem_cfg_format rmem_cfg_fmt_uint = {
+	.size = sizeof(unsigned int), .parse = rmem_cfg_parse_uint, .emit = rmem_cfg_emit_uint,
+};
+const struct rmem_cfg_format rmem_cfg_fmt_bool = {
+	.size = sizeof(bool), .parse = rmem_cfg_parse_bool, .emit = rmem_cfg_emit_bool,
+};
+
+/* Where a file's field lives: the device, or its backend's state (NULL if gone). */
+static void *rmem_attr_base(struct rmem_dev *d, const struct rmem_backend_type *b)
+{
+	return b ? rmem_dev_backend_priv(d, b) : d;
+}
+
+ssize_t rmem_cfg_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	const struct rmem_cfg_attr *a = container_of(attr, struct rmem_cfg_attr, dattr);
 	struct rmem_dev *d = rmem_dev_from_dev(dev);
-	u64 v;
+	u8 *base = rmem_attr_base(d, a->backend);
+	ssize_t ret;
+
+	if (!base)
+		return -ENODEV;
+	if (!a->fmt->locked)
+		return a->fmt->emit(buf, base + a->off);
+	mutex_lock(&d->lock);
+	ret = a->fmt->emit(buf, base + a->off);
+	mutex_unlock(&d->lock);
+	return ret;
+}
+
+ssize_t rmem_cfg_store(struct device *dev, struct device_attribute *attr, const char *buf,
+		       size_t count)
+{
+	const struct rmem_cfg_attr *a = container_of(attr, struct rmem_cfg_attr, dattr);
+	struct rmem_dev *d = rmem_dev_from_dev(dev);
+	u64 v[RMEM_CFG_VALUE_MAX / sizeof(u64)] = { 0 };
+	u8 *base;
 	int ret;
 
-	ret = kstrtou64(buf, 0, &v);
-	if (ret)
-		return ret;
-	if (!v || v % RMEM_BLOCK_SIZE)
+	if (WARN_ON_ONCE(a->fmt->size > sizeof(v)))
 		return -EINVAL;
-	ret = rmem_cfg_lock(dev, d);
+	ret = a->fmt->parse(buf, v);
 	if (ret)
 		return ret;
-	/* Every virtual chunk index must fit the donors' owner word. */
-	if ((v - 1) >> d->chunk_shift > RMEM_VCHUNK_MAX)
-		ret = -ERANGE;
+	if (a->ok && !a->ok(v))
+		return -EINVAL;
+	if (a->live) {
+		base = rmem_attr_base(d, a->backend);
+		if (!base)
+			return -ENODEV;
+		memcpy(base + a->off, v, a->fmt->size);
+		return count;
+	}
+	ret = rmem_dev_cfg_lock(d);
+	if (ret)
+		return ret;
+	base = rmem_attr_base(d, a->backend);
+	if (!base)
+		ret = -ENODEV;
+	else if (a->set)
+		ret = a->set(d, base + a->off, v);
 	else
-		d->capacity = v;
-	rmem_cfg_unlock(dev, d);
+		memcpy(base + a->off, v, a->fmt->size);
+	rmem_dev_cfg_unlock(d);
 	return ret ? ret : count;
 }
-static DEVICE_ATTR_RW(capacity);
 
-static ssize_t device_id_show(struct device *dev, struct device_attribute *attr, char *buf)
+struct attribute **rmem_counter_attrs(struct attribute **out, struct rmem_counter_attr *a,
+				      size_t n)
 {
-	return sysfs_emit(buf, "0x%016llx\n", READ_ONCE(rmem_dev_from_dev(dev)->device_id));
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		*out++ = &a[i].dattr.attr;
+	return out;
 }
 
-static ssize_t device_id_store(struct device *dev, struct device_attribute *attr,
-			       const char *buf, size_t count)
+ssize_t rmem_counter_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
-	struct rmem_dev *d = rmem_dev_from_dev(dev);
-	struct rmem_dev *other;
-	u64 v;
-	int ret;
+	const struct rmem_counter_attr *a = container_of(attr, struct rmem_counter_attr, dattr);
+	u8 *base = rmem_attr_base(rmem_dev_from_dev(dev), a->backend);
 
-	ret = kstrtou64(buf, 0, &v);
-	if (ret)
-		return ret;
-	if (!rmem_virtio_device_id_valid(v))
-		return -EINVAL;
-	ret = rmem_cfg_lock(dev, d);
-	if (ret)
-		return ret;
+	if (!base)
+		return -ENODEV;
+	return sysfs_emit(buf, "%lld\n", atomic64_read((atomic64_t *)(base + a->off)));
+}
+
+/* ------------------------------------------------------------ rmem/ */
+
+static bool rmem_capacity_ok(const void *v)
+{
+	u64 c = *(const u64 *)v;
+
+	return c && !(c % RMEM_BLOCK_SIZE);
+}
+
+/* Every virtual chunk index must fit the donors' owner word. */
+static int rmem_capacity_set(struct rmem_dev *d, void *field, const void *v)
+{
+	u64 c = *(const u64 *)v;
+
+	if ((c - 1) >> d->chunk_shift > RMEM_VCHUNK_MAX)
+		return -ERANGE;
+	d->capacity = c;
+	return 0;
+}
+
+static bool rmem_device_id_ok(const void *v)
+{
+	return rmem_virtio_device_id_valid(*(const u64 *)v);
+}
+
+static int rmem_device_id_set(struct rmem_dev *d, void *field, const void *v)
+{
+	u64 id = *(const u64 *)v;
+	struct rmem_dev *other;
+	int ret = 0;
+
 	mutex_lock(&rmem_registry_lock);
 	list_for_each_entry(other, &rmem_registry, node) {
-		if (other != d && other->device_id == v) {
+		if (other != d && other->device_id == id) {
 			ret = -EEXIST;
 			break;
 		}
 	}
 	if (!ret)
-		d->device_id = v;
+		d->device_id = id;
 	mutex_unlock(&rmem_registry_lock);
-	rmem_cfg_unlock(dev, d);
-	if (ret == -EEXIST)
-		dev_warn(dev, "device id 0x%016llx is already used by another device\n", v);
-	return ret ? ret : count;
+	if (ret)
+		dev_warn(&d->vdpa.dev, "device id 0x%016llx is already used by another device\n", id);
+	return ret;
 }
-static DEVICE_ATTR_RW(device_id);
+
+static bool rmem_chunk_shift_ok(const void *v)
+{
+	unsigned int s = *(const unsigned int *)v;
+
+	return s >= RMEM_CHUNK_SHIFT_MIN && s <= RMEM_CHUNK_SHIFT_MAX;
+}
+
+static int rmem_chunk_shift_set(struct rmem_dev *d, void *field, const void *v)
+{
+	unsigned int s = *(const unsigned int *)v;
+
+	if (d->capacity && (d->capacity - 1) >> s > RMEM_VCHUNK_MAX)
+		return -ERANGE;
+	/* A store made for another chunk size would be dropped by reset anyway. */
+	if (d->chunk_shift != s)
+		rmem_dev_drop_store(d);
+	d->chunk_shift = s;
+	return 0;
+}
+
+static RMEM_CFG_ATTR(capacity, 0644, u64, NULL, struct rmem_dev, rmem_capacity_ok,
+		     rmem_capacity_set, false);
+static RMEM_CFG_ATTR(device_id, 0644, x64, NULL, struct rmem_dev, rmem_device_id_ok,
+		     rmem_device_id_set, false);
+static RMEM_CFG_ATTR(chunk_shift, 0644, uint, NULL, struct rmem_dev, rmem_chunk_shift_ok,
+		     rmem_chunk_shift_set, false);
+static RMEM_CFG_ATTR(num_queues, 0444, uint, NULL, struct rmem_dev, NULL, NULL, false);
+
+static ssize_t live_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(dev->driver) ? 1 : 0);
+}
+static RMEM_CFG_ATTR_CUSTOM(live, 0444, live_show, NULL);
 
 static ssize_t backend_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
@@ -151,172 +310,110 @@ static ssize_t backend_show(struct device *dev, struct device_attribute *attr, c
 	return sysfs_emit(buf, "%s\n", b ? b->name : "");
 }
 
+static int rmem_backend_files_add(struct rmem_dev *d, const struct rmem_backend_type *b)
+{
+	struct kobject *kobj = &d->vdpa.dev.kobj;
+	int ret = 0;
+
+	if (b->config_group)
+		ret = sysfs_merge_group(kobj, b->config_group);
+	if (!ret && b->groups) {
+		ret = sysfs_create_groups(kobj, b->groups);
+		if (ret && b->config_group)
+			sysfs_unmerge_group(kobj, b->config_group);
+	}
+	return ret;
+}
+
+static void rmem_backend_files_remove(struct rmem_dev *d, const struct rmem_backend_type *b)
+{
+	struct kobject *kobj = &d->vdpa.dev.kobj;
+
+	if (b->groups)
+		sysfs_remove_groups(kobj, b->groups);
+	if (b->config_group)
+		sysfs_unmerge_group(kobj, b->config_group);
+}
+
+/*
+ * Switches the device to @b: its store is dropped, the old backend's state
+ * and files go, @b's come.  Writing the current backend changes nothing but
+ * is still refused while live, like every other rmem/ file.
+ */
 static ssize_t backend_store(struct device *dev, struct device_attribute *attr,
 			     const char *buf, size_t count)
 {
 	struct rmem_dev *d = rmem_dev_from_dev(dev);
-	const struct rmem_backend_type *b;
+	struct rmem_backend_priv *priv = NULL, *old_priv = NULL;
+	const struct rmem_backend_type *b = NULL, *old;
+	unsigned int i;
 	int ret;
 
-	if (sysfs_streq(buf, rmem_ram_backend.name))
-		b = &rmem_ram_backend;
-	else if (sysfs_streq(buf, rmem_rdma_backend.name))
-		b = &rmem_rdma_backend;
-	else
+	for (i = 0; i < ARRAY_SIZE(rmem_backends); i++)
+		if (sysfs_streq(buf, rmem_backends[i]->name))
+			b = rmem_backends[i];
+	if (!b)
 		return -EINVAL;
-	ret = rmem_cfg_lock(dev, d);
-	if (ret)
-		return ret;
-	/* A store made for another backend (or chunk size) is dropped by reset. */
-	if (d->be && d->backend != b) {
-		d->backend->destroy(d->be);
-		d->be = NULL;
-	}
-	d->backend = b;
-	rmem_cfg_unlock(dev, d);
-	return count;
-}
-static DEVICE_ATTR_RW(backend);
 
-static ssize_t chunk_shift_show(struct device *dev, struct device_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%u\n", READ_ONCE(rmem_dev_from_dev(dev)->chunk_shift));
-}
-
-static ssize_t chunk_shift_store(struct device *dev, struct device_attribute *attr,
-				 const char *buf, size_t count)
-{
-	struct rmem_dev *d = rmem_dev_from_dev(dev);
-	unsigned int v;
-	int ret;
-
-	ret = kstrtouint(buf, 0, &v);
-	if (ret)
-		return ret;
-	if (v < RMEM_CHUNK_SHIFT_MIN || v > RMEM_CHUNK_SHIFT_MAX)
-		return -EINVAL;
-	ret = rmem_cfg_lock(dev, d);
-	if (ret)
-		return ret;
-	if (d->capacity && (d->capacity - 1) >> v > RMEM_VCHUNK_MAX) {
-		ret = -ERANGE;
-	} else {
-		if (d->be && d->chunk_shift != v) {
-			d->backend->destroy(d->be);
-			d->be = NULL;
+	mutex_lock(&rmem_backend_lock);
+	old = d->backend;		/* stable: only changed under rmem_backend_lock */
+	if (old != b && b->init) {
+		priv = b->init(d);
+		if (IS_ERR(priv)) {
+			ret = PTR_ERR(priv);
+			goto out_unlock;
 		}
-		d->chunk_shift = v;
+		priv->type = b;
 	}
-	rmem_cfg_unlock(dev, d);
+	ret = rmem_dev_cfg_lock(d);
+	if (ret)
+		goto out_fini;
+	if (old != b) {
+		rmem_dev_drop_store(d);
+		old_priv = d->be_priv;
+		d->backend = b;
+		WRITE_ONCE(d->be_priv, priv);
+		priv = NULL;
+	}
+	rmem_dev_cfg_unlock(d);
+
+	if (old != b && d->be_files) {
+		rmem_backend_files_remove(d, old);
+		d->be_files = false;
+	}
+	if (old != b && old->fini && old_priv)
+		old->fini(old_priv);
+	/* Also retries files a previous switch failed to add. */
+	if (!d->be_files) {
+		ret = rmem_backend_files_add(d, b);
+		d->be_files = !ret;
+		if (ret)
+			dev_warn(dev, "backend %s: adding its sysfs files failed (%d)\n", b->name,
+				 ret);
+	}
+out_fini:
+	if (priv && b->fini)
+		b->fini(priv);
+out_unlock:
+	mutex_unlock(&rmem_backend_lock);
 	return ret ? ret : count;
 }
-static DEVICE_ATTR_RW(chunk_shift);
+static RMEM_CFG_ATTR_CUSTOM(backend, 0644, backend_show, backend_store);
 
-static ssize_t num_queues_show(struct device *dev, struct device_attribute *attr, char *buf)
+void rmem_dev_backend_fini(struct rmem_dev *d)
 {
-	return sysfs_emit(buf, "%u\n", rmem_dev_from_dev(dev)->num_queues);
-}
-static DEVICE_ATTR_RO(num_queues);
-
-static ssize_t live_show(struct device *dev, struct device_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%d\n", READ_ONCE(dev->driver) ? 1 : 0);
-}
-static DEVICE_ATTR_RO(live);
-
-static ssize_t donor_show(struct device *dev, struct device_attribute *attr, char *buf)
-{
-	struct rmem_dev *d = rmem_dev_from_dev(dev);
-	struct sockaddr_in sin;
-
-	mutex_lock(&d->lock);
-	sin = d->donor;
-	mutex_unlock(&d->lock);
-	if (!sin.sin_port)
-		return sysfs_emit(buf, "\n");
-	return sysfs_emit(buf, "%pI4:%u\n", &sin.sin_addr, ntohs(sin.sin_port));
+	if (d->be_priv && d->backend->fini)
+		d->backend->fini(d->be_priv);
+	d->be_priv = NULL;
 }
 
-/* IPV4[:PORT]; an empty write unsets it.  One donor per device for now. */
-static ssize_t donor_store(struct device *dev, struct device_attribute *attr,
-			   const char *buf, size_t count)
-{
-	struct rmem_dev *d = rmem_dev_from_dev(dev);
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	size_t len = strcspn(buf, "\n");
-	const char *end;
-	unsigned int port = RMEM_DEFAULT_PORT;
-	char tail[8];
-	int ret;
-
-	if (len) {
-		if (!in4_pton(buf, len, (u8 *)&sin.sin_addr.s_addr, ':', &end))
-			return -EINVAL;
-		if (end < buf + len) {
-			/* in4_pton stopped at ':' (anything else fails to parse) */
-			if (*end != ':' || buf + len - end - 1 >= sizeof(tail) || end + 1 == buf + len)
-				return -EINVAL;
-			memcpy(tail, end + 1, buf + len - end - 1);
-			tail[buf + len - end - 1] = 0;
-			ret = kstrtouint(tail, 10, &port);
-			if (ret || !port || port > 65535)
-				return -EINVAL;
-		}
-		if (!sin.sin_addr.s_addr)
-			return -EINVAL;
-		sin.sin_port = htons(port);
-	}
-	ret = rmem_cfg_lock(dev, d);
-	if (ret)
-		return ret;
-	/* A store connected to another donor is dropped. */
-	if (d->be && d->backend == &rmem_rdma_backend &&
-	    memcmp(&d->donor, &sin, sizeof(sin))) {
-		d->backend->destroy(d->be);
-		d->be = NULL;
-	}
-	d->donor = sin;
-	rmem_cfg_unlock(dev, d);
-	return count;
-}
-static DEVICE_ATTR_RW(donor);
-
-static ssize_t keep_chunks_show(struct device *dev, struct device_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%d\n", READ_ONCE(rmem_dev_from_dev(dev)->keep_chunks) ? 1 : 0);
-}
-
-/*
- * Not frozen while live: setting it just before a delete is the point
- * (hand the device's chunks to its next incarnation: migration, recovery).
- */
-static ssize_t keep_chunks_store(struct device *dev, struct device_attribute *attr,
-				 const char *buf, size_t count)
-{
-	bool v;
-	int ret;
-
-	ret = kstrtobool(buf, &v);
-	if (ret)
-		return ret;
-	WRITE_ONCE(rmem_dev_from_dev(dev)->keep_chunks, v);
-	return count;
-}
-static DEVICE_ATTR_RW(keep_chunks);
-
+#define RMEM_CFG_ATTR_REF(_name) RMEM_CFG_ATTR_PTR(_name),
 static struct attribute *rmem_dev_config_attrs[] = {
-	&dev_attr_capacity.attr,
-	&dev_attr_device_id.attr,
-	&dev_attr_backend.attr,
-	&dev_attr_chunk_shift.attr,
-	&dev_attr_num_queues.attr,
-	&dev_attr_live.attr,
-	&dev_attr_donor.attr,
-	&dev_attr_keep_chunks.attr,
+	RMEM_SYSFS_CONFIG(RMEM_CFG_ATTR_REF)
 	NULL,
 };
 
 const struct attribute_group rmem_dev_config_group = {
-	.name = "rmem",
+	.name = RMEM_SYSFS_CONFIG_DIR,
 	.attrs = rmem_dev_config_attrs,
 };

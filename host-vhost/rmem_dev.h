@@ -17,13 +17,13 @@
 #define RMEM_DEV_H
 
 #include <linux/atomic.h>
-#include <linux/in.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/vdpa.h>
 #include <linux/vhost_iotlb.h>
 #include <linux/workqueue.h>
 
+#include "rmem_sysfs.h"
 #include "rmem_virtio.h"
 #include "rmem_vq.h"
 #include "rmem_req.h"
@@ -38,9 +38,7 @@
 /* Requests served per queue before the worker yields (fairness, latency). */
 #define RMEM_WORK_WEIGHT 64
 
-/* Latency histogram: bucket i counts requests <= 16 us * 4^i; the last is the rest. */
-#define RMEM_LAT_BUCKETS 11
-
+/* Request types with counters in stats/ (RMEM_SYSFS_STAT_REQS names their files). */
 enum rmem_stat_type {
 	RMEM_ST_READ,
 	RMEM_ST_WRITE,
@@ -51,6 +49,7 @@ enum rmem_stat_type {
 	RMEM_ST_NR
 };
 
+/* Counters of every backend: stats/, laid out in rmem_sysfs.h. */
 struct rmem_stats {
 	atomic64_t reqs[RMEM_ST_NR];	/* requests completed OK, per type */
 	atomic64_t bytes[RMEM_ST_NR];	/* payload bytes (ranges for discard/zeroes) */
@@ -59,40 +58,38 @@ struct rmem_stats {
 	atomic64_t chunks;		/* chunks the backend holds now */
 };
 
-/* rdma backend: connection state of the device's donor (rdma/state). */
-enum rmem_rdma_state {
-	RMEM_RDMA_NONE = 0,		/* no backend store yet */
-	RMEM_RDMA_CONNECTING,
-	RMEM_RDMA_CONNECTED,
-	RMEM_RDMA_DOWN,			/* lost; reconnecting with backoff */
-};
-
-/* rdma backend counters and state, one value per file in rdma/. */
-struct rmem_rdma_stats {
-	atomic_t state;			/* enum rmem_rdma_state */
-	atomic_t slot;			/* lease slot on the donor, -1 if none */
-	atomic64_t epoch;		/* donor boot epoch of the connection */
-	atomic64_t chunks;		/* chunks held on the donor */
-	atomic64_t lost_chunks;		/* map entries whose data the donor lost */
-	atomic64_t connects;		/* connections established */
-	atomic64_t disconnects;		/* connections lost */
-	atomic64_t epoch_changes;	/* reconnects that found a new donor boot */
-	atomic64_t renewals;		/* lease renewals done */
-	atomic64_t leases_lost;		/* renewal found the slot reclaimed */
-	atomic64_t allocs;		/* chunks allocated (CAS won) */
-	atomic64_t frees;		/* chunks freed one by one */
-	atomic64_t rebuilt;		/* chunks found by map rebuilds */
-	atomic64_t errors;		/* backend calls that failed */
-	atomic64_t data_posts;		/* round trips moving guest data */
-	atomic64_t data_wrs;		/* RDMA READ/WRITE WRs in them */
-};
-
 struct rmem_dev;
 
-/* A backend type: a pure I/O table plus life-cycle hooks. */
+/*
+ * The head of a backend's per-device state (its configuration and
+ * counters, rmem_backend_type.init): says which backend it belongs to, so
+ * a file of a backend the device no longer has finds nothing.
+ */
+struct rmem_backend_priv {
+	const struct rmem_backend_type *type;
+};
+
+/*
+ * A backend type (vdpa_sim's vdpasim_dev_attr shape): a pure I/O table,
+ * the life-cycle hooks of its store, and what the backend adds to a device
+ * that chooses it.  The core names no backend but the default (ram).
+ */
 struct rmem_backend_type {
 	const char *name;
 	const struct rmem_backend_ops *io;
+	u32 cfg_flags;			/* RMEM_VIRTIO_CFG_F_* it sets in the config space */
+	/*
+	 * Per-device state, from the moment the backend is chosen (before its
+	 * files appear) until another is chosen or the device is freed (after
+	 * its files are gone).  Returns it or ERR_PTR; NULL hooks: none.
+	 */
+	struct rmem_backend_priv *(*init)(struct rmem_dev *d);
+	void (*fini)(struct rmem_backend_priv *priv);
+	/* Files merged into rmem/ and directories of its own; NULL: none. */
+	const struct attribute_group *config_group;
+	const struct attribute_group **groups;
+	/* The backend's own configuration is complete (called under d->lock). */
+	bool (*configured)(struct rmem_dev *d);
 	/* Creates the store for a configured device; returns it or ERR_PTR. */
 	void *(*create)(struct rmem_dev *d);
 	/* Drops all data (device reset): every chunk is freed. */
@@ -128,14 +125,10 @@ struct rmem_dev {
 	u64 device_id;
 	unsigned int chunk_shift;
 	unsigned int num_queues;	/* fixed at creation (module parameter) */
+	/* Changed under d->lock and rmem_dev.c's backend lock. */
 	const struct rmem_backend_type *backend;
-	struct sockaddr_in donor;	/* rdma: the donor (sin_port 0 = unset) */
-	/*
-	 * rdma: reset and delete drop the host's map and lease but leave the
-	 * chunks on the donor, for a device of the same id to adopt (map
-	 * rebuild).  Writable while live: it is an operation, not config.
-	 */
-	bool keep_chunks;
+	struct rmem_backend_priv *be_priv;	/* the backend's state, or NULL */
+	bool be_files;			/* the backend's files are in sysfs */
 
 	/* virtio state */
 	u8 status;
@@ -156,7 +149,6 @@ struct rmem_dev {
 	struct rmem_req req;
 
 	struct rmem_stats stats;
-	struct rmem_rdma_stats rdma;
 };
 
 static inline struct rmem_dev *rmem_dev_from_vdpa(struct vdpa_device *v)
@@ -182,14 +174,110 @@ extern const struct attribute_group rmem_dev_config_group;
 int rmem_dev_register(struct rmem_dev *d);
 void rmem_dev_unregister(struct rmem_dev *d);
 bool rmem_dev_configured(struct rmem_dev *d);
+/* Frees the backend's per-device state; from the device release only. */
+void rmem_dev_backend_fini(struct rmem_dev *d);
+/* Takes the device lock and d->lock unless a driver is bound (-EBUSY). */
+int rmem_dev_cfg_lock(struct rmem_dev *d);
+void rmem_dev_cfg_unlock(struct rmem_dev *d);
+/* Drops the backend store: config it was made for changed.  Under the cfg lock. */
+void rmem_dev_drop_store(struct rmem_dev *d);
+
+/*
+ * @d's state of backend @b, or NULL when @d has another backend now.  Valid
+ * in a callback of one of @b's files (they are removed before the state is
+ * freed) and under d->lock.
+ */
+static inline void *rmem_dev_backend_priv(struct rmem_dev *d, const struct rmem_backend_type *b)
+{
+	struct rmem_backend_priv *p = READ_ONCE(d->be_priv);
+
+	return p && p->type == b ? p : NULL;
+}
+
+/*
+ * Generated rmem/ files (null_blk's NULLB_DEVICE_ATTR shape): a file is a
+ * field of the device, or of a backend's state, and a format that parses
+ * and prints it.  A write is parsed, checked alone by ok() (EINVAL even
+ * while live), then handed to set() under rmem_dev_cfg_lock() (EBUSY while
+ * live), which checks it against the rest and stores it.  A file writable
+ * live takes no lock and is stored as parsed.
+ */
+struct rmem_cfg_format {
+	size_t size;			/* of the field, at most RMEM_CFG_VALUE_MAX */
+	bool locked;			/* wider than one load: printed under d->lock */
+	int (*parse)(const char *buf, void *v);
+	ssize_t (*emit)(char *buf, const void *v);
+};
+
+#define RMEM_CFG_VALUE_MAX 16
+
+struct rmem_cfg_attr {
+	struct device_attribute dattr;
+	const struct rmem_cfg_format *fmt;
+	const struct rmem_backend_type *backend;	/* field in its state; NULL: in the device */
+	size_t off;
+	bool live;
+	bool (*ok)(const void *v);
+	int (*set)(struct rmem_dev *d, void *field, const void *v);
+};
+
+extern const struct rmem_cfg_format rmem_cfg_fmt_u64, rmem_cfg_fmt_x64, rmem_cfg_fmt_uint,
+	rmem_cfg_fmt_bool;
+ssize_t rmem_cfg_show(struct device *dev, struct device_attribute *attr, char *buf);
+ssize_t rmem_cfg_store(struct device *dev, struct device_attribute *attr, const char *buf,
+		       size_t count);
+
+#define RMEM_CFG_ATTR(_name, _mode, _fmt, _backend, _type, _ok, _set, _live)	\
+	struct rmem_cfg_attr rmem_cfg_attr_##_name = {				\
+		.dattr = __ATTR(_name, _mode, rmem_cfg_show, rmem_cfg_store),	\
+		.fmt = &rmem_cfg_fmt_##_fmt,					\
+		.backend = _backend,						\
+		.off = offsetof(_type, _name),					\
+		.ok = _ok,							\
+		.set = _set,							\
+		.live = _live,							\
+	}
+
+/* A file with a show and store of its own, in the same table. */
+#define RMEM_CFG_ATTR_CUSTOM(_name, _mode, _show, _store)			\
+	struct rmem_cfg_attr rmem_cfg_attr_##_name = {				\
+		.dattr = __ATTR(_name, _mode, _show, _store),			\
+	}
+
+/*
+ * A read-only counter file: the atomic64_t at @off in the device, or in
+ * the state of @backend.  stats/ and the rdma backend's rdma/ use it.
+ */
+struct rmem_counter_attr {
+	struct device_attribute dattr;
+	const struct rmem_backend_type *backend;
+	size_t off;
+};
+
+ssize_t rmem_counter_show(struct device *dev, struct device_attribute *attr, char *buf);
+
+/* An element of an array of counter files; rmem_counter_attrs() lists them for a group. */
+#define RMEM_COUNTER_ATTR(_name, _backend, _type, _field)			\
+	{									\
+		.dattr = __ATTR(_name, 0444, rmem_counter_show, NULL),		\
+		.backend = _backend,						\
+		.off = offsetof(_type, _field),					\
+	}
+
+/* Fills @out with the attributes of @a[0..n); returns the slot after them. */
+struct attribute **rmem_counter_attrs(struct attribute **out, struct rmem_counter_attr *a,
+				      size_t n);
+
+/* The attribute of a generated file, for a group's list. */
+#define RMEM_CFG_ATTR_PTR(_name) (&rmem_cfg_attr_##_name.dattr.attr)
 
 /* rmem_rdma_backend.c */
-extern const struct attribute_group rmem_dev_rdma_group;
 int rmem_rdma_init(void);
 void rmem_rdma_exit(void);
 
 /* rmem_stats.c */
 extern const struct attribute_group rmem_dev_stats_group;
+void rmem_stats_init(void);
 void rmem_stats_account(struct rmem_dev *d, const struct rmem_req *req, u64 ns);
 void rmem_stats_error(struct rmem_dev *d, enum rmem_req_err err);
 

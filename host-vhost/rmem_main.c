@@ -36,6 +36,7 @@ static int __init rmem_init(void)
 		       RMEM_CHUNK_SHIFT_MIN, RMEM_CHUNK_SHIFT_MAX);
 		return -EINVAL;
 	}
+	rmem_stats_init();
 	ret = rmem_rdma_init();
 	if (ret)
 		return ret;

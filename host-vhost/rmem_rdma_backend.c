@@ -39,6 +39,7 @@
  * device lock -> r->lock.  The works never take the device lock.
  */
 #include <linux/debugfs.h>
+#include <linux/inet.h>
 #include <linux/jiffies.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -65,8 +66,56 @@ static struct workqueue_struct *rmem_rdma_wq;
 static struct dentry *rmem_debugfs_root;
 static const u8 rmem_rdma_zeros[RMEM_BLOCK_SIZE];
 
+/* Connection state of the device's donor (rdma/state). */
+enum rmem_rdma_state {
+	RMEM_RDMA_NONE = 0,		/* no backend store yet */
+	RMEM_RDMA_CONNECTING,
+	RMEM_RDMA_CONNECTED,
+	RMEM_RDMA_DOWN,			/* lost; reconnecting with backoff */
+};
+
+/* rdma/: what each counter means is in rmem_sysfs.h (RMEM_SYSFS_RDMA_COUNTERS). */
+struct rmem_rdma_stats {
+	atomic_t state;			/* enum rmem_rdma_state */
+	atomic_t slot;			/* lease slot on the donor, -1 if none */
+	atomic64_t epoch;		/* donor boot epoch of the connection */
+	atomic64_t chunks;
+	atomic64_t lost_chunks;
+	atomic64_t connects;
+	atomic64_t disconnects;
+	atomic64_t epoch_changes;
+	atomic64_t renewals;
+	atomic64_t leases_lost;
+	atomic64_t allocs;
+	atomic64_t frees;
+	atomic64_t rebuilt;
+	atomic64_t errors;
+	atomic64_t data_posts;
+	atomic64_t data_wrs;
+};
+
+/*
+ * The backend's per-device state, from the choice of backend "rdma" to the
+ * next choice or the device's end: what the operator set in rmem/ and what
+ * rdma/ shows, which outlive the store (reset, reconnects).
+ */
+struct rmem_rdma_dev {
+	struct rmem_backend_priv head;
+	struct sockaddr_in donor;	/* rmem/donor (sin_port 0 = unset) */
+	/*
+	 * rmem/keep_chunks: reset and delete drop the host's map and lease but
+	 * leave the chunks on the donor, for a device of the same id to adopt
+	 * (map rebuild).  Writable while live: it is an operation, not config.
+	 */
+	bool keep_chunks;
+	struct rmem_rdma_stats st;
+};
+
+/* The store, created when a driver sets FEATURES_OK, dropped on reset. */
 struct rmem_rdma {
 	struct rmem_dev *d;
+	struct rmem_rdma_dev *rd;	/* the device's rdma state */
+	struct rmem_rdma_stats *st;	/* = &rd->st */
 	struct mutex lock;		/* everything below */
 	struct rmem_conn *conn;		/* NULL while down */
 	struct rmem_conn_cfg cfg;	/* fixed at creation */
@@ -89,9 +138,9 @@ struct rmem_rdma {
 static void rmem_rdma_sync_stats(struct rmem_rdma *r)
 {
 	atomic64_set(&r->d->stats.chunks, r->map.held);
-	atomic64_set(&r->d->rdma.chunks, r->map.held);
-	atomic64_set(&r->d->rdma.lost_chunks, r->map.lost);
-	atomic_set(&r->d->rdma.slot, r->lease.held ? (int)r->lease.slot : -1);
+	atomic64_set(&r->st->chunks, r->map.held);
+	atomic64_set(&r->st->lost_chunks, r->map.lost);
+	atomic_set(&r->st->slot, r->lease.held ? (int)r->lease.slot : -1);
 }
 
 /* Every chunk in the map is gone on the donor: fail its blocks loudly. */
@@ -113,7 +162,7 @@ static void rmem_rdma_lose_all(struct rmem_rdma *r, const char *why)
 	if (n)
 		dev_err(&r->d->vdpa.dev,
 			"%s: %llu chunks lost on donor %pI4: their blocks now fail with IOERR\n",
-			why, n, &r->d->donor.sin_addr);
+			why, n, &r->rd->donor.sin_addr);
 }
 
 /* I/O may touch donor chunks: connected and the lease not stale (fencing). */
@@ -144,7 +193,7 @@ static void rmem_rdma_broken(void *ctx)
 {
 	struct rmem_rdma *r = ctx;
 
-	atomic_set(&r->d->rdma.state, RMEM_RDMA_DOWN);
+	atomic_set(&r->st->state, RMEM_RDMA_DOWN);
 	mod_delayed_work(rmem_rdma_wq, &r->reconnect, 0);
 }
 
@@ -160,14 +209,14 @@ static int rmem_rdma_install(struct rmem_rdma *r, struct rmem_conn *c)
 		return -EINVAL;
 	}
 	if (r->epoch && c->desc.epoch != r->epoch) {
-		atomic64_inc(&r->d->rdma.epoch_changes);
+		atomic64_inc(&r->st->epoch_changes);
 		dev_warn(&r->d->vdpa.dev, "donor %s restarted (epoch %016llx -> %016llx)\n",
 			 c->name, r->epoch, c->desc.epoch);
 		rmem_rdma_lose_all(r, "donor restarted");
 	} else if (r->lease.held) {
 		ret = rmem_alloc_renew(c, &r->lease);
 		if (ret == -EKEYEXPIRED) {
-			atomic64_inc(&r->d->rdma.leases_lost);
+			atomic64_inc(&r->st->leases_lost);
 			rmem_rdma_lose_all(r, "lease reclaimed while disconnected");
 		} else if (ret) {
 			return ret;
@@ -176,9 +225,9 @@ static int rmem_rdma_install(struct rmem_rdma *r, struct rmem_conn *c)
 	r->epoch = c->desc.epoch;
 	r->lease_ms = c->desc.lease_timeout_ms;
 	r->conn = c;
-	atomic64_set(&r->d->rdma.epoch, c->desc.epoch);
-	atomic64_inc(&r->d->rdma.connects);
-	atomic_set(&r->d->rdma.state, RMEM_RDMA_CONNECTED);
+	atomic64_set(&r->st->epoch, c->desc.epoch);
+	atomic64_inc(&r->st->connects);
+	atomic_set(&r->st->state, RMEM_RDMA_CONNECTED);
 	if (r->lease.held)
 		rmem_rdma_lease_held(r);
 	return 0;
@@ -199,9 +248,9 @@ static void rmem_rdma_reconnect_work(struct work_struct *work)
 		/* Nothing is in flight: every op runs under r->lock. */
 		rmem_conn_destroy(r->conn);
 		r->conn = NULL;
-		atomic64_inc(&r->d->rdma.disconnects);
+		atomic64_inc(&r->st->disconnects);
 	}
-	atomic_set(&r->d->rdma.state, RMEM_RDMA_DOWN);
+	atomic_set(&r->st->state, RMEM_RDMA_DOWN);
 	mutex_unlock(&r->lock);
 
 	/* Without the lock: I/O meanwhile fails fast instead of waiting on us. */
@@ -244,9 +293,9 @@ static void rmem_rdma_renew_work(struct work_struct *work)
 		ret = rmem_alloc_renew(r->conn, &r->lease);
 		if (!ret) {
 			r->renewed = jiffies;
-			atomic64_inc(&r->d->rdma.renewals);
+			atomic64_inc(&r->st->renewals);
 		} else if (ret == -EKEYEXPIRED) {
-			atomic64_inc(&r->d->rdma.leases_lost);
+			atomic64_inc(&r->st->leases_lost);
 			rmem_rdma_lose_all(r, "lease reclaimed by the donor");
 		}
 	}
@@ -305,7 +354,7 @@ static int rmem_map_rebuild(struct rmem_rdma *r, u32 slot)
 	rmem_rdma_lease_held(r);
 	rmem_map_empty(&r->map);
 	ret = rmem_alloc_walk(r->conn, rmem_rebuild_one, &x);
-	atomic64_add(x.found, &r->d->rdma.rebuilt);
+	atomic64_add(x.found, &r->st->rebuilt);
 	rmem_rdma_sync_stats(r);
 	if (ret) {
 		rmem_map_empty(&r->map);
@@ -355,7 +404,7 @@ static void rmem_rdma_clear_locked(struct rmem_rdma *r)
 	u64 freed = 0, had = r->map.held;
 	int ret;
 
-	if (r->d->keep_chunks) {
+	if (READ_ONCE(r->rd->keep_chunks)) {
 		if (had)
 			dev_info(&r->d->vdpa.dev,
 				 "keep_chunks: leaving %llu chunks in slot %u on the donor\n", had,
@@ -414,7 +463,7 @@ static int rmem_rdma_done(struct rmem_rdma *r, int ret)
 {
 	mutex_unlock(&r->lock);
 	if (ret && ret != -EFAULT)
-		atomic64_inc(&r->d->rdma.errors);
+		atomic64_inc(&r->st->errors);
 	/* -EFAULT means the guest's buffer: the request layer counts it as access. */
 	return ret == -EFAULT ? ret : ret ? -EIO : 0;
 }
@@ -460,10 +509,28 @@ static int rmem_rdma_io_post(struct rmem_rdma *r, struct rmem_rdma_batch *io, bo
 	BUILD_BUG_ON(ARRAY_SIZE(io->seg) > RMEM_CONN_MAX_WR);
 	ret = rmem_conn_rwv(r->conn, write, io->seg, io->n, r->conn->desc.data_rkey);
 	if (!ret) {
-		atomic64_inc(&r->d->rdma.data_posts);
-		atomic64_add(io->n, &r->d->rdma.data_wrs);
+		atomic64_inc(&r->st->data_posts);
+		atomic64_add(io->n, &r->st->data_wrs);
 	}
 	return ret;
+}
+
+/* Takes r->lock with the map in line with the donor; released again on failure. */
+static int rmem_rdma_lock_ready(struct rmem_rdma *r)
+{
+	int ret;
+
+	mutex_lock(&r->lock);
+	ret = rmem_rdma_ready(r);
+	return ret ? rmem_rdma_done(r, ret) : 0;
+}
+
+/* A data move up to @end: it must fit the buffer; then as rmem_rdma_lock_ready(). */
+static int rmem_rdma_begin_move(struct rmem_rdma *r, const struct rmem_rdma_batch *io, u64 end)
+{
+	if (!rmem_rdma_io_fits(io, end))
+		return -EINVAL;
+	return rmem_rdma_lock_ready(r);
 }
 
 /* The block at @pos of a piece ending at @end: its bytes (@n), place, map entry. */
@@ -486,12 +553,9 @@ static int rmem_rdma_read(void *be, u64 off, u32 len, struct rmem_req_iter *to)
 	u32 n;
 	int ret;
 
-	if (!rmem_rdma_io_fits(&io, end))
-		return -EINVAL;
-	mutex_lock(&r->lock);
-	ret = rmem_rdma_ready(r);
+	ret = rmem_rdma_begin_move(r, &io, end);
 	if (ret)
-		return rmem_rdma_done(r, ret);
+		return ret;
 	for (pos = off; pos < end; pos += n) {
 		e = rmem_rdma_block(r, pos, end, &n, &p);
 		if (!e || !test_bit(p.block, e->live_map))
@@ -544,7 +608,7 @@ static int rmem_rdma_alloc(struct rmem_rdma *r, u64 vchunk, struct rmem_map_chun
 				    ret == -ENOSPC ? " (donor full)" : "");
 		return ret;
 	}
-	atomic64_inc(&r->d->rdma.allocs);
+	atomic64_inc(&r->st->allocs);
 	/* A previous tenant's bytes must never be readable, even after a rebuild. */
 	ret = rmem_conn_zero(r->conn, r->conn->desc.data_addr + (chunk << r->chunk_shift),
 			     r->conn->desc.data_rkey, 1ull << r->chunk_shift);
@@ -579,12 +643,9 @@ static int rmem_rdma_write(void *be, u64 off, u32 len, struct rmem_req_iter *fro
 	u32 n, boff;
 	int ret;
 
-	if (!rmem_rdma_io_fits(&io, end))
-		return -EINVAL;
-	mutex_lock(&r->lock);
-	ret = rmem_rdma_ready(r);
+	ret = rmem_rdma_begin_move(r, &io, end);
 	if (ret)
-		return rmem_rdma_done(r, ret);
+		return ret;
 	for (pos = off; pos < end; pos += n) {
 		e = rmem_rdma_block(r, pos, end, &n, &p);
 		if (e && e->lost)
@@ -647,7 +708,7 @@ static int rmem_rdma_drop_blocks(struct rmem_rdma *r, u64 first, u64 end)
 				if (!err && !e->lost)
 					err = rmem_alloc_free(r->conn, &r->lease, e->chunk, e->owner);
 				if (!err && !e->lost)
-					atomic64_inc(&r->d->rdma.frees);
+					atomic64_inc(&r->st->frees);
 				/* Refused means not ours any more: forget it either way. */
 				if (!err || err == -EPERM || err == -EKEYEXPIRED || err == -EINVAL)
 					rmem_map_del(&r->map, v);
@@ -669,11 +730,10 @@ static int rmem_rdma_discard(void *be, u64 off, u64 len)
 	int ret;
 
 	rmem_whole_blocks(off, len, &first, &end);
-	mutex_lock(&r->lock);
-	ret = rmem_rdma_ready(r);
-	if (!ret)
-		ret = rmem_rdma_drop_blocks(r, first, end);
-	return rmem_rdma_done(r, ret);
+	ret = rmem_rdma_lock_ready(r);
+	if (ret)
+		return ret;
+	return rmem_rdma_done(r, rmem_rdma_drop_blocks(r, first, end));
 }
 
 /* Zeroes [off, off + len) inside one block, if it has data. */
@@ -705,10 +765,9 @@ static int rmem_rdma_write_zeroes(void *be, u64 off, u64 len)
 	u32 n;
 
 	rmem_whole_blocks(off, len, &first, &end);
-	mutex_lock(&r->lock);
-	ret = rmem_rdma_ready(r);
+	ret = rmem_rdma_lock_ready(r);
 	if (ret)
-		return rmem_rdma_done(r, ret);
+		return ret;
 	if (first == end) {
 		for (o = off; !ret && o < off + len; o += n) {
 			n = rmem_block_piece(o, off + len - o);
@@ -768,11 +827,12 @@ DEFINE_SHOW_ATTRIBUTE(rmem_rdma_map);
 
 static void *rmem_rdma_create(struct rmem_dev *d)
 {
+	struct rmem_rdma_dev *rd = rmem_dev_backend_priv(d, &rmem_rdma_backend);
 	struct rmem_rdma *r;
 	struct rmem_conn *c;
 	int ret;
 
-	if (!d->donor.sin_port) {
+	if (!rd->donor.sin_port) {
 		dev_warn(&d->vdpa.dev, "backend rdma needs a donor (rmem/donor)\n");
 		return ERR_PTR(-EDESTADDRREQ);
 	}
@@ -780,6 +840,8 @@ static void *rmem_rdma_create(struct rmem_dev *d)
 	if (!r)
 		return ERR_PTR(-ENOMEM);
 	r->d = d;
+	r->rd = rd;
+	r->st = &rd->st;
 	mutex_init(&r->lock);
 	ret = rmem_lease_init(&r->lease, d->device_id);
 	if (ret)
@@ -787,7 +849,7 @@ static void *rmem_rdma_create(struct rmem_dev *d)
 	r->chunk_shift = d->chunk_shift;
 	rmem_map_init(&r->map, d->chunk_shift);
 	r->nr_vchunks = rmem_chunks_for(d->capacity >> RMEM_SECTOR_SHIFT, d->chunk_shift);
-	memcpy(&r->cfg.addr, &d->donor, sizeof(d->donor));
+	memcpy(&r->cfg.addr, &rd->donor, sizeof(rd->donor));
 	r->cfg.host_id = d->device_id;
 	r->cfg.timeout_ms = max(rmem_rdma_timeout_ms, 100u);
 	r->cfg.broken = rmem_rdma_broken;
@@ -796,14 +858,14 @@ static void *rmem_rdma_create(struct rmem_dev *d)
 	INIT_DELAYED_WORK(&r->renew, rmem_rdma_renew_work);
 	r->adopt = true;	/* a device id with a slot on the donor: rebuild */
 	r->lease_ms = RMEM_LEASE_TIMEOUT_DEFAULT_MS;
-	atomic_set(&d->rdma.state, RMEM_RDMA_CONNECTING);
-	atomic_set(&d->rdma.slot, -1);
+	atomic_set(&rd->st.state, RMEM_RDMA_CONNECTING);
+	atomic_set(&rd->st.slot, -1);
 
 	c = rmem_conn_create(&r->cfg);
 	if (IS_ERR(c)) {
 		ret = PTR_ERR(c);
 		dev_warn(&d->vdpa.dev, "cannot connect to donor %pI4:%u (%d)\n",
-			 &d->donor.sin_addr, ntohs(d->donor.sin_port), ret);
+			 &rd->donor.sin_addr, ntohs(rd->donor.sin_port), ret);
 		goto out_fini;
 	}
 	mutex_lock(&r->lock);
@@ -822,7 +884,7 @@ static void *rmem_rdma_create(struct rmem_dev *d)
 	return r;
 
 out_fini:
-	atomic_set(&d->rdma.state, RMEM_RDMA_NONE);
+	atomic_set(&rd->st.state, RMEM_RDMA_NONE);
 	rmem_lease_fini(&r->lease);
 out_free:
 	mutex_destroy(&r->lock);
@@ -860,8 +922,8 @@ static void rmem_rdma_destroy(void *be)
 	/* After the connection: its break work can no longer queue us. */
 	cancel_delayed_work_sync(&r->reconnect);
 
-	atomic_set(&r->d->rdma.state, RMEM_RDMA_NONE);
-	atomic_set(&r->d->rdma.slot, -1);
+	atomic_set(&r->st->state, RMEM_RDMA_NONE);
+	atomic_set(&r->st->slot, -1);
 	xa_destroy(&r->map.xa);
 	rmem_lease_fini(&r->lease);
 	mutex_destroy(&r->lock);
@@ -879,25 +941,7 @@ static const struct rmem_backend_ops rmem_rdma_io = {
 	.flush = rmem_rdma_flush,
 };
 
-const struct rmem_backend_type rmem_rdma_backend = {
-	.name = "rdma",
-	.io = &rmem_rdma_io,
-	.create = rmem_rdma_create,
-	.clear = rmem_rdma_clear,
-	.destroy = rmem_rdma_destroy,
-};
-
 /* ------------------------------------------------------------ sysfs rdma/ */
-
-enum rmem_rdma_attr_kind {
-	RMEM_RA_STATE, RMEM_RA_SLOT, RMEM_RA_EPOCH, RMEM_RA_COUNTER,
-};
-
-struct rmem_rdma_attr {
-	struct device_attribute attr;
-	enum rmem_rdma_attr_kind kind;
-	size_t off;		/* of the atomic64_t counter in struct rmem_rdma_stats */
-};
 
 static const char *const rmem_rdma_state_names[] = {
 	[RMEM_RDMA_NONE] = "none",
@@ -906,79 +950,188 @@ static const char *const rmem_rdma_state_names[] = {
 	[RMEM_RDMA_DOWN] = "down",
 };
 
-static ssize_t rmem_rdma_attr_show(struct device *dev, struct device_attribute *attr, char *buf)
+static struct rmem_rdma_stats *rmem_rdma_stats_of(struct device *dev)
 {
-	struct rmem_rdma_attr *ra = container_of(attr, struct rmem_rdma_attr, attr);
-	struct rmem_rdma_stats *st = &rmem_dev_from_dev(dev)->rdma;
-	unsigned int s;
+	struct rmem_rdma_dev *rd = rmem_dev_backend_priv(rmem_dev_from_dev(dev),
+							 &rmem_rdma_backend);
 
-	switch (ra->kind) {
-	case RMEM_RA_STATE:
-		s = atomic_read(&st->state);
-		return sysfs_emit(buf, "%s\n", s < ARRAY_SIZE(rmem_rdma_state_names) ?
-				  rmem_rdma_state_names[s] : "?");
-	case RMEM_RA_SLOT:
-		return sysfs_emit(buf, "%d\n", atomic_read(&st->slot));
-	case RMEM_RA_EPOCH:
-		return sysfs_emit(buf, "%016llx\n", (u64)atomic64_read(&st->epoch));
-	case RMEM_RA_COUNTER:
-		return sysfs_emit(buf, "%lld\n",
-				  atomic64_read((atomic64_t *)((u8 *)st + ra->off)));
-	}
-	return -EINVAL;
+	return rd ? &rd->st : NULL;
 }
 
-#define RMEM_RDMA_ATTR(_name, _kind, _field)                                    \
-	static struct rmem_rdma_attr rmem_rdma_attr_##_name = {                 \
-		.attr = __ATTR(_name, 0444, rmem_rdma_attr_show, NULL),         \
-		.kind = _kind,                                                  \
-		.off = offsetof(struct rmem_rdma_stats, _field),                \
-	}
+static ssize_t state_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct rmem_rdma_stats *st = rmem_rdma_stats_of(dev);
+	unsigned int s;
 
-RMEM_RDMA_ATTR(state, RMEM_RA_STATE, state);
-RMEM_RDMA_ATTR(slot, RMEM_RA_SLOT, slot);
-RMEM_RDMA_ATTR(epoch, RMEM_RA_EPOCH, epoch);
-RMEM_RDMA_ATTR(chunks, RMEM_RA_COUNTER, chunks);
-RMEM_RDMA_ATTR(lost_chunks, RMEM_RA_COUNTER, lost_chunks);
-RMEM_RDMA_ATTR(connects, RMEM_RA_COUNTER, connects);
-RMEM_RDMA_ATTR(disconnects, RMEM_RA_COUNTER, disconnects);
-RMEM_RDMA_ATTR(epoch_changes, RMEM_RA_COUNTER, epoch_changes);
-RMEM_RDMA_ATTR(renewals, RMEM_RA_COUNTER, renewals);
-RMEM_RDMA_ATTR(leases_lost, RMEM_RA_COUNTER, leases_lost);
-RMEM_RDMA_ATTR(allocs, RMEM_RA_COUNTER, allocs);
-RMEM_RDMA_ATTR(frees, RMEM_RA_COUNTER, frees);
-RMEM_RDMA_ATTR(rebuilt, RMEM_RA_COUNTER, rebuilt);
-RMEM_RDMA_ATTR(errors, RMEM_RA_COUNTER, errors);
-RMEM_RDMA_ATTR(data_posts, RMEM_RA_COUNTER, data_posts);
-RMEM_RDMA_ATTR(data_wrs, RMEM_RA_COUNTER, data_wrs);
+	if (!st)
+		return -ENODEV;
+	s = atomic_read(&st->state);
+	return sysfs_emit(buf, "%s\n", s < ARRAY_SIZE(rmem_rdma_state_names) ?
+			  rmem_rdma_state_names[s] : "?");
+}
+static DEVICE_ATTR_RO(state);
 
-static struct attribute *rmem_rdma_attrs[] = {
-	&rmem_rdma_attr_state.attr.attr,
-	&rmem_rdma_attr_slot.attr.attr,
-	&rmem_rdma_attr_epoch.attr.attr,
-	&rmem_rdma_attr_chunks.attr.attr,
-	&rmem_rdma_attr_lost_chunks.attr.attr,
-	&rmem_rdma_attr_connects.attr.attr,
-	&rmem_rdma_attr_disconnects.attr.attr,
-	&rmem_rdma_attr_epoch_changes.attr.attr,
-	&rmem_rdma_attr_renewals.attr.attr,
-	&rmem_rdma_attr_leases_lost.attr.attr,
-	&rmem_rdma_attr_allocs.attr.attr,
-	&rmem_rdma_attr_frees.attr.attr,
-	&rmem_rdma_attr_rebuilt.attr.attr,
-	&rmem_rdma_attr_errors.attr.attr,
-	&rmem_rdma_attr_data_posts.attr.attr,
-	&rmem_rdma_attr_data_wrs.attr.attr,
+static ssize_t slot_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct rmem_rdma_stats *st = rmem_rdma_stats_of(dev);
+
+	return st ? sysfs_emit(buf, "%d\n", atomic_read(&st->slot)) : -ENODEV;
+}
+static DEVICE_ATTR_RO(slot);
+
+static ssize_t epoch_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct rmem_rdma_stats *st = rmem_rdma_stats_of(dev);
+
+	return st ? sysfs_emit(buf, "%016llx\n", (u64)atomic64_read(&st->epoch)) : -ENODEV;
+}
+static DEVICE_ATTR_RO(epoch);
+
+#define RMEM_RDMA_COUNTER(_name)						\
+	RMEM_COUNTER_ATTR(_name, &rmem_rdma_backend, struct rmem_rdma_dev, st._name),
+
+static struct rmem_counter_attr rmem_rdma_counter_attrs[] = {
+	RMEM_SYSFS_RDMA_COUNTERS(RMEM_RDMA_COUNTER)
+};
+
+/* state, slot, epoch, the counters; filled by rmem_rdma_init(). */
+static struct attribute *rmem_rdma_attrs[3 + ARRAY_SIZE(rmem_rdma_counter_attrs) + 1];
+
+static const struct attribute_group rmem_rdma_group = {
+	.name = RMEM_SYSFS_RDMA_DIR,
+	.attrs = rmem_rdma_attrs,
+};
+
+static const struct attribute_group *rmem_rdma_groups[] = {
+	&rmem_rdma_group,
 	NULL,
 };
 
-const struct attribute_group rmem_dev_rdma_group = {
+/* ------------------------------------------------------------ sysfs rmem/ */
+
+/* IPV4[:PORT] (port RMEM_DEFAULT_PORT if left out); an empty write unsets it. */
+static int rmem_rdma_parse_in4(const char *buf, void *v)
+{
+	struct sockaddr_in *sin = v;
+	size_t len = strcspn(buf, "\n");
+	unsigned int port = RMEM_DEFAULT_PORT;
+	const char *end;
+	char tail[8];
+	int ret;
+
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	if (!len)
+		return 0;
+	if (!in4_pton(buf, len, (u8 *)&sin->sin_addr.s_addr, ':', &end))
+		return -EINVAL;
+	if (end < buf + len) {
+		/* in4_pton stopped at ':' (anything else fails to parse) */
+		if (*end != ':' || buf + len - end - 1 >= sizeof(tail) || end + 1 == buf + len)
+			return -EINVAL;
+		memcpy(tail, end + 1, buf + len - end - 1);
+		tail[buf + len - end - 1] = 0;
+		ret = kstrtouint(tail, 10, &port);
+		if (ret || !port || port > 65535)
+			return -EINVAL;
+	}
+	if (!sin->sin_addr.s_addr)
+		return -EINVAL;
+	sin->sin_port = htons(port);
+	return 0;
+}
+
+static ssize_t rmem_rdma_emit_in4(char *buf, const void *v)
+{
+	const struct sockaddr_in *sin = v;
+
+	if (!sin->sin_port)
+		return sysfs_emit(buf, "\n");
+	return sysfs_emit(buf, "%pI4:%u\n", &sin->sin_addr, ntohs(sin->sin_port));
+}
+
+static const struct rmem_cfg_format rmem_cfg_fmt_in4 = {
+	.size = sizeof(struct sockaddr_in),
+	.locked = true,
+	.parse = rmem_rdma_parse_in4,
+	.emit = rmem_rdma_emit_in4,
+};
+static_assert(sizeof(struct sockaddr_in) <= RMEM_CFG_VALUE_MAX);
+
+/* One donor per device for now; a store connected to another is dropped. */
+static int rmem_rdma_donor_set(struct rmem_dev *d, void *field, const void *v)
+{
+	if (memcmp(field, v, sizeof(struct sockaddr_in)))
+		rmem_dev_drop_store(d);
+	memcpy(field, v, sizeof(struct sockaddr_in));
+	return 0;
+}
+
+static RMEM_CFG_ATTR(donor, 0644, in4, &rmem_rdma_backend, struct rmem_rdma_dev, NULL,
+		     rmem_rdma_donor_set, false);
+/* Not frozen while live: setting it just before a delete is the point. */
+static RMEM_CFG_ATTR(keep_chunks, 0644, bool, &rmem_rdma_backend, struct rmem_rdma_dev, NULL,
+		     NULL, true);
+
+#define RMEM_RDMA_CFG_REF(_name) RMEM_CFG_ATTR_PTR(_name),
+static struct attribute *rmem_rdma_config_attrs[] = {
+	RMEM_SYSFS_RDMA_CONFIG(RMEM_RDMA_CFG_REF)
+	NULL,
+};
+
+/* Merged into the device's rmem/ while it has this backend. */
+static const struct attribute_group rmem_rdma_config_group = {
+	.name = RMEM_SYSFS_CONFIG_DIR,
+	.attrs = rmem_rdma_config_attrs,
+};
+
+/* ------------------------------------------------------------ backend type */
+
+static struct rmem_backend_priv *rmem_rdma_dev_init(struct rmem_dev *d)
+{
+	struct rmem_rdma_dev *rd = kzalloc(sizeof(*rd), GFP_KERNEL);
+
+	if (!rd)
+		return ERR_PTR(-ENOMEM);
+	/* Zeroed: state none, no donor, slot 0 until a store sets it. */
+	rd->donor.sin_family = AF_INET;
+	return &rd->head;
+}
+
+static void rmem_rdma_dev_fini(struct rmem_backend_priv *priv)
+{
+	kfree(container_of(priv, struct rmem_rdma_dev, head));
+}
+
+static bool rmem_rdma_configured(struct rmem_dev *d)
+{
+	struct rmem_rdma_dev *rd = rmem_dev_backend_priv(d, &rmem_rdma_backend);
+
+	return rd && rd->donor.sin_port;
+}
+
+const struct rmem_backend_type rmem_rdma_backend = {
 	.name = "rdma",
-	.attrs = rmem_rdma_attrs,
+	.io = &rmem_rdma_io,
+	.cfg_flags = RMEM_VIRTIO_CFG_F_RDMA,
+	.init = rmem_rdma_dev_init,
+	.fini = rmem_rdma_dev_fini,
+	.config_group = &rmem_rdma_config_group,
+	.groups = rmem_rdma_groups,
+	.configured = rmem_rdma_configured,
+	.create = rmem_rdma_create,
+	.clear = rmem_rdma_clear,
+	.destroy = rmem_rdma_destroy,
 };
 
 int rmem_rdma_init(void)
 {
+	rmem_rdma_attrs[0] = &dev_attr_state.attr;
+	rmem_rdma_attrs[1] = &dev_attr_slot.attr;
+	rmem_rdma_attrs[2] = &dev_attr_epoch.attr;
+	rmem_counter_attrs(&rmem_rdma_attrs[3], rmem_rdma_counter_attrs,
+			   ARRAY_SIZE(rmem_rdma_counter_attrs));
+
 	/* Renewals must run while this kernel swaps onto the device. */
 	rmem_rdma_wq = alloc_workqueue("vhost_rmem_rdma", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
 	if (!rmem_rdma_wq)

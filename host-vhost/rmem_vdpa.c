@@ -622,7 +622,7 @@ static void rmem_fill_config(struct rmem_dev *d, u8 *cfg)
 	ext->chunk_shift = d->chunk_shift;
 	ext->block_shift = RMEM_BLOCK_SHIFT;
 	ext->max_chain = cpu_to_le16(RMEM_VIRTIO_MAX_CHAIN);
-	ext->flags = cpu_to_le32(d->backend == &rmem_rdma_backend ? RMEM_VIRTIO_CFG_F_RDMA : 0);
+	ext->flags = cpu_to_le32(d->backend ? d->backend->cfg_flags : 0);
 }
 
 static void rmem_get_config(struct vdpa_device *vdpa, unsigned int offset, void *buf,
@@ -705,6 +705,7 @@ static void rmem_free(struct vdpa_device *vdpa)
 	if (d->be)
 		d->backend->destroy(d->be);
 	d->be = NULL;
+	rmem_dev_backend_fini(d);
 	vhost_iotlb_reset(&d->iotlb);
 	mutex_destroy(&d->lock);
 }
@@ -748,7 +749,6 @@ static const struct vdpa_config_ops rmem_vdpa_ops = {
 static const struct attribute_group *rmem_dev_groups[] = {
 	&rmem_dev_config_group,
 	&rmem_dev_stats_group,
-	&rmem_dev_rdma_group,
 	NULL,
 };
 

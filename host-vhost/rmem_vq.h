@@ -20,11 +20,17 @@
 #include "rmem_compat.h"
 #include "rmem_virtio.h"
 
+/*
+ * The ring is shared with a guest (another CPU, or a vhost-vdpa user): read
+ * barriers order avail index before descriptors, write barriers order used
+ * elements before the used index, and the full barrier orders our used
+ * index store before the re-read of avail/flags when deciding to notify.
+ */
 #ifdef __KERNEL__
 #include <asm/barrier.h>
-#define rmem_vq_rmb() virt_rmb()
-#define rmem_vq_wmb() virt_wmb()
-#define rmem_vq_mb() virt_mb()
+#define rmem_vq_rmb() virt_rmb()	/* barrier: see above */
+#define rmem_vq_wmb() virt_wmb()	/* barrier: see above */
+#define rmem_vq_mb() virt_mb()		/* barrier: see above */
 #else
 #define rmem_vq_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
 #define rmem_vq_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)

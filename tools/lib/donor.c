@@ -111,6 +111,16 @@ int donors_file_read(const char *path, struct donor_addr *out, int max, int *bad
 	return n;
 }
 
+void donor_geom_from_desc(struct donor_geom *g, const struct rmem_desc *d)
+{
+	g->donor_id = d->donor_id;
+	g->epoch = d->epoch;
+	g->chunk_shift = d->chunk_shift;
+	g->chunk_count = d->chunk_count;
+	g->slot_count = d->slot_count;
+	g->lease_timeout_ms = d->lease_timeout_ms;
+}
+
 int donor_snap_summarise(struct donor_snap *s)
 {
 	uint32_t i, n = 0;

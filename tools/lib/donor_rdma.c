@@ -16,12 +16,7 @@ int donor_fetch(struct rmem_conn *c, struct donor_snap *s, char *err, size_t err
 	int ret;
 
 	memset(s, 0, sizeof(*s));
-	s->donor_id = d->donor_id;
-	s->epoch = d->epoch;
-	s->chunk_shift = d->chunk_shift;
-	s->chunk_count = d->chunk_count;
-	s->slot_count = d->slot_count;
-	s->lease_timeout_ms = d->lease_timeout_ms;
+	donor_geom_from_desc(&s->geom, d);
 	/* +1: a zero-sized table still gets a pointer to free. */
 	s->owners = calloc(s->chunk_count + 1, sizeof(*s->owners));
 	s->slots = calloc((size_t)s->slot_count + 1, sizeof(*s->slots));

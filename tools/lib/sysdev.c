@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,7 +79,7 @@ int sysdev_list(const char *root, char (*names)[SYSDEV_NAME_MAX], int max)
 	while ((e = readdir(dir)) && n < max) {
 		if (e->d_name[0] == '.' || strlen(e->d_name) >= SYSDEV_NAME_MAX)
 			continue;
-		snprintf(path, sizeof(path), "%s/%s/rmem", root, e->d_name);
+		snprintf(path, sizeof(path), "%s/%s/" RMEM_SYSFS_CONFIG_DIR, root, e->d_name);
 		if (stat(path, &st) || !S_ISDIR(st.st_mode))
 			continue;
 		copy_str(names[n++], SYSDEV_NAME_MAX, e->d_name);
@@ -108,58 +109,102 @@ static bool first_entry(const char *dir, const char *prefix, char *out, size_t l
 	return found;
 }
 
+/* A file read into a struct sysdev field named after it. */
+struct sysdev_field {
+	const char *file;
+	size_t off, size;
+	enum { F_U64, F_UINT, F_BOOL, F_STR } type;
+};
+
+/* The field's type picks the parser, so a list entry is all a file needs. */
+#define FIELD(_file, _f)							\
+	{ _file, offsetof(struct sysdev, _f), sizeof(((struct sysdev *)0)->_f),	\
+	  _Generic(((struct sysdev *)0)->_f, uint64_t: F_U64, unsigned int: F_UINT,	\
+		   bool: F_BOOL, default: F_STR) },
+#define CONFIG_FIELD(_file) FIELD(#_file, _file)
+#define STAT_FIELD(_type, _file) FIELD(#_file, _file)
+#define GAUGE_FIELD(_file) FIELD(#_file, _file)
+
+static const struct sysdev_field config_fields[] = {
+	RMEM_SYSFS_CONFIG(CONFIG_FIELD)
+	RMEM_SYSFS_RDMA_CONFIG(CONFIG_FIELD)
+};
+
+static const struct sysdev_field stat_fields[] = {
+	RMEM_SYSFS_STAT_REQS(STAT_FIELD)
+	RMEM_SYSFS_STAT_BYTES(STAT_FIELD)
+	RMEM_SYSFS_STAT_GAUGES(GAUGE_FIELD)
+};
+
+#define ERR_FILE(_cause, _name) "err_" #_name,
+static const char *const err_files[] = { RMEM_SYSFS_STAT_ERRORS(ERR_FILE) };
+
+#define LAT_FILE(_kind, _us) "lat_" #_kind "_" #_us "us",
+static const char *const lat_files[SYSDEV_LAT_BUCKETS] = { RMEM_SYSFS_LAT(LAT_FILE) };
+
+#define LAT_US(_kind, _us) _us,
+static const uint64_t lat_bounds[SYSDEV_LAT_BUCKETS] = { RMEM_SYSFS_LAT(LAT_US) };
+
+/* Missing or unreadable files leave their field as it is (older modules, other backends). */
+static void read_fields(const char *dir, const struct sysdev_field *f, size_t n,
+			struct sysdev *d)
+{
+	char path[4400];
+	size_t i;
+	uint64_t v;
+
+	for (i = 0; i < n; i++) {
+		char *field = (char *)d + f[i].off;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, f[i].file);
+		if (f[i].type == F_STR) {
+			if (read_file(path, field, f[i].size))
+				field[0] = '\0';
+			continue;
+		}
+		if (read_u64(path, &v))
+			continue;
+		if (f[i].type == F_U64)
+			*(uint64_t *)field = v;
+		else if (f[i].type == F_UINT)
+			*(unsigned int *)field = (unsigned int)v;
+		else
+			*(bool *)field = v != 0;
+	}
+}
+
+/* Adds the values of @files in @dir to *@sum (or stores them in @each). */
+static void read_counters(const char *dir, const char *const *files, size_t n, uint64_t *sum,
+			  uint64_t *each)
+{
+	char path[4400];
+	size_t i;
+	uint64_t v;
+
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		if (read_u64(path, &v))
+			continue;
+		if (each)
+			each[i] = v;
+		else
+			*sum += v;
+	}
+}
+
 static void read_stats(const char *root, const char *name, struct sysdev *d)
 {
-	static const struct {
-		const char *file;
-		size_t off;
-	} fields[] = {
-		{ "reads", offsetof(struct sysdev, reads) },
-		{ "writes", offsetof(struct sysdev, writes) },
-		{ "flushes", offsetof(struct sysdev, flushes) },
-		{ "discards", offsetof(struct sysdev, discards) },
-		{ "read_bytes", offsetof(struct sysdev, read_bytes) },
-		{ "write_bytes", offsetof(struct sysdev, write_bytes) },
-		{ "discard_bytes", offsetof(struct sysdev, discard_bytes) },
-		{ "chunks", offsetof(struct sysdev, chunks) },
-	};
-	char dir[4096], path[4400];
-	struct dirent *e;
-	unsigned int i;
-	uint64_t v;
-	DIR *dd;
+	char dir[4096];
 
-	snprintf(dir, sizeof(dir), "%s/%s/stats", root, name);
-	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, fields[i].file);
-		if (read_u64(path, &v) == 0)
-			*(uint64_t *)((char *)d + fields[i].off) = v;
-	}
-	for (i = 0; i < SYSDEV_LAT_BUCKETS; i++) {
-		if (i + 1 < SYSDEV_LAT_BUCKETS)
-			snprintf(path, sizeof(path), "%s/lat_le_%" PRIu64 "us", dir, lat_bucket_us(i));
-		else
-			snprintf(path, sizeof(path), "%s/lat_gt_%" PRIu64 "us", dir, lat_bucket_us(i - 1));
-		if (read_u64(path, &v) == 0)
-			d->lat[i] = v;
-	}
-	/* Every err_<cause> file, so new causes are counted without a change here. */
-	dd = opendir(dir);
-	if (!dd)
-		return;
-	while ((e = readdir(dd))) {
-		if (strncmp(e->d_name, "err_", 4))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		if (read_u64(path, &v) == 0)
-			d->errors += v;
-	}
-	closedir(dd);
+	snprintf(dir, sizeof(dir), "%s/%s/" RMEM_SYSFS_STATS_DIR, root, name);
+	read_fields(dir, stat_fields, sizeof(stat_fields) / sizeof(stat_fields[0]), d);
+	read_counters(dir, lat_files, SYSDEV_LAT_BUCKETS, NULL, d->lat);
+	read_counters(dir, err_files, sizeof(err_files) / sizeof(err_files[0]), &d->errors, NULL);
 }
 
 int sysdev_read(const char *root, const char *name, struct sysdev *d)
 {
-	char base[4096], path[4400], link[4096];
+	char base[4096], dir[4200], path[4400], link[4096];
 	uint64_t v;
 	ssize_t n;
 	int ret;
@@ -169,25 +214,13 @@ int sysdev_read(const char *root, const char *name, struct sysdev *d)
 		return -EINVAL;
 	snprintf(d->name, sizeof(d->name), "%s", name);
 	snprintf(base, sizeof(base), "%s/%s", root, name);
-	snprintf(path, sizeof(path), "%s/rmem/capacity", base);
-	ret = read_u64(path, &d->capacity);
+	snprintf(dir, sizeof(dir), "%s/" RMEM_SYSFS_CONFIG_DIR, base);
+	/* Every rmem device has a capacity file: without it, this is not one. */
+	snprintf(path, sizeof(path), "%s/capacity", dir);
+	ret = read_u64(path, &v);
 	if (ret)
-		return ret == -ENOENT ? -ENOENT : ret;
-	snprintf(path, sizeof(path), "%s/rmem/device_id", base);
-	read_u64(path, &d->device_id);
-	snprintf(path, sizeof(path), "%s/rmem/backend", base);
-	read_file(path, d->backend, sizeof(d->backend));
-	snprintf(path, sizeof(path), "%s/rmem/chunk_shift", base);
-	if (read_u64(path, &v) == 0)
-		d->chunk_shift = (unsigned int)v;
-	snprintf(path, sizeof(path), "%s/rmem/num_queues", base);
-	if (read_u64(path, &v) == 0)
-		d->num_queues = (unsigned int)v;
-	snprintf(path, sizeof(path), "%s/rmem/live", base);
-	if (read_u64(path, &v) == 0)
-		d->live = v != 0;
-	snprintf(path, sizeof(path), "%s/rmem/donor", base);
-	read_file(path, d->donor, sizeof(d->donor));
+		return ret;
+	read_fields(dir, config_fields, sizeof(config_fields) / sizeof(config_fields[0]), d);
 	snprintf(path, sizeof(path), "%s/driver", base);
 	n = readlink(path, link, sizeof(link) - 1);
 	if (n > 0) {
@@ -234,7 +267,7 @@ int sysdev_write(const char *root, const char *name, const char *attr, const cha
 
 	if (strlen(name) >= SYSDEV_NAME_MAX || strchr(name, '/') || name[0] == '.')
 		return -EINVAL;
-	snprintf(path, sizeof(path), "%s/%s/rmem/%s", root, name, attr);
+	snprintf(path, sizeof(path), "%s/%s/" RMEM_SYSFS_CONFIG_DIR "/%s", root, name, attr);
 	return sysfs_write_file(path, value);
 }
 
@@ -242,19 +275,13 @@ bool sysdev_has_attr(const char *root, const char *name, const char *attr)
 {
 	char path[4400];
 
-	snprintf(path, sizeof(path), "%s/%s/rmem/%s", root, name, attr);
+	snprintf(path, sizeof(path), "%s/%s/" RMEM_SYSFS_CONFIG_DIR "/%s", root, name, attr);
 	return access(path, F_OK) == 0;
 }
 
 uint64_t lat_bucket_us(unsigned int i)
 {
-	uint64_t v = 16;
-
-	if (i >= SYSDEV_LAT_BUCKETS - 1)
-		return UINT64_MAX;
-	while (i--)
-		v *= 4;
-	return v;
+	return i < SYSDEV_LAT_BUCKETS - 1 ? lat_bounds[i] : UINT64_MAX;
 }
 
 uint64_t lat_percentile(const uint64_t *buckets, double p)

@@ -2,8 +2,9 @@
 /*
  * sysdev.h - vhost_rmem devices as sysfs shows them: configuration under
  * <root>/<name>/rmem/ and counters under <root>/<name>/stats/ (one value
- * per file), root = /sys/bus/vdpa/devices.  Plain file I/O, so the unit
- * tier runs it against a fake tree.
+ * per file), root = /sys/bus/vdpa/devices.  The files are the module's
+ * lists in include/rmem_sysfs.h; the fields below are named after them.
+ * Plain file I/O, so the unit tier runs it against a fake tree.
  */
 #ifndef RMEM_TOOLS_SYSDEV_H
 #define RMEM_TOOLS_SYSDEV_H
@@ -12,11 +13,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rmem_sysfs.h"
+
 #define SYSDEV_ROOT_DEFAULT "/sys/bus/vdpa/devices"
 #define SYSDEV_NAME_MAX 64
 #define SYSDEV_MAX 256
-/* Latency buckets: <= 16 * 4^i us for i = 0..9, then the rest. */
-#define SYSDEV_LAT_BUCKETS 11
+/* Latency buckets: the bounds of RMEM_SYSFS_LAT, then the rest. */
+#define SYSDEV_LAT_BUCKETS RMEM_LAT_BUCKETS
 
 struct sysdev {
 	char name[SYSDEV_NAME_MAX];
@@ -27,12 +30,14 @@ struct sysdev {
 	unsigned int chunk_shift;
 	unsigned int num_queues;
 	bool live;
-	char donor[300];		/* rmem/donor if the module has it, else "" */
+	/* rmem/ of an rdma device; "" and 0 for others */
+	char donor[300];
+	bool keep_chunks;
 	char driver[32];		/* bound vDPA driver, "" if none */
 	char disk[32];			/* block device (virtio_vdpa + virtio_blk), "" if none */
 	/* stats/ */
-	uint64_t reads, writes, flushes, discards;
-	uint64_t read_bytes, write_bytes, discard_bytes;
+	uint64_t reads, writes, flushes, discards, write_zeroes, get_ids;
+	uint64_t read_bytes, write_bytes, discard_bytes, write_zeroes_bytes;
 	uint64_t chunks;
 	uint64_t errors;		/* sum of every stats/err_* file */
 	uint64_t lat[SYSDEV_LAT_BUCKETS];

@@ -34,19 +34,14 @@ struct top_donor {
 	char error[512];		/* why it is DOWN */
 	double last_seen;		/* wall clock (s) of the last good snapshot, 0 = never */
 	bool have_snap;			/* the fields below are from a snapshot */
-	uint32_t donor_id;
-	uint64_t epoch;
-	uint32_t chunk_shift;
-	uint64_t chunk_count;
+	DONOR_GEOM;
 	uint64_t owned;			/* owner words in use */
 	uint64_t orphans;
-	uint32_t slot_count;
 	uint32_t leases;		/* slots held */
 	uint32_t leases_alive;		/* ... whose lease word moved recently */
 	uint32_t leases_stale;		/* ... not moving for lease_timeout / 2 */
 	uint32_t hosts;
 	uint64_t uptime_ms;		/* epoch age */
-	uint32_t lease_timeout_ms;
 	uint32_t ndevs;
 	struct {
 		uint64_t device_id;

@@ -17,16 +17,11 @@ void top_donor_from_snap(struct top_donor *d, const struct donor_snap *s,
 	uint32_t i;
 
 	d->have_snap = true;
-	d->donor_id = s->donor_id;
-	d->epoch = s->epoch;
-	d->chunk_shift = s->chunk_shift;
-	d->chunk_count = s->chunk_count;
+	d->geom = s->geom;
 	d->owned = s->owned;
 	d->orphans = s->orphans;
-	d->slot_count = s->slot_count;
 	d->hosts = s->st.hosts_connected;
 	d->uptime_ms = s->st.uptime_ms;
-	d->lease_timeout_ms = s->lease_timeout_ms;
 	d->leases = d->leases_alive = d->leases_stale = 0;
 	/* Every slot, so a freed slot's watch restarts for its next tenant. */
 	for (i = 0; watch && i < s->slot_count; i++) {

@@ -116,13 +116,7 @@ static int chunk_show_one(struct rmemctl *ctx, const struct donor_addr *a,
 
 static int chunk_show(struct rmemctl *ctx, int argc, char **argv)
 {
-	struct dev_filter f;
-	int rc;
-
-	rc = rmemctl_dev_filter(ctx, &argc, argv, &f);
-	if (rc)
-		return rc;
-	return rmemctl_each_donor(ctx, argc, argv, "donors", chunk_show_one, &f);
+	return rmemctl_show_per_dev(ctx, argc, argv, chunk_show_one);
 }
 
 static const struct rmemctl_cmd chunk_cmds[] = {

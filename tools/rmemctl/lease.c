@@ -14,17 +14,17 @@ const char rmemctl_lease_usage[] =
 	"  show  claimed lease slots: device id, generation, lease counter, chunks;\n"
 	"        'dev ID' keeps one device; no ADDR: every donor of the donors file\n";
 
-int rmemctl_dev_filter(struct rmemctl *ctx, int *argc, char **argv, struct dev_filter *f)
+int rmemctl_show_per_dev(struct rmemctl *ctx, int argc, char **argv, rmemctl_donor_cb cb)
 {
+	struct dev_filter filter = { 0 }, *f = &filter;
 	int i, j = 0;
 
-	memset(f, 0, sizeof(*f));
-	for (i = 0; i < *argc; i++) {
+	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "dev")) {
 			argv[j++] = argv[i];
 			continue;
 		}
-		if (i + 1 >= *argc)
+		if (i + 1 >= argc)
 			return rmemctl_err(ctx, RC_USAGE, "'dev' needs a device ID");
 		if (f->set)
 			return rmemctl_err(ctx, RC_USAGE, "'dev' given twice");
@@ -33,8 +33,7 @@ int rmemctl_dev_filter(struct rmemctl *ctx, int *argc, char **argv, struct dev_f
 		f->set = true;
 		i++;
 	}
-	*argc = j;
-	return RC_OK;
+	return rmemctl_each_donor(ctx, j, argv, "donors", cb, f);
 }
 
 static int lease_show_one(struct rmemctl *ctx, const struct donor_addr *a,
@@ -72,13 +71,7 @@ static int lease_show_one(struct rmemctl *ctx, const struct donor_addr *a,
 
 static int lease_show(struct rmemctl *ctx, int argc, char **argv)
 {
-	struct dev_filter f;
-	int rc;
-
-	rc = rmemctl_dev_filter(ctx, &argc, argv, &f);
-	if (rc)
-		return rc;
-	return rmemctl_each_donor(ctx, argc, argv, "donors", lease_show_one, &f);
+	return rmemctl_show_per_dev(ctx, argc, argv, lease_show_one);
 }
 
 static const struct rmemctl_cmd lease_cmds[] = {

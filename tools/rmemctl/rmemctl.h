@@ -98,8 +98,11 @@ struct dev_filter {
 	uint64_t id;
 };
 
-/* Removes "dev ID" from @argv (anywhere); the rest stays in order. */
-int rmemctl_dev_filter(struct rmemctl *ctx, int *argc, char **argv, struct dev_filter *f);
+/*
+ * The show verb of lease and chunk: takes "dev ID" out of @argv (anywhere)
+ * and runs rmemctl_each_donor() on the rest, @cb getting the filter.
+ */
+int rmemctl_show_per_dev(struct rmemctl *ctx, int argc, char **argv, rmemctl_donor_cb cb);
 
 /* Objects. */
 int do_donor(struct rmemctl *ctx, int argc, char **argv);
