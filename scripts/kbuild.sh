@@ -13,7 +13,7 @@ out=$top/build/modules/$kver
 
 [ -d "$kroot/headers" ] || { echo "modules: no unpacked $kver kernel under build/kernels; run 'make deps'" >&2; exit 1; }
 case $kver in
-6.12) mods="host-vhost guest-driver tests/vm/modules" ;;
+6.12) mods="host-vhost guest-driver tests/harness/modules" ;;
 6.1)
 	echo "modules: host-vhost skipped for 6.1: Debian's 6.1 kernel has no vDPA (vhost_rmem needs 6.12+)"
 	mods="guest-driver" ;;
@@ -25,6 +25,10 @@ rc=0
 for m in $mods; do
 	b=$top/build/kbuild/$kver/$m
 	mkdir -p "$b"
+	# A source renamed or removed in the tree must not linger in the copy.
+	for f in "$b"/*.c "$b"/*.h; do
+		[ -e "$f" ] && [ ! -e "$top/$m/${f##*/}" ] && rm -f "$f" "${f%.*}.o"
+	done
 	# Copy only what changed, so make's own dependency tracking stays valid.
 	cp -u "$top/$m"/*.c "$top/$m/Kbuild" "$b/"
 	ls "$top/$m"/*.h >/dev/null 2>&1 && cp -u "$top/$m"/*.h "$b/"

@@ -8,7 +8,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=$top/build/bench
 mkdir -p "$out"
-RMEM_VM_FOLLOW=1 "$top/tests/vm/run.sh" --tier bench ${T:+--only "$T"}
+RMEM_VM_FOLLOW=1 "$top/tests/harness/run.sh" --tier bench ${T:+--only "$T"}
 rc=$?
 json=$out/results.json
 {

@@ -1,27 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * unit/merge-plan: which requests of a dispatch batch virtio_rmem sends as one
- * virtio request (guest-driver/rmem_merge.h), natively.
+ * virtio request (guest-driver/virtio_virtio_rmem_merge.h), natively.
  */
 #include "rmem_test.h"
-#include "../../guest-driver/rmem_merge.h"
+#include "../../guest-driver/virtio_rmem_merge.h"
 
-#define R RMEM_MERGE_READ
-#define W RMEM_MERGE_WRITE
-#define N RMEM_MERGE_NONE
+#define R VIRTIO_RMEM_MERGE_READ
+#define W VIRTIO_RMEM_MERGE_WRITE
+#define N VIRTIO_RMEM_MERGE_NONE
 
-static const struct rmem_merge_limits lim = { .max_segs = 126, .max_sectors = 2048 };
+static const struct virtio_rmem_merge_limits lim = { .max_segs = 126, .max_sectors = 2048 };
 
 /* Plans the whole batch; returns the number of runs, lengths in @len. */
-static unsigned int plan_all(const struct rmem_merge_req *r, unsigned int n,
-			     const struct rmem_merge_limits *l, unsigned int *len,
-			     struct rmem_merge_run *runs)
+static unsigned int plan_all(const struct virtio_rmem_merge_req *r, unsigned int n,
+			     const struct virtio_rmem_merge_limits *l, unsigned int *len,
+			     struct virtio_rmem_merge_run *runs)
 {
 	unsigned int i = 0, k = 0;
 
 	while (i < n) {
-		struct rmem_merge_run run;
-		unsigned int c = rmem_merge_plan(r, n, i, l, &run);
+		struct virtio_rmem_merge_run run;
+		unsigned int c = virtio_rmem_merge_plan(r, n, i, l, &run);
 
 		CHECK(c >= 1 && i + c <= n);
 		CHECK_EQ(run.start, i);
@@ -38,12 +38,12 @@ static unsigned int plan_all(const struct rmem_merge_req *r, unsigned int n,
 
 RMEM_CASE(ascending_run_merges)
 {
-	struct rmem_merge_req r[] = {
+	struct virtio_rmem_merge_req r[] = {
 		{ 0, 8, 1, W }, { 8, 8, 1, W }, { 16, 16, 2, W }, { 32, 8, 1, W },
 	};
-	struct rmem_merge_run run;
+	struct virtio_rmem_merge_run run;
 
-	CHECK_EQ(rmem_merge_plan(r, 4, 0, &lim, &run), 4);
+	CHECK_EQ(virtio_rmem_merge_plan(r, 4, 0, &lim, &run), 4);
 	CHECK(!run.descending);
 	CHECK_EQ(run.sector, 0);
 	CHECK_EQ(run.nr_sectors, 40);
@@ -53,10 +53,10 @@ RMEM_CASE(ascending_run_merges)
 RMEM_CASE(descending_run_merges)
 {
 	/* 6.1 hands a plug's requests over newest first. */
-	struct rmem_merge_req r[] = { { 24, 8, 1, R }, { 16, 8, 1, R }, { 8, 8, 1, R }, { 0, 8, 1, R } };
-	struct rmem_merge_run run;
+	struct virtio_rmem_merge_req r[] = { { 24, 8, 1, R }, { 16, 8, 1, R }, { 8, 8, 1, R }, { 0, 8, 1, R } };
+	struct virtio_rmem_merge_run run;
 
-	CHECK_EQ(rmem_merge_plan(r, 4, 0, &lim, &run), 4);
+	CHECK_EQ(virtio_rmem_merge_plan(r, 4, 0, &lim, &run), 4);
 	CHECK(run.descending);
 	CHECK_EQ(run.sector, 0);
 	CHECK_EQ(run.nr_sectors, 32);
@@ -65,7 +65,7 @@ RMEM_CASE(descending_run_merges)
 RMEM_CASE(direction_fixed_by_second)
 {
 	/* 8, 16 ascending; then 0 would be adjacent at the start: not taken. */
-	struct rmem_merge_req r[] = { { 8, 8, 1, W }, { 16, 8, 1, W }, { 0, 8, 1, W } };
+	struct virtio_rmem_merge_req r[] = { { 8, 8, 1, W }, { 16, 8, 1, W }, { 0, 8, 1, W } };
 	unsigned int len[3];
 
 	CHECK_EQ(plan_all(r, 3, &lim, len, NULL), 2);
@@ -75,7 +75,7 @@ RMEM_CASE(direction_fixed_by_second)
 
 RMEM_CASE(op_change_and_gaps_split)
 {
-	struct rmem_merge_req r[] = {
+	struct virtio_rmem_merge_req r[] = {
 		{ 0, 8, 1, W }, { 8, 8, 1, R },	/* read after write */
 		{ 16, 8, 1, R }, { 32, 8, 1, R },	/* gap of 8 */
 		{ 40, 8, 1, R }, { 44, 8, 1, R },	/* overlap */
@@ -92,7 +92,7 @@ RMEM_CASE(op_change_and_gaps_split)
 RMEM_CASE(non_mergeable_stand_alone)
 {
 	/* flush/discard (NONE) and zero-length requests never merge. */
-	struct rmem_merge_req r[] = {
+	struct virtio_rmem_merge_req r[] = {
 		{ 0, 8, 1, N }, { 8, 8, 1, N }, { 16, 0, 0, W }, { 16, 8, 1, W }, { 24, 0, 0, W },
 	};
 	unsigned int len[5];
@@ -102,12 +102,12 @@ RMEM_CASE(non_mergeable_stand_alone)
 
 RMEM_CASE(segment_limit_exact)
 {
-	struct rmem_merge_limits l = { .max_segs = 4, .max_sectors = 1u << 20 };
-	struct rmem_merge_req r[6];
+	struct virtio_rmem_merge_limits l = { .max_segs = 4, .max_sectors = 1u << 20 };
+	struct virtio_rmem_merge_req r[6];
 	unsigned int i, len[6];
 
 	for (i = 0; i < 6; i++)
-		r[i] = (struct rmem_merge_req){ i * 8, 8, 1, W };
+		r[i] = (struct virtio_rmem_merge_req){ i * 8, 8, 1, W };
 	/* exactly at the limit merges; one more does not */
 	CHECK_EQ(plan_all(r, 6, &l, len, NULL), 2);
 	CHECK_EQ(len[0], 4);
@@ -121,8 +121,8 @@ RMEM_CASE(segment_limit_exact)
 
 RMEM_CASE(sector_limit_exact)
 {
-	struct rmem_merge_limits l = { .max_segs = 126, .max_sectors = 24 };
-	struct rmem_merge_req r[] = { { 0, 8, 1, R }, { 8, 8, 1, R }, { 16, 8, 1, R }, { 24, 1, 1, R } };
+	struct virtio_rmem_merge_limits l = { .max_segs = 126, .max_sectors = 24 };
+	struct virtio_rmem_merge_req r[] = { { 0, 8, 1, R }, { 8, 8, 1, R }, { 16, 8, 1, R }, { 24, 1, 1, R } };
 	unsigned int len[4];
 
 	CHECK_EQ(plan_all(r, 4, &l, len, NULL), 2);
@@ -131,8 +131,8 @@ RMEM_CASE(sector_limit_exact)
 
 RMEM_CASE(merging_off)
 {
-	struct rmem_merge_limits off = { .max_segs = 0, .max_sectors = 2048 };
-	struct rmem_merge_req r[] = { { 0, 8, 1, W }, { 8, 8, 1, W }, { 16, 8, 1, W } };
+	struct virtio_rmem_merge_limits off = { .max_segs = 0, .max_sectors = 2048 };
+	struct virtio_rmem_merge_req r[] = { { 0, 8, 1, W }, { 8, 8, 1, W }, { 16, 8, 1, W } };
 
 	CHECK_EQ(plan_all(r, 3, &off, NULL, NULL), 3);
 }
@@ -141,8 +141,8 @@ RMEM_CASE(no_wrap_at_the_top)
 {
 	/* Sectors near 2^64: a descending candidate that would underflow and an
 	 * ascending one whose end wraps must not merge. */
-	struct rmem_merge_req r[] = { { UINT64_MAX - 7, 8, 1, W }, { 0, 8, 1, W } };
-	struct rmem_merge_req d[] = { { 0, 8, 1, W }, { UINT64_MAX - 7, 8, 1, W } };
+	struct virtio_rmem_merge_req r[] = { { UINT64_MAX - 7, 8, 1, W }, { 0, 8, 1, W } };
+	struct virtio_rmem_merge_req d[] = { { 0, 8, 1, W }, { UINT64_MAX - 7, 8, 1, W } };
 
 	CHECK_EQ(plan_all(r, 2, &lim, NULL, NULL), 2);
 	CHECK_EQ(plan_all(d, 2, &lim, NULL, NULL), 2);
@@ -155,9 +155,9 @@ RMEM_CASE(random_batches_property)
 	unsigned int iter;
 
 	for (iter = 0; iter < 20000; iter++) {
-		struct rmem_merge_req r[32];
-		struct rmem_merge_run runs[32];
-		struct rmem_merge_limits l = { .max_segs = 1 + (iter % 9), .max_sectors = 8 + (iter % 64) * 8 };
+		struct virtio_rmem_merge_req r[32];
+		struct virtio_rmem_merge_run runs[32];
+		struct virtio_rmem_merge_limits l = { .max_segs = 1 + (iter % 9), .max_sectors = 8 + (iter % 64) * 8 };
 		unsigned int n = 1 + iter % 32, i, k, nr, total = 0;
 		uint64_t pos = 1000;
 
@@ -180,7 +180,7 @@ RMEM_CASE(random_batches_property)
 		}
 		nr = plan_all(r, n, &l, NULL, runs);
 		for (k = 0; k < nr; k++) {
-			struct rmem_merge_run *u = &runs[k];
+			struct virtio_rmem_merge_run *u = &runs[k];
 			uint64_t lo = UINT64_MAX, hi = 0, secs = 0, segs = 0;
 
 			CHECK_EQ(u->start, total);

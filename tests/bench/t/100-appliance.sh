@@ -8,7 +8,8 @@
 # is reported.  Our client busy-polls like perftest (--spin-us 1000000).
 # vms: 1
 # timeout: 900
-. /tests/vm/t/appliance.inc
+# shellcheck shell=sh
+. /tests/lib/appliance.inc
 ROUNDS=3
 ITERS=1000
 rxe_up
@@ -26,7 +27,7 @@ median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print v[in
 
 appliance_start --memory 128M --chunk-size 1M --no-hugepages --lease-timeout 60s
 
-r_alloc= r_alloc99= r_read= r_write= r_cm= r_free=
+r_alloc='' r_alloc99='' r_read='' r_write='' r_cm='' r_free=''
 r=1
 while [ $r -le $ROUNDS ]; do
 	atomic=$(perf_typical ib_atomic_lat -A CMP_AND_SWAP -n $ITERS)

@@ -25,10 +25,11 @@
 # vms: 1
 # timeout: 2400
 # mem: 1G
-. /tests/vm/t/vhost.inc
-. /tests/vm/t/appliance.inc
-. /tests/vm/t/300-guest.inc
-. /tests/vm/t/nvmeof.inc
+# shellcheck shell=sh
+. /tests/lib/vhost.inc
+. /tests/lib/appliance.inc
+. /tests/lib/guest.inc
+. /tests/lib/nvmeof.inc
 ROUNDS=3
 RT=8		# seconds per latency measurement
 WS=32		# MiB working set of the swap-in benchmark (memory.high 8 MiB: rg_memstress)
@@ -125,7 +126,7 @@ if [ $backend = rdma ]; then
 		--rw=write --bs=128k --size=16M --output=/tmp/ramfill.log >/dev/null ||
 		{ cat /tmp/ramfill.log; fail "ram-backend prefill"; }
 fi
-r_blk= r_raw= r_rawb= r_poll= r_merge= r_dmerge= r_swap= r_nv= r_wraw= r_wnv= r_ram= r_ramraw=
+r_blk='' r_raw='' r_rawb='' r_poll='' r_merge='' r_dmerge='' r_swap='' r_nv='' r_wraw='' r_wnv='' r_ram='' r_ramraw=''
 lines=
 r=1
 while [ $r -le $ROUNDS ]; do

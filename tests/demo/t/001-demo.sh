@@ -9,14 +9,16 @@
 # mem: 2G
 # timeout: 1800
 # initramfs: full
-. /tests/vm/t/appliance.inc
-. /tests/vm/t/vhost.inc
-. /tests/vm/t/nested.inc
+# shellcheck shell=sh
+. /tests/lib/appliance.inc
+. /tests/lib/vhost.inc
+. /tests/lib/nested.inc
 [ "$RMEM_ROLE" = a ] || fail "role b is the PXE-booted donor, not this script"
 say() { printf '\n== %s\n' "$*"; }
 
 say "Host VM: Debian $(uname -r) under QEMU/TCG; soft-RoCE on the link to the donor VM"
 rxe_up
+# shellcheck disable=SC2046 # the row splits into its columns
 out=$(perf_loopback ib_read_lat -s 4096 -n 300) && set -- $(echo "$out" | perf_row) &&
 	echo "DEMO: raw RDMA READ 4 KiB on this VM's rxe0: typical $5 us (perftest ib_read_lat)"
 

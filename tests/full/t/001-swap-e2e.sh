@@ -9,9 +9,10 @@
 # mem: 2G
 # timeout: 1800
 # initramfs: full
-. /tests/vm/t/appliance.inc
-. /tests/vm/t/vhost.inc
-. /tests/vm/t/nested.inc
+# shellcheck shell=sh
+. /tests/lib/appliance.inc
+. /tests/lib/vhost.inc
+. /tests/lib/nested.inc
 nested_host
 NESTED_TIMEOUT=1500
 nested_start "$NESTED_CHARDEV" virtio_blk

@@ -6,9 +6,10 @@
 # mem: 2G
 # timeout: 2400
 # initramfs: full
-. /tests/vm/t/appliance.inc
-. /tests/vm/t/vhost.inc
-. /tests/vm/t/nested.inc
+# shellcheck shell=sh
+. /tests/lib/appliance.inc
+. /tests/lib/vhost.inc
+. /tests/lib/nested.inc
 nested_host
 NESTED_TIMEOUT=2100
 # Two boots and two swap runs: a smaller working set than 001's.

@@ -9,9 +9,10 @@
 # mem: 2G
 # timeout: 2400
 # initramfs: full
-. /tests/vm/t/appliance.inc
-. /tests/vm/t/vhost.inc
-. /tests/vm/t/nested.inc
+# shellcheck shell=sh
+. /tests/lib/appliance.inc
+. /tests/lib/vhost.inc
+. /tests/lib/nested.inc
 [ -f /full/6.1/vmlinuz ] || fail "no 6.1 nested guest in this initramfs (build/kernels/6.1 missing? run make deps)"
 nested_host
 NESTED_DIR=/full/6.1 NESTED_TIMEOUT=2100

@@ -6,6 +6,7 @@
 # operator does by hand (docs/guest-driver.md) and swaps again.
 # vms: 1
 # timeout: 900
+# shellcheck shell=sh
 
 # find_disk PATTERN: the block device the rmem device became (bounded wait).
 find_disk() {

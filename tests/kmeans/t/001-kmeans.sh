@@ -16,8 +16,9 @@
 # vms: 1
 # mem: 2G
 # timeout: 5400
-. /tests/vm/t/appliance.inc
-. /tests/vm/t/nvmeof.inc
+# shellcheck shell=sh
+. /tests/lib/appliance.inc
+. /tests/lib/nvmeof.inc
 KM_RATIOS=$(echo "${KM_RATIOS:-100,90,80,70,60,50,40}" | tr ',' ' ')
 KM_REPS=${KM_REPS:-3}
 KM_ARGS="-p ${KM_POINTS:-1000000} -d 8 -k 8 -i 4 -s 7"
@@ -105,7 +106,7 @@ setup_nbd() {
 	retry 20 0.5 nbd-client -N swap "$RMEM_MY_IP" /dev/nbd0 -swap -b 4096 >/tmp/nbd-client.log 2>&1 || return 1
 	echo /dev/nbd0
 }
-setup_nvmeof() { nvmeof_up rmem-km "$SWAP_MB"; }	# tests/vm/t/nvmeof.inc
+setup_nvmeof() { nvmeof_up rmem-km "$SWAP_MB"; }	# tests/lib/nvmeof.inc
 
 # Not in $( ): setup_rmem's donor must stay this shell's child.
 exec 3>&1
@@ -131,6 +132,7 @@ LAT_FILES="lat_le_16us lat_le_64us lat_le_256us lat_le_1024us lat_le_4096us lat_
 # snap BACKEND: one line of counters; the same fields in the same order every time.
 snap() {
 	_d=$(eval "basename \$dev_$1")
+	# shellcheck disable=SC2046 # the stat line splits into its fields
 	set -- "$1" $(cat "/sys/block/$_d/stat")
 	# block layer: read I/Os and read ms, write I/Os and write ms (Documentation/block/stat.rst)
 	printf 'pswpin=%s pswpout=%s rd_ios=%s rd_ms=%s wr_ios=%s wr_ms=%s' \

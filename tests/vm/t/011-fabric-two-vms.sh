@@ -2,6 +2,7 @@
 # the topology of every donor-in-another-VM test.
 # vms: 2
 # timeout: 300
+# shellcheck shell=sh
 rxe_up
 if [ "$RMEM_ROLE" = b ]; then
 	# Serve one ib_read_lat client, then idle until the host stops this VM.
@@ -12,9 +13,7 @@ fi
 wait_peer
 out=$(retry 10 1 timeout 200 ib_read_lat -d rxe0 -x 1 -s 4096 -n 300 "$RMEM_PEER_IP" 2>&1) ||
 	{ echo "$out"; fail "ib_read_lat to the peer VM did not complete"; }
-row=$(echo "$out" | perf_row)
-[ -n "$row" ] || { echo "$out"; fail "ib_read_lat printed no result row"; }
-set -- $row
-log "ib_read_lat 4096 B between VMs: iters=$2 t_min=$3 t_typical=$5 t_avg=$6 p99=$8 usec"
-[ "$2" = 300 ] || fail "ran $2 iterations, expected 300"
+perf_result ib_read_lat "$out"
+log "ib_read_lat 4096 B between VMs: iters=$perf_iters t_min=$perf_tmin t_typical=$perf_typical t_avg=$perf_avg p99=$perf_p99 usec"
+[ "$perf_iters" = 300 ] || fail "ran $perf_iters iterations, expected 300"
 pass

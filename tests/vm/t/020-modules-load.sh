@@ -1,6 +1,7 @@
 # Our two kernel modules load and unload cleanly on Debian's 6.12 kernel.
 # vms: 1
 # timeout: 120
+# shellcheck shell=sh
 for m in vhost_rmem virtio_rmem; do
 	[ -f /rmem/modules/$m.ko ] || fail "$m.ko is not in the initramfs (make modules?)"
 	check "insmod $m" rmem_insmod $m

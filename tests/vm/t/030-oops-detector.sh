@@ -4,5 +4,6 @@
 # vms: 1
 # timeout: 120
 # expect: kernel-warning
+# shellcheck shell=sh
 check "insmod rmem_warn_test" rmem_insmod rmem_warn_test
 pass

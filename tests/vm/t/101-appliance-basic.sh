@@ -5,7 +5,8 @@
 # and SIGTERM shuts the donor down cleanly.
 # vms: 1
 # timeout: 120
-. /tests/vm/t/appliance.inc
+# shellcheck shell=sh
+. /tests/lib/appliance.inc
 rxe_up
 appliance_start --memory 64M --chunk-size 1M --no-hugepages
 cat /tmp/appliance-info

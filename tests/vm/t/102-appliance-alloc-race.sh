@@ -4,7 +4,8 @@
 # may get a chunk twice; the table must say what each client was told.
 # vms: 1
 # timeout: 150
-. /tests/vm/t/appliance.inc
+# shellcheck shell=sh
+. /tests/lib/appliance.inc
 rxe_up
 appliance_start --memory 64M --chunk-size 1M --no-hugepages --lease-timeout 300s
 total=$(stat_of chunks_total)

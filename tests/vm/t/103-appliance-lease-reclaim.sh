@@ -3,19 +3,12 @@
 # second client, renewing, keeps its chunks and their contents.
 # vms: 1
 # timeout: 120
-. /tests/vm/t/appliance.inc
+# shellcheck shell=sh
+. /tests/lib/appliance.inc
 rxe_up
 appliance_start --memory 64M --chunk-size 1M --no-hugepages --lease-timeout 4s
 
-# Started directly (not through the tc function) so $! is the client's own pid.
-rmem-testclient -a "$RMEM_MY_IP" -D 11 hold -n 6 --renew-ms 500 --seed 11 >/tmp/hold.a 2>&1 &
-pa=$!
-rmem-testclient -a "$RMEM_MY_IP" -D 22 hold -n 5 --renew-ms 500 --seed 22 >/tmp/hold.b 2>&1 &
-pb=$!
-wait_for_line /tmp/hold.a '^holding' 60 || { cat /tmp/hold.a; fail "client A did not start holding"; }
-wait_for_line /tmp/hold.b '^holding' 60 || { cat /tmp/hold.b; fail "client B did not start holding"; }
-sa=$(sed -n 's/^holding device 11 slot \([0-9]*\) .*/\1/p' /tmp/hold.a)
-sb=$(sed -n 's/^holding device 22 slot \([0-9]*\) .*/\1/p' /tmp/hold.b)
+appliance_hold_two
 log "client A: slot $sa, client B: slot $sb"
 [ "$(owners_of_slot "$sa")" = 6 ] || fail "client A's 6 chunks are not in the owner table"
 [ "$(owners_of_slot "$sb")" = 5 ] || fail "client B's 5 chunks are not in the owner table"

@@ -4,7 +4,8 @@
 # lost" and the library refuses the old handles instead of serving them.
 # vms: 1
 # timeout: 120
-. /tests/vm/t/appliance.inc
+# shellcheck shell=sh
+. /tests/lib/appliance.inc
 rxe_up
 appliance_start --memory 64M --chunk-size 1M --no-hugepages
 

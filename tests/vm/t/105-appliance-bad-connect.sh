@@ -4,7 +4,8 @@
 # lease throughout) and new good clients between the bad ones.
 # vms: 1
 # timeout: 150
-. /tests/vm/t/appliance.inc
+# shellcheck shell=sh
+. /tests/lib/appliance.inc
 rxe_up
 appliance_start --memory 64M --chunk-size 1M --no-hugepages --lease-timeout 10s
 # Started directly (not through the tc function) so $! is the client's own pid.

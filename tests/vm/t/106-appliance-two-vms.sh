@@ -3,16 +3,9 @@
 # from the owner table, free, over the network.
 # vms: 2
 # timeout: 300
-. /tests/vm/t/appliance.inc
-rxe_up
-if [ "$RMEM_ROLE" = b ]; then
-	appliance_start --memory 64M --chunk-size 1M --no-hugepages
-	peer_ready
-	serve_forever
-fi
-wait_peer
-RMEM_DONOR=$RMEM_PEER_IP
-export RMEM_DONOR
+# shellcheck shell=sh
+. /tests/lib/appliance.inc
+appliance_peer_donor
 tc info || fail "cannot reach the donor in the other VM"
 out=$(tc -D 1 basic -n 16 2>&1)
 rc=$?

@@ -5,7 +5,8 @@
 # vms: 1
 # mem: 1G
 # timeout: 300
-. /tests/vm/t/appliance.inc
+# shellcheck shell=sh
+. /tests/lib/appliance.inc
 rxe_up
 echo 320 >/proc/sys/vm/nr_hugepages
 free=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)

@@ -4,12 +4,10 @@
 # read-only IOVAs are refused with IOERR.
 # vms: 1
 # timeout: 300
-. /tests/vm/t/vhost.inc
-vhost_load
-modprobe vhost_vdpa || fail "modprobe vhost_vdpa"
-vhost_dev_add rmem0 $((128 << 20)) 0x2001
-vhost_bind rmem0 vhost_vdpa
-cdev=$(vhost_chardev rmem0) || fail "no /dev/vhost-vdpa-N for rmem0"
+# shellcheck shell=sh
+. /tests/lib/vhost.inc
+vhost_up vhost_vdpa
+vhost_harness_dev ram rmem0 $((128 << 20)) 0x2001
 log "rmem0 is $cdev"
 check "harness io" rmem-vhost-harness io "$cdev"
 [ "$(vhost_stat rmem0 chunks)" = 0 ] || fail "$(vhost_stat rmem0 chunks) chunks left after discard + reset"

@@ -2,7 +2,8 @@
 # data or memory, and a device cannot take the id of another live device.
 # vms: 1
 # timeout: 300
-. /tests/vm/t/vhost.inc
+# shellcheck shell=sh
+. /tests/lib/vhost.inc
 vhost_load
 modprobe vhost_vdpa || fail "modprobe vhost_vdpa"
 vhost_dev_add rmem0 $((64 << 20)) 0x4001

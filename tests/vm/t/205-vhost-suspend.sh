@@ -6,7 +6,8 @@
 # logs "vhost VQ 0 ring restore failed" at every stop.
 # vms: 1
 # timeout: 300
-. /tests/vm/t/vhost.inc
+# shellcheck shell=sh
+. /tests/lib/vhost.inc
 vhost_load
 modprobe vhost_vdpa || fail "modprobe vhost_vdpa"
 vhost_dev_add rmem0 $((64 << 20)) 0x2005

@@ -7,15 +7,12 @@
 # refused with IOERR.
 # vms: 1
 # timeout: 600
-. /tests/vm/t/vhost.inc
-. /tests/vm/t/appliance.inc
-rxe_up
-appliance_start --memory 64M --chunk-size 1M --no-hugepages
-vhost_load
-modprobe vhost_vdpa || fail "modprobe vhost_vdpa"
-vhost_dev_add_rdma rmem0 $((48 << 20)) 0x2001
-vhost_bind rmem0 vhost_vdpa
-cdev=$(vhost_chardev rmem0) || fail "no /dev/vhost-vdpa-N for rmem0"
+# shellcheck shell=sh
+. /tests/lib/vhost.inc
+. /tests/lib/appliance.inc
+vhost_donor_here 64M
+vhost_up vhost_vdpa
+vhost_harness_dev rdma rmem0 $((48 << 20)) 0x2001
 log "rmem0 is $cdev"
 check "harness io" rmem-vhost-harness io "$cdev"
 [ "$(vhost_rdma rmem0 allocs)" -gt 0 ] || fail "no donor chunk was allocated"
@@ -38,9 +35,7 @@ check "vdpa dev del" vdpa dev del rmem0
 # 16 KiB chunks: a 64 KiB window spans four chunks, one WR (at least) each.
 appliance_stop
 appliance_start --memory 64M --chunk-size 16K --no-hugepages
-vhost_dev_add_rdma rmem1 $((48 << 20)) 0x2002 14
-vhost_bind rmem1 vhost_vdpa
-cdev=$(vhost_chardev rmem1) || fail "no /dev/vhost-vdpa-N for rmem1"
+vhost_harness_dev rdma rmem1 $((48 << 20)) 0x2002 14
 check "harness io, 16 KiB chunks" rmem-vhost-harness io "$cdev"
 reqs=$(($(vhost_stat rmem1 reads) + $(vhost_stat rmem1 writes)))
 posts=$(vhost_rdma rmem1 data_posts) wrs=$(vhost_rdma rmem1 data_wrs)

@@ -5,8 +5,9 @@
 # (IOERR, never zeros); new writes work; discarding the lost range clears it.
 # vms: 1
 # timeout: 600
-. /tests/vm/t/vhost.inc
-. /tests/vm/t/appliance.inc
+# shellcheck shell=sh
+. /tests/lib/vhost.inc
+. /tests/lib/appliance.inc
 rxe_up
 appliance_start --memory 64M --chunk-size 1M --no-hugepages
 vhost_rdma_disk rmem0 "$((32 << 20))" 0x5001

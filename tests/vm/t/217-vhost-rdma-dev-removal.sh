@@ -7,8 +7,9 @@
 # Donor in VM b, so only the module uses the removed device in VM a.
 # vms: 2
 # timeout: 600
-. /tests/vm/t/vhost.inc
-. /tests/vm/t/appliance.inc
+# shellcheck shell=sh
+. /tests/lib/vhost.inc
+. /tests/lib/appliance.inc
 rxe_up
 if [ "$RMEM_ROLE" = b ]; then
 	appliance_start --memory 64M --chunk-size 1M --no-hugepages --lease-timeout 60s

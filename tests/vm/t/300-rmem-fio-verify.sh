@@ -5,8 +5,9 @@
 # deletes cleanly and the module unloads.
 # vms: 1
 # timeout: 600
-. /tests/vm/t/vhost.inc
-. /tests/vm/t/300-guest.inc
+# shellcheck shell=sh
+. /tests/lib/vhost.inc
+. /tests/lib/guest.inc
 rg_host $((128 << 20)) 0x3001 2
 rg_bind_rmem
 d=$RG_DISK
@@ -22,18 +23,14 @@ nz=$(dd if=/dev/$d bs=1M count=8 iflag=direct 2>/dev/null | tr -d '\000' | wc -c
 [ "$nz" = 0 ] || fail "never-written blocks read $nz non-zero bytes"
 [ "$(rg_stat reads)" -gt 0 ] || fail "reads counter did not move"
 
-check "fio 4k randwrite + verify" fio --name=rand4k --filename=/dev/$d --direct=1 \
-	--ioengine=libaio --iodepth=8 --rw=randwrite --bs=4k --size=32M --verify=crc32c \
-	--verify_fatal=1 --do_verify=1 --randrepeat=1 --output=/tmp/fio1.log
-check "fio 4k: verify only, a second time" fio --name=rand4k --filename=/dev/$d \
-	--direct=1 --ioengine=libaio --iodepth=8 --rw=randwrite --bs=4k --size=32M \
-	--verify=crc32c --verify_fatal=1 --verify_only --randrepeat=1 --output=/tmp/fio2.log
-check "fio 4k QD1 psync randwrite + verify (polled path)" fio --name=qd1 --filename=/dev/$d \
-	--direct=1 --ioengine=psync --rw=randwrite --bs=4k --offset=32M --size=8M \
-	--verify=crc32c --verify_fatal=1 --do_verify=1 --output=/tmp/fio3.log
-check "fio 128k seq write + verify" fio --name=seq128k --filename=/dev/$d --direct=1 \
-	--ioengine=libaio --iodepth=4 --rw=write --bs=128k --offset=64M --size=64M \
-	--verify=crc32c --verify_fatal=1 --do_verify=1 --output=/tmp/fio4.log
+fio_verify "fio 4k randwrite + verify" rand4k /dev/$d /tmp/fio1.log --ioengine=libaio --iodepth=8 \
+	--rw=randwrite --bs=4k --size=32M --do_verify=1 --randrepeat=1
+fio_verify "fio 4k: verify only, a second time" rand4k /dev/$d /tmp/fio2.log --ioengine=libaio \
+	--iodepth=8 --rw=randwrite --bs=4k --size=32M --verify_only --randrepeat=1
+fio_verify "fio 4k QD1 psync randwrite + verify (polled path)" qd1 /dev/$d /tmp/fio3.log \
+	--ioengine=psync --rw=randwrite --bs=4k --offset=32M --size=8M --do_verify=1
+fio_verify "fio 128k seq write + verify" seq128k /dev/$d /tmp/fio4.log --ioengine=libaio --iodepth=4 \
+	--rw=write --bs=128k --offset=64M --size=64M --do_verify=1
 # Buffered writes of adjacent pages: the block layer and our batch merging
 # get adjacent requests to fold.
 check "buffered 4k writes + verify" fio --name=buf --filename=/dev/$d --ioengine=psync \
@@ -57,9 +54,5 @@ check "blkdiscard the whole disk" blkdiscard /dev/$d
 nz=$(dd if=/dev/$d bs=1M count=8 iflag=direct 2>/dev/null | tr -d '\000' | wc -c)
 [ "$nz" = 0 ] || fail "discarded blocks read $nz non-zero bytes"
 rg_no_host_errors
-
-check "vdpa dev del" vdpa dev del $RG_DEV
-[ -b /dev/$d ] && fail "/dev/$d still there after delete"
-check "rmmod virtio_rmem" rmmod virtio_rmem
-check "rmmod vhost_rmem" rmmod vhost_rmem
+rg_del_unload
 pass

@@ -9,9 +9,10 @@
 # vms: 1
 # timeout: 1200
 # mem: 1G
-. /tests/vm/t/vhost.inc
-. /tests/vm/t/appliance.inc
-. /tests/vm/t/300-guest.inc
+# shellcheck shell=sh
+. /tests/lib/vhost.inc
+. /tests/lib/appliance.inc
+. /tests/lib/guest.inc
 WS=48	# MiB of working set; memory.high = 12 MiB
 
 # swap_run DISK LABEL: mkswap/swapon DISK, run memstress, check, swapoff.

@@ -4,13 +4,13 @@
 # after it); the device then deletes cleanly and the module unloads.
 # vms: 1
 # timeout: 900
-. /tests/vm/t/vhost.inc
-. /tests/vm/t/300-guest.inc
+# shellcheck shell=sh
+. /tests/lib/vhost.inc
+. /tests/lib/guest.inc
 WS=48
 rg_host $((128 << 20)) 0x3201
 rg_bind_rmem
-check "mkswap" mkswap /dev/$RG_DISK
-check "swapon" swapon /dev/$RG_DISK
+rg_swapon
 
 swapoff_now() {
 	rmmod virtio_rmem 2>/tmp/rmmod.err && fail "rmmod virtio_rmem succeeded under an active swap device"
@@ -30,8 +30,5 @@ rg_memstress ms-swapoff $WS swapoff_now
 [ "$SWAPOFF_READS" -gt 0 ] || fail "swapoff read nothing from the device"
 [ "$(rg_stat errors)" = 0 ] || fail "virtio_rmem counted $(rg_stat errors) errors"
 rg_no_host_errors
-check "vdpa dev del" vdpa dev del $RG_DEV
-[ -b /dev/$RG_DISK ] && fail "/dev/$RG_DISK still there after delete"
-check "rmmod virtio_rmem" rmmod virtio_rmem
-check "rmmod vhost_rmem" rmmod vhost_rmem
+rg_del_unload
 pass

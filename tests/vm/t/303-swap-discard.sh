@@ -4,9 +4,10 @@
 # table) - and without --discard the chunks stay, so the discard did it.
 # vms: 1
 # timeout: 1200
-. /tests/vm/t/vhost.inc
-. /tests/vm/t/appliance.inc
-. /tests/vm/t/300-guest.inc
+# shellcheck shell=sh
+. /tests/lib/vhost.inc
+. /tests/lib/appliance.inc
+. /tests/lib/guest.inc
 WS=32
 
 swap_drained() { [ "$(rg_swap_used_kb)" = 0 ]; }

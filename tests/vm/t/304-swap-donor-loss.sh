@@ -6,17 +6,15 @@
 # device delete then complete.  Needs the rdma backend: skips loudly without.
 # vms: 1
 # timeout: 900
-. /tests/vm/t/vhost.inc
-. /tests/vm/t/appliance.inc
-. /tests/vm/t/300-guest.inc
-rxe_up
-appliance_start --memory 64M --chunk-size 1M --no-hugepages
-vhost_load
-modprobe virtio_vdpa || fail "modprobe virtio_vdpa"
+# shellcheck shell=sh
+. /tests/lib/vhost.inc
+. /tests/lib/appliance.inc
+. /tests/lib/guest.inc
+vhost_donor_here 64M
+vhost_up virtio_vdpa
 rg_host_rdma $RG_DEV $((64 << 20)) 0x3401 || skip "donor loss needs the rdma backend: $RG_NO_RDMA"
 rg_bind_rmem
-check "mkswap" mkswap /dev/$RG_DISK
-check "swapon" swapon /dev/$RG_DISK
+rg_swapon
 
 # The bystander: its own verified pages, no memory limit, so they stay in RAM.
 rmem-memstress --size 8M --seed 7 --pause >/tmp/bystander.log 2>&1 &

@@ -5,25 +5,16 @@
 # rdma backend: skips loudly without.
 # vms: 2
 # timeout: 1500
-. /tests/vm/t/vhost.inc
-. /tests/vm/t/appliance.inc
-. /tests/vm/t/300-guest.inc
-rxe_up
-if [ "$RMEM_ROLE" = b ]; then
-	appliance_start --memory 64M --chunk-size 1M --no-hugepages
-	peer_ready
-	serve_forever
-fi
-wait_peer
-RMEM_DONOR=$RMEM_PEER_IP
-export RMEM_DONOR
+# shellcheck shell=sh
+. /tests/lib/vhost.inc
+. /tests/lib/appliance.inc
+. /tests/lib/guest.inc
+appliance_peer_donor
 tc info >/dev/null || fail "cannot reach the donor in the other VM"
-vhost_load
-modprobe virtio_vdpa || fail "modprobe virtio_vdpa"
+vhost_up virtio_vdpa
 rg_host_rdma $RG_DEV $((48 << 20)) 0x3501 || skip "two-VM swap needs the rdma backend: $RG_NO_RDMA"
 rg_bind_rmem
-check "mkswap" mkswap /dev/$RG_DISK
-check "swapon" swapon /dev/$RG_DISK
+rg_swapon
 owners_during() {
 	RG_OWNERS=$(owners_used)
 	log "donor in VM b: $RG_OWNERS chunks in use while $RG_SWAP_KB KiB are in swap"

@@ -9,7 +9,8 @@
 # vms: 1
 # kver: 6.1
 # timeout: 900
-. /tests/vm/t/300-guest.inc
+# shellcheck shell=sh
+. /tests/lib/guest.inc
 case $(uname -r) in 6.1.*) ;; *) fail "not a 6.1 kernel: $(uname -r)" ;; esac
 check "insmod virtio_rmem (6.1 build)" rmem_insmod virtio_rmem
 for p in merge poll_us poll_max_bytes sync max_queues; do

@@ -4,21 +4,15 @@
 # add/set/show/del and lease/chunk views agree with sysfs and the donor.
 # vms: 1
 # timeout: 600
-. /tests/vm/t/appliance.inc
-. /tests/vm/t/vhost.inc
+# shellcheck shell=sh
+. /tests/lib/appliance.inc
+. /tests/lib/vhost.inc
 command -v jq >/dev/null || skip "jq is not in the initramfs (install it on the build machine)"
 rxe_up
 appliance_start --memory 64M --chunk-size 1M --no-hugepages
 
 # Two "devices" holding chunks on the donor (the vhost rdma backend may not exist yet).
-rmem-testclient -a "$RMEM_MY_IP" -D 11 hold -n 6 --renew-ms 500 --seed 11 >/tmp/hold.a 2>&1 &
-pa=$!
-rmem-testclient -a "$RMEM_MY_IP" -D 22 hold -n 5 --renew-ms 500 --seed 22 >/tmp/hold.b 2>&1 &
-pb=$!
-wait_for_line /tmp/hold.a '^holding' 60 || { cat /tmp/hold.a; fail "holder A did not start"; }
-wait_for_line /tmp/hold.b '^holding' 60 || { cat /tmp/hold.b; fail "holder B did not start"; }
-sa=$(sed -n 's/^holding device 11 slot \([0-9]*\) .*/\1/p' /tmp/hold.a)
-sb=$(sed -n 's/^holding device 22 slot \([0-9]*\) .*/\1/p' /tmp/hold.b)
+appliance_hold_two
 used=$(owners_used)
 log "owner table: $used used; device 11 slot $sa, device 22 slot $sb"
 

@@ -3,10 +3,24 @@
 # hanging, and a restarted donor comes back UP with a new epoch.
 # vms: 1
 # timeout: 300
-. /tests/vm/t/appliance.inc
+# shellcheck shell=sh
+. /tests/lib/appliance.inc
 command -v jq >/dev/null || skip "jq is not in the initramfs (install it on the build machine)"
 rxe_up
 appliance_start --memory 64M --chunk-size 1M --no-hugepages
+
+# top_until STATE TRIES LINES WHY: bounded wait (TRIES x 0.2 s) until rmem-top's
+# latest refresh shows the donor in STATE; else its last LINES and fail WHY.
+# The tries it took are in $i.
+top_until() {
+	i=0
+	until tail -n 1 /tmp/top.json | grep -q "\"state\":\"$1\""; do
+		i=$((i + 1))
+		[ $i -le "$2" ] || { tail -n "$3" /tmp/top.json; fail "$4"; }
+		sleep 0.2
+	done
+}
+
 rmem-testclient -a "$RMEM_MY_IP" -D 7 hold -n 3 --renew-ms 500 >/tmp/hold 2>&1 &
 ph=$!
 wait_for_line /tmp/hold '^holding' 60 || { cat /tmp/hold; fail "holder did not start"; }
@@ -22,12 +36,7 @@ wait "$RMEM_APP_PID" 2>/dev/null
 RMEM_APP_PID=
 before=$(wc -l </tmp/top.json)
 # The requirement: DOWN within 5 s of the donor going away.
-i=0
-until tail -n 1 /tmp/top.json | grep -q '"state":"down"'; do
-	i=$((i + 1))
-	[ $i -le 25 ] || { tail -n 3 /tmp/top.json; fail "rmem-top did not mark the donor DOWN within 5 s"; }
-	sleep 0.2
-done
+top_until down 25 3 "rmem-top did not mark the donor DOWN within 5 s"
 log "DOWN after about $((i / 5)) s"
 kill -0 $pt || fail "rmem-top exited when the donor died"
 line=$(tail -n 1 /tmp/top.json)
@@ -55,12 +64,7 @@ cat /tmp/ctl.json /tmp/ctl.err
 kill -TERM $ph
 wait $ph
 appliance_start --memory 64M --chunk-size 1M --no-hugepages
-i=0
-until tail -n 1 /tmp/top.json | grep -q '"state":"up"'; do
-	i=$((i + 1))
-	[ $i -le 100 ] || { tail -n 2 /tmp/top.json; fail "rmem-top did not see the restarted donor within 20 s"; }
-	sleep 0.2
-done
+top_until up 100 2 "rmem-top did not see the restarted donor within 20 s"
 epoch2=$(tail -n 1 /tmp/top.json | jq -r '.donors[0].epoch')
 log "epoch $epoch1 -> $epoch2"
 [ "$epoch1" != "$epoch2" ] || fail "restarted donor shows the old epoch"

@@ -4,8 +4,9 @@
 # printed in the log (it is the README's sample).
 # vms: 1
 # timeout: 300
-. /tests/vm/t/appliance.inc
-. /tests/vm/t/vhost.inc
+# shellcheck shell=sh
+. /tests/lib/appliance.inc
+. /tests/lib/vhost.inc
 command -v tmux >/dev/null || skip "tmux is not in the initramfs (install it on the build machine)"
 rxe_up
 appliance_start --memory 64M --chunk-size 1M --no-hugepages

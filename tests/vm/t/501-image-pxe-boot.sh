@@ -4,13 +4,10 @@
 # byte-exact and frees.  The host side prints boot-to-serving seconds.
 # vms: 2
 # timeout: 300
-. /tests/vm/t/appliance.inc
+# shellcheck shell=sh
+. /tests/lib/appliance.inc
 [ "$RMEM_ROLE" = a ] || fail "role b is the PXE-booted appliance, not this script"
-rxe_up
-RMEM_DONOR=$RMEM_PEER_IP
-export RMEM_DONOR
-retry 90 2 tc -t 3000 info >/tmp/info 2>&1 || { cat /tmp/info; fail "the PXE-booted donor did not answer within 180 s"; }
-cat /tmp/info
+appliance_peer_wait "the PXE-booted donor"
 out=$(tc -D 7 basic -n 16 2>&1)
 rc=$?
 echo "$out"

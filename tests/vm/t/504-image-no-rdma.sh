@@ -3,4 +3,5 @@
 # (never a crash loop, never a panic).  Judged on the host from the console.
 # vms: 1
 # timeout: 120
+# shellcheck shell=sh
 fail "this VM boots the appliance image; the host judges it (504-image-no-rdma.host)"

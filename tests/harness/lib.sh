@@ -1,6 +1,8 @@
-# Helpers for VM test scripts (sourced by /init before the test script).
+# Helpers for the guest scripts of every tier (sourced by /init before the
+# test script; busybox ash, so POSIX sh).
 # A test ends with exactly one verdict: pass, fail "why" or skip "why"; the
 # host side parses the "RMEM-TEST:" line from the serial console.
+# shellcheck shell=sh
 
 log() { echo "[$RMEM_TEST] $*"; }
 
@@ -81,6 +83,27 @@ rmem_insmod() {
 # perftest result row (bytes iters t_min t_max t_typical t_avg t_stdev p99 p99.9)
 # from a client's output on stdin.
 perf_row() { grep -E '^ *[0-9]+ +[0-9]+ +[0-9.]+' | tail -n 1; }
+
+# perf_result WHAT OUTPUT: the columns of OUTPUT's result row in $perf_bytes
+# $perf_iters $perf_tmin $perf_typical $perf_avg $perf_p99 (usec); fails
+# naming WHAT when it printed none.
+perf_result() {
+	_row=$(echo "$2" | perf_row)
+	[ -n "$_row" ] || { echo "$2"; fail "$1 printed no result row"; }
+	# shellcheck disable=SC2086 # the row splits into its columns
+	set -- $_row
+	perf_bytes=$1 perf_iters=$2 perf_tmin=$3 perf_typical=$5 perf_avg=$6 perf_p99=$8
+}
+
+# fio_verify WHAT JOB DEV OUTPUT FIO_ARGS...: checks that a direct-I/O fio job
+# on DEV passes its crc32c verification (fatal on the first mismatch);
+# fio's report goes to OUTPUT.
+fio_verify() {
+	_what=$1 _job=$2 _dev=$3 _out=$4
+	shift 4
+	check "$_what" fio --name="$_job" --filename="$_dev" --direct=1 "$@" \
+		--verify=crc32c --verify_fatal=1 --output="$_out"
+}
 
 # perf_loopback TOOL ARGS... : runs a perftest server and client on this VM's
 # rxe0 (GID 1 = the IPv4 address) and prints the client's output.  Bounded.

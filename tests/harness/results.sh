@@ -5,7 +5,7 @@
 #   results.sh record ok|fail|skip <tier/name> [why]
 #   results.sh summary        → "N passed, N failed, N skipped"; exit 1 on any failure
 set -euo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
+top=$(cd "$(dirname "$0")/../.." && pwd)
 dir=$top/build/test-results
 # make check exports nothing: its tiers share the default file.  A standalone
 # tier run sets RMEM_RESULTS to a file of its own, so runs in one clone never

@@ -5,7 +5,8 @@
 #                  decompressed, depmod -b), iproute2 rdma/vdpa, rdma-core with
 #                  the rxe provider, perftest, ibverbs-utils, fio.  Cached: rebuilt
 #                  only when the kernel or this script changes.
-#   project.cpio.gz  /init, tests/vm/, our modules and build/bin, every run.
+#   project.cpio.gz  /init, the guest side of tests/ (harness/lib.sh, lib/,
+#                  <tier>/t/, <tier>/lib/), our modules and build/bin, every run.
 #   qemu layer     (variant "full" only) QEMU 10 with its libraries and
 #                  firmware, plus the inner guest's kernel and initramfs (the
 #                  same test initramfs): for nested full-stack tests.
@@ -26,7 +27,7 @@ mkdir -p "$out"
 # Kernel modules the tests use; their dependencies are added from modules.dep.
 # crc32_generic is listed because rdma_rxe needs it loaded first and
 # modules.dep does not say so.  kvm_amd: the host VM of a nested test runs
-# its guest under KVM on QEMU's emulated SVM (tests/vm/t/nested.inc).
+# its guest under KVM on QEMU's emulated SVM (tests/lib/nested.inc).
 modules=(
 	crc32_generic rdma_rxe ib_core ib_uverbs rdma_cm rdma_ucm ib_umad
 	vdpa virtio_vdpa vhost_vdpa vhost_iotlb vhost
@@ -141,15 +142,18 @@ fi
 # Builds from several runs in one clone may overlap: each has its own stage
 # and publishes with an atomic rename.
 stage=$(mktemp -d "$out/project.XXXXXX")
-mkdir -p "$stage/tests/vm" "$stage/rmem/modules" "$stage/usr/local/bin" "$stage/usr/lib" "$stage/lib64"
+mkdir -p "$stage/tests/harness" "$stage/rmem/modules" "$stage/usr/local/bin" "$stage/usr/lib" "$stage/lib64"
 # Same merged-/usr skeleton as the base: the kernel's unpacker replaces an
 # entry whose type differs, so a real lib/ here would delete base's symlink.
 ln -s usr/lib "$stage/lib"
-cp "$top/tests/vm/init" "$stage/init"
+cp "$top/tests/harness/init" "$stage/init"
 chmod 755 "$stage/init"
-cp "$top/tests/vm/lib.sh" "$stage/tests/vm/"
-# Every tier's guest scripts: vm, full, demo, bench (tests/<tier>/t/).
-for d in "$top"/tests/*/t; do
+cp "$top/tests/harness/lib.sh" "$stage/tests/harness/"
+# The libraries every tier sources (tests/lib/), and each tier's tests and
+# own libraries (tests/<tier>/t/, tests/<tier>/lib/).  Host hooks
+# (tests/<tier>/host/) stay on the build machine.
+cp -r "$top/tests/lib" "$stage/tests/"
+for d in "$top"/tests/*/t "$top"/tests/*/lib; do
 	[ -d "$d" ] || continue
 	mkdir -p "$stage/tests/$(basename "$(dirname "$d")")"
 	cp -r "$d" "$stage/tests/$(basename "$(dirname "$d")")/"
@@ -172,9 +176,9 @@ build_inner() {
 	inner=$(mktemp -d "$out/inner.XXXXXX")
 	stage_skeleton "$inner"
 	stage_modules "$inner" virtio_pci virtio_blk configfs || return 1
-	mkdir -p "$inner/tests/vm" "$inner/tests/fullguest" "$inner/rmem/modules"
-	cp "$top/tests/vm/init" "$inner/init"
-	cp "$top/tests/vm/lib.sh" "$inner/tests/vm/"
+	mkdir -p "$inner/tests/harness" "$inner/tests/fullguest" "$inner/rmem/modules"
+	cp "$top/tests/harness/init" "$inner/init"
+	cp "$top/tests/harness/lib.sh" "$inner/tests/harness/"
 	cp -r "$top/tests/fullguest/t" "$inner/tests/fullguest/"
 	cp "$top/build/modules/$kver"/virtio_rmem.ko "$inner/rmem/modules/" 2>/dev/null || true
 	copy_with_libs "$inner" /usr/local/bin "$top/build/bin/rmem-memstress"

@@ -4,17 +4,11 @@
 # Standalone it ends with the summary line and its exit code; under `make
 # check` failures are only recorded (the closing summary decides).
 set -uo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
-results=$top/tests/results.sh
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/harness/tier.sh"
 logs=$top/build/test-logs/unit
 mkdir -p "$logs"
-standalone=0
-if [ -z "${RMEM_CHECK_AGGREGATE:-}" ]; then
-	standalone=1
-	mkdir -p "$top/build/test-results"
-	export RMEM_RESULTS=$top/build/test-results/results.$$
-	"$results" reset
-fi
+tier_begin
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 for t in "$@"; do
@@ -30,10 +24,4 @@ for t in "$@"; do
 		grep -E '^not ok|^#   ' "$log" | sed 's/^/    /' | head -n 20
 	fi
 done
-if [ $standalone = 1 ]; then
-	"$results" summary
-	rc=$?
-	rm -f "$RMEM_RESULTS"
-	exit $rc
-fi
-exit 0
+tier_end

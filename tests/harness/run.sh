@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # VM tier runner: boots Debian's kernel under QEMU/TCG with the test initramfs
-# and runs one guest script per test (tests/<tier>/t/NNN-<name>.sh).
+# and runs one guest script per test (tests/<tier>/t/NNN-<name>.sh).  The
+# harness of every tier (vm, full, demo, bench, kmeans).
 #
-#   run.sh [--tier vm|full] [--only GLOB] [--list]
+#   run.sh [--tier vm|full|demo|bench|kmeans] [--only GLOB] [--list]
 #
 # A test passes only if its guest printed "RMEM-TEST: PASS", QEMU ended
 # before the timeout, and no guest log (both VMs in two-VM tests) shows a
@@ -10,12 +11,13 @@
 # in the script: "# vms: 1|2", "# timeout: SECONDS", "# mem: SIZE",
 # "# kver: 6.12|6.1", "# initramfs: full" (adds QEMU for nested guests),
 # "# expect: kernel-warning" (the harness self-test: pass
-# only when the harness caught the warning).  Logs: build/test-logs/<tier>/.
+# only when the harness caught the warning).  A test's host side, if any:
+# tests/<tier>/host/NNN-<name>.host.  Logs: build/test-logs/<tier>/.
 # All sockets bind to 127.0.0.1; guest addresses never leave QEMU.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-results=$top/tests/results.sh
+. "$top/tests/harness/tier.sh"
 tier=vm
 only='*'
 list=0
@@ -24,20 +26,14 @@ while [ $# -gt 0 ]; do
 	--tier) tier=$2; shift 2 ;;
 	--only) only=$2; shift 2 ;;
 	--list) list=1; shift ;;
-	-h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
 	esac
 done
 
 logs=$top/build/test-logs/$tier
 mkdir -p "$logs"
-standalone=0
-if [ -z "${RMEM_CHECK_AGGREGATE:-}" ]; then
-	standalone=1
-	mkdir -p "$top/build/test-results"
-	export RMEM_RESULTS=$top/build/test-results/results.$$
-	"$results" reset
-fi
+tier_begin
 
 # The patterns that fail any test when they show in a guest's kernel log.
 kernel_problems='BUG:|WARNING:|Oops|Call Trace|blocked for more than|soft lockup|hard LOCKUP|Kernel panic|general protection fault|UBSAN:|KASAN:'
@@ -52,7 +48,7 @@ declare -A initrd_of=()
 initrd() {	# initrd KVER [VARIANT] → path (built once per run)
 	local k="$1 ${2:-}"
 	if [ -z "${initrd_of[$k]:-}" ]; then
-		initrd_of[$k]=$("$top/tests/vm/mkinitramfs.sh" "$1" ${2:-} | tail -n1) || return 1
+		initrd_of[$k]=$("$top/tests/harness/mkinitramfs.sh" "$1" ${2:-} | tail -n1) || return 1
 	fi
 	echo "${initrd_of[$k]}"
 }
@@ -95,7 +91,7 @@ problems() {	# problems LOG... → first kernel problem line, if any
 }
 
 run_one() {	# run_one SCRIPT
-	local script=$1 name vms tmo mem kver expect variant log blog v prob rc start pa pb bpid= follow= watcher=
+	local script=$1 name vms tmo mem kver expect variant log blog v prob rc start pa pb bpid='' follow='' watcher=''
 	name=$(basename "$script" .sh); name=${name#[0-9][0-9][0-9]-}
 	vms=$(header "$script" vms 1)
 	tmo=$(header "$script" timeout 180)
@@ -113,8 +109,8 @@ run_one() {	# run_one SCRIPT
 	initrd "$kver" "$variant" >/dev/null || { flock -u 9; "$results" record fail "$tier/$name" "initramfs build failed"; return; }
 
 	# Per role: how it boots (our test initramfs by default) and its NIC on
-	# the test link.  A test's optional NNN-name.host file (bash, sourced
-	# here) may replace vm_a / vm_b (e.g. a PXE-booted appliance), define
+	# the test link.  A test's optional hook tests/<tier>/host/NNN-name.host
+	# (bash, sourced here) may replace vm_a / vm_b (e.g. a PXE-booted appliance), define
 	# host_check (extra host-side verdict, run after the VMs stopped) and
 	# set b_watch (a pattern in VM b's console; its time of appearance is
 	# reported as b_watch_secs).
@@ -134,13 +130,15 @@ run_one() {	# run_one SCRIPT
 	vm_a=("${boot_a[@]}" "${link_a[@]}")
 	vm_b=("${boot_b[@]}" "${link_b[@]}")
 	unset -f host_check
-	b_watch= b_watch_secs= runs_for=
-	local hook=${script%.sh}.host
+	b_watch='' b_watch_secs='' runs_for=''
+	local hook
+	hook=$top/tests/$tier/host/$(basename "$script" .sh).host
 	# shellcheck disable=SC1090
 	[ -f "$hook" ] && . "$hook"
 	start=$(date +%s)
 
 	if [ "$vms" = 2 ]; then
+		# shellcheck disable=SC2046 # qemu_base prints words, none with spaces
 		timeout -k 5 $((tmo + 30)) $(qemu_base "$mem" "$blog" "$logs/$name.b.pid") "${vm_b[@]}" \
 			>"$logs/$name.b.qemu" 2>&1 &
 		bpid=$!
@@ -162,6 +160,7 @@ run_one() {	# run_one SCRIPT
 			grep -a --line-buffered -v -E '^inner\| |^\[ *[0-9]+\.[0-9]+\] |^----- (end of )?nested guest console') 2>/dev/null &
 		follow=$!
 	fi
+	# shellcheck disable=SC2046 # as above
 	timeout -k 5 "${runs_for:-$tmo}" $(qemu_base "$mem" "$log" "$logs/$name.pid") "${vm_a[@]}" \
 		>"$logs/$name.qemu" 2>&1
 	rc=$?
@@ -238,10 +237,4 @@ for s in "${scripts[@]}"; do
 	run_one "$s"
 done
 [ $ran -gt 0 ] || { echo "run.sh: no test matches '$only'" >&2; exit 1; }
-if [ $standalone = 1 ] && [ $list = 0 ]; then
-	"$results" summary
-	rc=$?
-	rm -f "$RMEM_RESULTS"
-	exit $rc
-fi
-exit 0
+tier_end $((1 - list))

@@ -2,11 +2,11 @@
 # make demo: boot the most complete path that works today in QEMU, narrate it,
 # and close with a summary of what it showed.
 set -uo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
+top=$(cd "$(dirname "$0")/../.." && pwd)
 log=$top/build/test-logs/demo/demo.log
 start=$(date +%s)
 echo "== make demo: a donor VM PXE-boots the appliance, a guest VM in a host VM swaps onto its memory (QEMU/TCG, ~5 min)"
-RMEM_VM_FOLLOW=1 "$top/tests/vm/run.sh" --tier demo --only demo | tee /tmp/rmem-demo.$$
+RMEM_VM_FOLLOW=1 "$top/tests/harness/run.sh" --tier demo --only demo | tee /tmp/rmem-demo.$$
 rc=${PIPESTATUS[0]}
 echo
 echo "== Demo summary ($(($(date +%s) - start)) s; full guest log: ${log#"$top"/})"
