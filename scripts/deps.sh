@@ -22,6 +22,7 @@ pkgs=(
 	ipxe-qemu pxelinux syslinux-common	# PXE boot of the appliance image
 	fio clang tmux jq
 	nbd-server nbd-client gnuplot-nox	# kmeans evaluation: NBD peer, plot
+	perl sparse shellcheck	# make lint (checkpatch.pl needs perl's full module set)
 )
 # Without their Recommends: dkms would pull in linux-headers-amd64 (headers
 # of a kernel this machine does not run: we build against build/kernels/).
@@ -178,6 +179,15 @@ fetch_kernel() {	# fetch_kernel SHORT META_SPEC
 
 fetch_kernel 6.12 /bookworm-backports
 fetch_kernel 6.1 ""
+
+# 4. checkpatch.pl for make lint: from Debian's kernel source package (the
+#    .deb is kept in the cache; scripts/lint.sh extracts three files of it).
+if ! ls "$cache"/linux-source-6.12_*.deb >/dev/null 2>&1; then
+	say "fetching linux-source-6.12 into $cache (checkpatch.pl for make lint)"
+	(cd "$cache" && apt-get download -q linux-source-6.12 >/tmp/rmem-apt-download.log 2>&1) ||
+		die "apt-get download linux-source-6.12 failed (see /tmp/rmem-apt-download.log)"
+	changed=1
+fi
 
 if [ $changed = 0 ]; then
 	say "everything present (packages, QEMU $qemu_major, kernels $(cat "$kdir/6.12/release") and $(cat "$kdir/6.1/release")), nothing to do"

@@ -13,7 +13,7 @@
  *    but only while the device's recent small-read latency fits in that
  *    budget (a spin that times out costs a CPU and saves nothing);
  *  - merging of adjacent requests of a dispatch batch into one virtio request
- *    up to the device's segment limit (rmem_merge.h decides);
+ *    up to the device's segment limit (virtio_virtio_rmem_merge.h decides);
  *  - discard limits taken from the device (4 KiB blocks; a chunk is freed
  *    on the host when its last block goes), one queue per vCPU up to the
  *    device's num_queues, and counters in /sys/block/rmemN/rmem/.
@@ -35,11 +35,11 @@
 #include <linux/sysfs.h>
 
 #include "rmem_virtio.h"
-#include "rmem_merge.h"
+#include "virtio_rmem_merge.h"
 
-#define RMEM_NAME "rmem"
-#define RMEM_MINORS 16		/* partitions per disk, as virtio_blk */
-#define RMEM_BATCH_MAX 32	/* requests planned together in queue_rqs */
+#define VIRTIO_RMEM_NAME "rmem"
+#define VIRTIO_RMEM_MINORS 16		/* partitions per disk, as virtio_blk */
+#define VIRTIO_RMEM_BATCH_MAX 32	/* requests planned together in queue_rqs */
 
 /* ------------------------------------------------------------ parameters */
 
@@ -72,29 +72,29 @@ MODULE_PARM_DESC(max_queues, "Use at most this many virtqueues (0 = one per vCPU
 /* ------------------------------------------------------------ compat */
 
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
-#define RMEM_HAVE_QUEUE_LIMITS 1	/* limits/features passed to blk_mq_alloc_disk */
+#define VIRTIO_RMEM_HAVE_QUEUE_LIMITS 1	/* limits/features passed to blk_mq_alloc_disk */
 #endif
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
-typedef struct rq_list rmem_rq_list_t;
-#define rmem_rq_list_pop(l) rq_list_pop(l)
-#define rmem_rq_list_put(l, rq) rq_list_add_tail(l, rq)
-#define rmem_rq_list_init(l) rq_list_init(l)
-#define rmem_rq_list_give_back(dst, src) (*(dst) = *(src))
+#define VIRTIO_RMEM_RQ_LIST struct rq_list
+#define virtio_rmem_rq_list_pop(l) rq_list_pop(l)
+#define virtio_rmem_rq_list_put(l, rq) rq_list_add_tail(l, rq)
+#define virtio_rmem_rq_list_init(l) rq_list_init(l)
+#define virtio_rmem_rq_list_give_back(dst, src) (*(dst) = *(src))
 #else
-typedef struct request *rmem_rq_list_t;
-#define rmem_rq_list_pop(l) rq_list_pop(l)
-#define rmem_rq_list_put(l, rq) rq_list_add(l, rq)
-#define rmem_rq_list_init(l) (*(l) = NULL)
-#define rmem_rq_list_give_back(dst, src) (*(dst) = *(src))
+#define VIRTIO_RMEM_RQ_LIST struct request *
+#define virtio_rmem_rq_list_pop(l) rq_list_pop(l)
+#define virtio_rmem_rq_list_put(l, rq) rq_list_add(l, rq)
+#define virtio_rmem_rq_list_init(l) (*(l) = NULL)
+#define virtio_rmem_rq_list_give_back(dst, src) (*(dst) = *(src))
 #endif
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
-#define RMEM_HAVE_RW_PAGE 1	/* 6.1 marks swap synchronous through ->rw_page */
+#define VIRTIO_RMEM_HAVE_RW_PAGE 1	/* 6.1 marks swap synchronous through ->rw_page */
 #endif
 
 /* ------------------------------------------------------------ objects */
 
 /* Counters, one sysfs file each.  atomic64: cheap next to a virtqueue trip. */
-struct rmem_stats {
+struct virtio_rmem_stats {
 	atomic64_t requests;	/* block requests accepted */
 	atomic64_t reads;
 	atomic64_t writes;
@@ -108,24 +108,24 @@ struct rmem_stats {
 	atomic64_t errors;	/* requests completed with an error */
 };
 
-struct rmem_vq {
+struct virtio_rmem_vq {
 	struct virtqueue *vq;
 	spinlock_t lock;	/* vq add/get_buf and the poll_done hand-off */
 	char name[16];
 } ____cacheline_aligned_in_smp;
 
-struct rmem_dev {
+struct virtio_rmem_dev {
 	struct virtio_device *vdev;
 	struct gendisk *disk;
 	struct blk_mq_tag_set tag_set;
-	struct rmem_vq *vqs;
+	struct virtio_rmem_vq *vqs;
 	unsigned int num_vqs;
 	int index;		/* N of rmemN */
 	u32 seg_max;		/* data segments per virtio request */
 	u32 max_sectors;	/* sectors per virtio request */
 	u32 max_discard_seg;
 	struct rmem_virtio_config rcfg;	/* the extension area, as read at probe */
-	struct rmem_stats stats;
+	struct virtio_rmem_stats stats;
 	/*
 	 * Moving average (1/8 weight) of small-read latency, kick to reap, in
 	 * ns.  Updated under one vq's lock, read without any: with several
@@ -139,7 +139,7 @@ struct rmem_dev {
  * leader's header, status and sg table (sized for seg_max entries); the
  * other members hang off @next_member and only take the status.
  */
-struct rmem_req {
+struct virtio_rmem_req {
 	struct rmem_virtio_blk_outhdr hdr;
 	u8 status;
 	struct request *next_member;
@@ -150,17 +150,17 @@ struct rmem_req {
 	struct scatterlist sg[];
 };
 
-static DEFINE_IDA(rmem_index_ida);
-static int rmem_major;
+static DEFINE_IDA(virtio_rmem_index_ida);
+static int virtio_rmem_major;
 
-static inline struct rmem_req *rmem_pdu(struct request *rq)
+static inline struct virtio_rmem_req *virtio_rmem_pdu(struct request *rq)
 {
 	return blk_mq_rq_to_pdu(rq);
 }
 
 /* ------------------------------------------------------------ completion */
 
-static blk_status_t rmem_status(u8 s)
+static blk_status_t virtio_rmem_status(u8 s)
 {
 	switch (s) {
 	case RMEM_VIRTIO_BLK_S_OK:
@@ -172,13 +172,13 @@ static blk_status_t rmem_status(u8 s)
 	}
 }
 
-static void rmem_complete_rq(struct request *rq)
+static void virtio_rmem_complete_rq(struct request *rq)
 {
-	struct rmem_req *r = rmem_pdu(rq);
-	blk_status_t st = rmem_status(r->status);
+	struct virtio_rmem_req *r = virtio_rmem_pdu(rq);
+	blk_status_t st = virtio_rmem_status(r->status);
 
 	if (st != BLK_STS_OK) {
-		struct rmem_dev *rd = rq->q->queuedata;
+		struct virtio_rmem_dev *rd = rq->q->queuedata;
 
 		atomic64_inc(&rd->stats.errors);
 		pr_err_ratelimited("virtio_rmem: %s: %s of %u bytes at sector %llu failed (status %u)\n",
@@ -196,20 +196,20 @@ static void rmem_complete_rq(struct request *rq)
  * against a poller giving up.  A member's pdu may be reused as soon as it is
  * completed, so read the link first.
  */
-static void rmem_reap(struct rmem_req *leader_pdu, struct request *leader)
+static void virtio_rmem_reap(struct virtio_rmem_req *leader_pdu, struct request *leader)
 {
 	struct request *rq = leader, *next;
 	u8 status = leader_pdu->status;
 
 	if (leader_pdu->start_ns) {
-		struct rmem_dev *rd = leader->q->queuedata;
+		struct virtio_rmem_dev *rd = leader->q->queuedata;
 		unsigned long avg = READ_ONCE(rd->read_lat_ns);
 		unsigned long lat = ktime_get_ns() - leader_pdu->start_ns;
 
 		WRITE_ONCE(rd->read_lat_ns, avg ? avg - avg / 8 + lat / 8 : lat);
 	}
 	while (rq) {
-		struct rmem_req *r = rmem_pdu(rq);
+		struct virtio_rmem_req *r = virtio_rmem_pdu(rq);
 
 		next = r->next_member;
 		r->next_member = NULL;
@@ -224,15 +224,15 @@ static void rmem_reap(struct rmem_req *leader_pdu, struct request *leader)
 }
 
 /* Drains the used ring; returns how many runs completed. */
-static unsigned int rmem_drain(struct rmem_vq *rvq)
+static unsigned int virtio_rmem_drain(struct virtio_rmem_vq *rvq)
 {
-	struct rmem_req *r;
+	struct virtio_rmem_req *r;
 	unsigned int len, n = 0;
 
 	do {
 		virtqueue_disable_cb(rvq->vq);
 		while ((r = virtqueue_get_buf(rvq->vq, &len)) != NULL) {
-			rmem_reap(r, blk_mq_rq_from_pdu(r));
+			virtio_rmem_reap(r, blk_mq_rq_from_pdu(r));
 			n++;
 		}
 		if (unlikely(virtqueue_is_broken(rvq->vq)))
@@ -241,15 +241,15 @@ static unsigned int rmem_drain(struct rmem_vq *rvq)
 	return n;
 }
 
-static void rmem_vq_done(struct virtqueue *vq)
+static void virtio_rmem_vq_done(struct virtqueue *vq)
 {
-	struct rmem_dev *rd = vq->vdev->priv;
-	struct rmem_vq *rvq = &rd->vqs[vq->index];
+	struct virtio_rmem_dev *rd = vq->vdev->priv;
+	struct virtio_rmem_vq *rvq = &rd->vqs[vq->index];
 	unsigned long flags;
 	unsigned int n;
 
 	spin_lock_irqsave(&rvq->lock, flags);
-	n = rmem_drain(rvq);
+	n = virtio_rmem_drain(rvq);
 	spin_unlock_irqrestore(&rvq->lock, flags);
 	/* A full ring stopped the queue in queue_rq; room again now. */
 	if (n)
@@ -258,22 +258,22 @@ static void rmem_vq_done(struct virtqueue *vq)
 
 /* ------------------------------------------------------------ submission */
 
-static enum rmem_merge_op rmem_merge_op_of(struct request *rq)
+static enum virtio_rmem_merge_op virtio_rmem_merge_op_of(struct request *rq)
 {
 	switch (req_op(rq)) {
 	case REQ_OP_READ:
-		return RMEM_MERGE_READ;
+		return VIRTIO_RMEM_MERGE_READ;
 	case REQ_OP_WRITE:
-		return RMEM_MERGE_WRITE;
+		return VIRTIO_RMEM_MERGE_WRITE;
 	default:
-		return RMEM_MERGE_NONE;
+		return VIRTIO_RMEM_MERGE_NONE;
 	}
 }
 
 /* Header and, for discard/write-zeroes, the segment payload of @rq. */
-static blk_status_t rmem_setup_cmd(struct rmem_dev *rd, struct request *rq)
+static blk_status_t virtio_rmem_setup_cmd(struct virtio_rmem_dev *rd, struct request *rq)
 {
-	struct rmem_req *r = rmem_pdu(rq);
+	struct virtio_rmem_req *r = virtio_rmem_pdu(rq);
 	u32 type;
 
 	r->next_member = NULL;
@@ -347,9 +347,9 @@ static blk_status_t rmem_setup_cmd(struct rmem_dev *rd, struct request *rq)
  * Adds the virtio request of @leader, whose data segments (@nsg of them, in
  * sector order) are already in the leader's sg table.  Caller holds the lock.
  */
-static int rmem_add(struct rmem_vq *rvq, struct request *leader, unsigned int nsg)
+static int virtio_rmem_add(struct virtio_rmem_vq *rvq, struct request *leader, unsigned int nsg)
 {
-	struct rmem_req *r = rmem_pdu(leader);
+	struct virtio_rmem_req *r = virtio_rmem_pdu(leader);
 	struct scatterlist hdr, status, ranges, *sgs[4];
 	unsigned int out = 0, in = 0;
 
@@ -377,7 +377,7 @@ static int rmem_add(struct rmem_vq *rvq, struct request *leader, unsigned int ns
  * under the same lock (the request is still in flight, so its pdu is still
  * ours) and nobody writes to the caller's frame later.
  */
-static void rmem_poll(struct rmem_dev *rd, struct rmem_vq *rvq, struct rmem_req *r,
+static void virtio_rmem_poll(struct virtio_rmem_dev *rd, struct virtio_rmem_vq *rvq, struct virtio_rmem_req *r,
 		      bool *done, unsigned int us)
 {
 	unsigned long flags;
@@ -387,7 +387,7 @@ static void rmem_poll(struct rmem_dev *rd, struct rmem_vq *rvq, struct rmem_req 
 	deadline = ktime_get_ns() + (u64)us * NSEC_PER_USEC;
 	while (!READ_ONCE(*done)) {
 		spin_lock_irqsave(&rvq->lock, flags);
-		rmem_drain(rvq);
+		virtio_rmem_drain(rvq);
 		if (!*done && ktime_get_ns() > deadline) {
 			r->poll_done = NULL;
 			spin_unlock_irqrestore(&rvq->lock, flags);
@@ -404,7 +404,7 @@ static void rmem_poll(struct rmem_dev *rd, struct rmem_vq *rvq, struct rmem_req 
  * while writes - swap-out above all - are asynchronous to their submitter,
  * and spinning on them would only turn reclaim's batches into single file.
  */
-static bool rmem_want_poll(struct rmem_dev *rd, struct request *rq, unsigned int bytes)
+static bool virtio_rmem_want_poll(struct virtio_rmem_dev *rd, struct request *rq, unsigned int bytes)
 {
 	unsigned int us = READ_ONCE(poll_us);
 
@@ -422,19 +422,19 @@ static bool rmem_want_poll(struct rmem_dev *rd, struct request *rq, unsigned int
 	return true;
 }
 
-static blk_status_t rmem_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_mq_queue_data *bd)
+static blk_status_t virtio_rmem_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_mq_queue_data *bd)
 {
-	struct rmem_dev *rd = hctx->queue->queuedata;
-	struct rmem_vq *rvq = &rd->vqs[hctx->queue_num];
+	struct virtio_rmem_dev *rd = hctx->queue->queuedata;
+	struct virtio_rmem_vq *rvq = &rd->vqs[hctx->queue_num];
 	struct request *rq = bd->rq;
-	struct rmem_req *r = rmem_pdu(rq);
+	struct virtio_rmem_req *r = virtio_rmem_pdu(rq);
 	unsigned int nsg = 0, bytes = blk_rq_bytes(rq), us = READ_ONCE(poll_us);
 	unsigned long flags;
 	blk_status_t st;
 	bool kick, poll, done = false;
 	int err;
 
-	st = rmem_setup_cmd(rd, rq);
+	st = virtio_rmem_setup_cmd(rd, rq);
 	if (st != BLK_STS_OK)
 		return st;
 	blk_mq_start_request(rq);
@@ -442,12 +442,12 @@ static blk_status_t rmem_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_m
 		sg_init_table(r->sg, rd->seg_max);
 		nsg = blk_rq_map_sg(hctx->queue, rq, r->sg);
 	}
-	poll = us && rmem_want_poll(rd, rq, bytes);
+	poll = us && virtio_rmem_want_poll(rd, rq, bytes);
 	if (poll)
 		r->poll_done = &done;
 
 	spin_lock_irqsave(&rvq->lock, flags);
-	err = rmem_add(rvq, rq, nsg);
+	err = virtio_rmem_add(rvq, rq, nsg);
 	if (err) {
 		r->poll_done = NULL;
 		virtqueue_kick(rvq->vq);
@@ -471,14 +471,14 @@ static blk_status_t rmem_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_m
 	if (kick)
 		virtqueue_notify(rvq->vq);
 	if (poll)
-		rmem_poll(rd, rvq, r, &done, us);
+		virtio_rmem_poll(rd, rvq, r, &done, us);
 	return BLK_STS_OK;
 }
 
-static void rmem_commit_rqs(struct blk_mq_hw_ctx *hctx)
+static void virtio_rmem_commit_rqs(struct blk_mq_hw_ctx *hctx)
 {
-	struct rmem_dev *rd = hctx->queue->queuedata;
-	struct rmem_vq *rvq = &rd->vqs[hctx->queue_num];
+	struct virtio_rmem_dev *rd = hctx->queue->queuedata;
+	struct virtio_rmem_vq *rvq = &rd->vqs[hctx->queue_num];
 	unsigned long flags;
 	bool kick;
 
@@ -494,8 +494,8 @@ static void rmem_commit_rqs(struct blk_mq_hw_ctx *hctx)
  * their data mapped into its sg table in sector order.  On failure every
  * member is requeued, as virtio_blk does for a batch that did not fit.
  */
-static struct request *rmem_send_run(struct rmem_dev *rd, struct rmem_vq *rvq,
-				     struct request **batch, const struct rmem_merge_run *run,
+static struct request *virtio_rmem_send_run(struct virtio_rmem_dev *rd, struct virtio_rmem_vq *rvq,
+				     struct request **batch, const struct virtio_rmem_merge_run *run,
 				     bool *poll_done)
 {
 	struct request *leader, *prev = NULL, *rq;
@@ -504,23 +504,23 @@ static struct request *rmem_send_run(struct rmem_dev *rd, struct rmem_vq *rvq,
 	int err;
 
 	leader = batch[run->descending ? run->start + run->count - 1 : run->start];
-	sg_init_table(rmem_pdu(leader)->sg, rd->seg_max);
+	sg_init_table(virtio_rmem_pdu(leader)->sg, rd->seg_max);
 	for (i = 0; i < run->count; i++) {
 		k = run->descending ? run->start + run->count - 1 - i : run->start + i;
 		rq = batch[k];
 		blk_mq_start_request(rq);
-		nsg += __blk_rq_map_sg(rd->disk->queue, rq, rmem_pdu(leader)->sg, &last);
+		nsg += __blk_rq_map_sg(rd->disk->queue, rq, virtio_rmem_pdu(leader)->sg, &last);
 		if (prev)
-			rmem_pdu(prev)->next_member = rq;
+			virtio_rmem_pdu(prev)->next_member = rq;
 		prev = rq;
 	}
-	rmem_pdu(leader)->poll_done = poll_done;
-	err = rmem_add(rvq, leader, nsg);
+	virtio_rmem_pdu(leader)->poll_done = poll_done;
+	err = virtio_rmem_add(rvq, leader, nsg);
 	if (err) {
-		rmem_pdu(leader)->poll_done = NULL;
+		virtio_rmem_pdu(leader)->poll_done = NULL;
 		for (rq = leader; rq; rq = prev) {
-			prev = rmem_pdu(rq)->next_member;
-			rmem_pdu(rq)->next_member = NULL;
+			prev = virtio_rmem_pdu(rq)->next_member;
+			virtio_rmem_pdu(rq)->next_member = NULL;
 			blk_mq_requeue_request(rq, true);
 		}
 		return NULL;
@@ -536,15 +536,15 @@ static struct request *rmem_send_run(struct rmem_dev *rd, struct rmem_vq *rvq,
  * leader is returned with its poll hook set to @done: the caller spins for
  * it after the kick (a QD1 reader's batch is exactly this).
  */
-static struct request *rmem_send_batch(struct rmem_dev *rd, struct rmem_vq *rvq,
+static struct request *virtio_rmem_send_batch(struct virtio_rmem_dev *rd, struct virtio_rmem_vq *rvq,
 				       struct request **batch, unsigned int n, bool *done)
 {
-	struct rmem_merge_req mr[RMEM_BATCH_MAX];
-	struct rmem_merge_limits lim = {
+	struct virtio_rmem_merge_req mr[VIRTIO_RMEM_BATCH_MAX];
+	struct virtio_rmem_merge_limits lim = {
 		.max_segs = READ_ONCE(merge) ? rd->seg_max : 0,
 		.max_sectors = rd->max_sectors,
 	};
-	struct rmem_merge_run run;
+	struct virtio_rmem_merge_run run;
 	struct request *leader = NULL;
 	unsigned int i;
 
@@ -552,25 +552,25 @@ static struct request *rmem_send_batch(struct rmem_dev *rd, struct rmem_vq *rvq,
 		mr[i].sector = blk_rq_pos(batch[i]);
 		mr[i].nr_sectors = blk_rq_sectors(batch[i]);
 		mr[i].nr_segs = blk_rq_nr_phys_segments(batch[i]);
-		mr[i].op = rmem_merge_op_of(batch[i]);
+		mr[i].op = virtio_rmem_merge_op_of(batch[i]);
 	}
 	for (i = 0; i < n; i += run.count) {
 		bool poll;
 
-		rmem_merge_plan(mr, n, i, &lim, &run);
+		virtio_rmem_merge_plan(mr, n, i, &lim, &run);
 		poll = i == 0 && run.count == n &&
-		       rmem_want_poll(rd, batch[i], run.nr_sectors << SECTOR_SHIFT);
-		leader = rmem_send_run(rd, rvq, batch, &run, poll ? done : NULL);
+		       virtio_rmem_want_poll(rd, batch[i], run.nr_sectors << SECTOR_SHIFT);
+		leader = virtio_rmem_send_run(rd, rvq, batch, &run, poll ? done : NULL);
 		if (!poll)
 			leader = NULL;
 	}
 	return leader;
 }
 
-static void rmem_flush_batch(struct rmem_dev *rd, struct request **batch, unsigned int n)
+static void virtio_rmem_flush_batch(struct virtio_rmem_dev *rd, struct request **batch, unsigned int n)
 {
 	struct request *polled;
-	struct rmem_vq *rvq;
+	struct virtio_rmem_vq *rvq;
 	unsigned long flags;
 	unsigned int us = READ_ONCE(poll_us);
 	bool kick, done = false;
@@ -579,13 +579,13 @@ static void rmem_flush_batch(struct rmem_dev *rd, struct request **batch, unsign
 		return;
 	rvq = &rd->vqs[batch[0]->mq_hctx->queue_num];
 	spin_lock_irqsave(&rvq->lock, flags);
-	polled = rmem_send_batch(rd, rvq, batch, n, &done);
+	polled = virtio_rmem_send_batch(rd, rvq, batch, n, &done);
 	kick = virtqueue_kick_prepare(rvq->vq);
 	spin_unlock_irqrestore(&rvq->lock, flags);
 	if (kick)
 		virtqueue_notify(rvq->vq);
 	if (polled)
-		rmem_poll(rd, rvq, rmem_pdu(polled), &done, us ? us : 1);
+		virtio_rmem_poll(rd, rvq, virtio_rmem_pdu(polled), &done, us ? us : 1);
 }
 
 /*
@@ -593,45 +593,45 @@ static void rmem_flush_batch(struct rmem_dev *rd, struct request **batch, unsign
  * hctx are planned together (that is where adjacent requests can merge);
  * anything else is handed back for ->queue_rq.
  */
-static void rmem_queue_rqs(rmem_rq_list_t *rqlist)
+static void virtio_rmem_queue_rqs(VIRTIO_RMEM_RQ_LIST *rqlist)
 {
-	struct request *batch[RMEM_BATCH_MAX], *rq;
-	struct rmem_dev *rd = NULL;
-	rmem_rq_list_t rest;
+	struct request *batch[VIRTIO_RMEM_BATCH_MAX], *rq;
+	struct virtio_rmem_dev *rd = NULL;
+	VIRTIO_RMEM_RQ_LIST rest;
 	unsigned int n = 0;
 
-	rmem_rq_list_init(&rest);
-	while ((rq = rmem_rq_list_pop(rqlist)) != NULL) {
+	virtio_rmem_rq_list_init(&rest);
+	while ((rq = virtio_rmem_rq_list_pop(rqlist)) != NULL) {
 		if (!rd)
 			rd = rq->q->queuedata;
-		if (n && (n == RMEM_BATCH_MAX || rq->mq_hctx != batch[0]->mq_hctx)) {
-			rmem_flush_batch(rd, batch, n);
+		if (n && (n == VIRTIO_RMEM_BATCH_MAX || rq->mq_hctx != batch[0]->mq_hctx)) {
+			virtio_rmem_flush_batch(rd, batch, n);
 			n = 0;
 		}
-		if (rmem_merge_op_of(rq) == RMEM_MERGE_NONE ||
+		if (virtio_rmem_merge_op_of(rq) == VIRTIO_RMEM_MERGE_NONE ||
 		    test_bit(BLK_MQ_S_STOPPED, &rq->mq_hctx->state) ||
-		    rmem_setup_cmd(rd, rq) != BLK_STS_OK) {
-			rmem_rq_list_put(&rest, rq);
+		    virtio_rmem_setup_cmd(rd, rq) != BLK_STS_OK) {
+			virtio_rmem_rq_list_put(&rest, rq);
 			continue;
 		}
 		batch[n++] = rq;
 	}
 	if (rd)
-		rmem_flush_batch(rd, batch, n);
-	rmem_rq_list_give_back(rqlist, &rest);
+		virtio_rmem_flush_batch(rd, batch, n);
+	virtio_rmem_rq_list_give_back(rqlist, &rest);
 }
 
-static const struct blk_mq_ops rmem_mq_ops = {
-	.queue_rq = rmem_queue_rq,
-	.queue_rqs = rmem_queue_rqs,
-	.commit_rqs = rmem_commit_rqs,
-	.complete = rmem_complete_rq,
+static const struct blk_mq_ops virtio_rmem_mq_ops = {
+	.queue_rq = virtio_rmem_queue_rq,
+	.queue_rqs = virtio_rmem_queue_rqs,
+	.commit_rqs = virtio_rmem_commit_rqs,
+	.complete = virtio_rmem_complete_rq,
 };
 
 /* ------------------------------------------------------------ 6.1 rw_page */
 
-#ifdef RMEM_HAVE_RW_PAGE
-static void rmem_rw_page_end(struct bio *bio)
+#ifdef VIRTIO_RMEM_HAVE_RW_PAGE
+static void virtio_rmem_rw_page_end(struct bio *bio)
 {
 	struct page *page = bio->bi_private;
 
@@ -644,7 +644,7 @@ static void rmem_rw_page_end(struct bio *bio)
  * The page goes out as a one-page bio through our own queue, completing
  * asynchronously through page_endio() as the contract allows.
  */
-static int rmem_rw_page(struct block_device *bdev, sector_t sector, struct page *page,
+static int virtio_rmem_rw_page(struct block_device *bdev, sector_t sector, struct page *page,
 			enum req_op op)
 {
 	struct bio *bio;
@@ -655,59 +655,59 @@ static int rmem_rw_page(struct block_device *bdev, sector_t sector, struct page 
 	bio->bi_iter.bi_sector = sector;	/* already absolute (get_start_sect added) */
 	__bio_add_page(bio, page, PAGE_SIZE, 0);
 	bio->bi_private = page;
-	bio->bi_end_io = rmem_rw_page_end;
+	bio->bi_end_io = virtio_rmem_rw_page_end;
 	submit_bio(bio);
 	return 0;
 }
 #endif
 
-static void rmem_free_disk(struct gendisk *disk)
+static void virtio_rmem_free_disk(struct gendisk *disk)
 {
-	struct rmem_dev *rd = disk->private_data;
+	struct virtio_rmem_dev *rd = disk->private_data;
 
-	ida_free(&rmem_index_ida, rd->index);
+	ida_free(&virtio_rmem_index_ida, rd->index);
 	kfree(rd);
 }
 
-static const struct block_device_operations rmem_fops = {
+static const struct block_device_operations virtio_rmem_fops = {
 	.owner = THIS_MODULE,
-	.free_disk = rmem_free_disk,
+	.free_disk = virtio_rmem_free_disk,
 };
 
-static const struct block_device_operations rmem_fops_sync = {
+static const struct block_device_operations virtio_rmem_fops_sync = {
 	.owner = THIS_MODULE,
-	.free_disk = rmem_free_disk,
-#ifdef RMEM_HAVE_RW_PAGE
-	.rw_page = rmem_rw_page,
+	.free_disk = virtio_rmem_free_disk,
+#ifdef VIRTIO_RMEM_HAVE_RW_PAGE
+	.rw_page = virtio_rmem_rw_page,
 #endif
 };
 
 /* ------------------------------------------------------------ sysfs */
 
-#define RMEM_STAT_ATTR(name)							\
+#define VIRTIO_RMEM_STAT_ATTR(name)							\
 static ssize_t name##_show(struct device *dev, struct device_attribute *attr, char *buf) \
 {										\
-	struct rmem_dev *rd = dev_to_disk(dev)->private_data;			\
+	struct virtio_rmem_dev *rd = dev_to_disk(dev)->private_data;			\
 										\
 	return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(&rd->stats.name)); \
 }										\
 static DEVICE_ATTR_RO(name)
 
-RMEM_STAT_ATTR(requests);
-RMEM_STAT_ATTR(reads);
-RMEM_STAT_ATTR(writes);
-RMEM_STAT_ATTR(flushes);
-RMEM_STAT_ATTR(discards);
-RMEM_STAT_ATTR(vq_requests);
-RMEM_STAT_ATTR(merges);
-RMEM_STAT_ATTR(polls);
-RMEM_STAT_ATTR(poll_hits);
-RMEM_STAT_ATTR(poll_skips);
-RMEM_STAT_ATTR(errors);
+VIRTIO_RMEM_STAT_ATTR(requests);
+VIRTIO_RMEM_STAT_ATTR(reads);
+VIRTIO_RMEM_STAT_ATTR(writes);
+VIRTIO_RMEM_STAT_ATTR(flushes);
+VIRTIO_RMEM_STAT_ATTR(discards);
+VIRTIO_RMEM_STAT_ATTR(vq_requests);
+VIRTIO_RMEM_STAT_ATTR(merges);
+VIRTIO_RMEM_STAT_ATTR(polls);
+VIRTIO_RMEM_STAT_ATTR(poll_hits);
+VIRTIO_RMEM_STAT_ATTR(poll_skips);
+VIRTIO_RMEM_STAT_ATTR(errors);
 
 static ssize_t device_id_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
-	struct rmem_dev *rd = dev_to_disk(dev)->private_data;
+	struct virtio_rmem_dev *rd = dev_to_disk(dev)->private_data;
 
 	return sysfs_emit(buf, "0x%llx\n", (unsigned long long)le64_to_cpu(rd->rcfg.device_id));
 }
@@ -715,7 +715,7 @@ static DEVICE_ATTR_RO(device_id);
 
 static ssize_t chunk_shift_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
-	struct rmem_dev *rd = dev_to_disk(dev)->private_data;
+	struct virtio_rmem_dev *rd = dev_to_disk(dev)->private_data;
 
 	return sysfs_emit(buf, "%u\n", rd->rcfg.chunk_shift);
 }
@@ -723,7 +723,7 @@ static DEVICE_ATTR_RO(chunk_shift);
 
 static ssize_t backend_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
-	struct rmem_dev *rd = dev_to_disk(dev)->private_data;
+	struct virtio_rmem_dev *rd = dev_to_disk(dev)->private_data;
 
 	return sysfs_emit(buf, "%s\n",
 			  le32_to_cpu(rd->rcfg.flags) & RMEM_VIRTIO_CFG_F_RDMA ? "rdma" : "ram");
@@ -732,7 +732,7 @@ static DEVICE_ATTR_RO(backend);
 
 static ssize_t num_queues_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
-	struct rmem_dev *rd = dev_to_disk(dev)->private_data;
+	struct virtio_rmem_dev *rd = dev_to_disk(dev)->private_data;
 
 	return sysfs_emit(buf, "%u\n", rd->num_vqs);
 }
@@ -740,13 +740,13 @@ static DEVICE_ATTR_RO(num_queues);
 
 static ssize_t read_lat_us_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
-	struct rmem_dev *rd = dev_to_disk(dev)->private_data;
+	struct virtio_rmem_dev *rd = dev_to_disk(dev)->private_data;
 
 	return sysfs_emit(buf, "%lu\n", READ_ONCE(rd->read_lat_ns) / NSEC_PER_USEC);
 }
 static DEVICE_ATTR_RO(read_lat_us);
 
-static struct attribute *rmem_attrs[] = {
+static struct attribute *virtio_rmem_attrs[] = {
 	&dev_attr_requests.attr, &dev_attr_reads.attr, &dev_attr_writes.attr,
 	&dev_attr_flushes.attr, &dev_attr_discards.attr, &dev_attr_vq_requests.attr,
 	&dev_attr_merges.attr, &dev_attr_polls.attr, &dev_attr_poll_hits.attr,
@@ -755,26 +755,26 @@ static struct attribute *rmem_attrs[] = {
 	NULL,
 };
 
-static const struct attribute_group rmem_attr_group = {
+static const struct attribute_group virtio_rmem_attr_group = {
 	.name = "rmem",
-	.attrs = rmem_attrs,
+	.attrs = virtio_rmem_attrs,
 };
 
-static const struct attribute_group *rmem_attr_groups[] = {
-	&rmem_attr_group,
+static const struct attribute_group *virtio_rmem_attr_groups[] = {
+	&virtio_rmem_attr_group,
 	NULL,
 };
 
 /* ------------------------------------------------------------ probe */
 
-static int rmem_init_vqs(struct rmem_dev *rd)
+static int virtio_rmem_init_vqs(struct virtio_rmem_dev *rd)
 {
 	struct virtio_device *vdev = rd->vdev;
 	unsigned int i, n = 1;
 	struct virtqueue **vqs;
 	u16 nq;
 	int err;
-#ifdef RMEM_HAVE_QUEUE_LIMITS
+#ifdef VIRTIO_RMEM_HAVE_QUEUE_LIMITS
 	struct virtqueue_info *info;
 #else
 	vq_callback_t **cbs;
@@ -782,7 +782,7 @@ static int rmem_init_vqs(struct rmem_dev *rd)
 #endif
 
 	if (virtio_has_feature(vdev, RMEM_VIRTIO_BLK_F_MQ)) {
-		virtio_cread(vdev, struct rmem_virtio_blk_config, num_queues, &nq);
+		virtio_cread_le(vdev, struct rmem_virtio_blk_config, num_queues, &nq);
 		n = nq ? nq : 1;
 	}
 	n = min_t(unsigned int, n, nr_cpu_ids);
@@ -791,7 +791,7 @@ static int rmem_init_vqs(struct rmem_dev *rd)
 
 	rd->vqs = kcalloc(n, sizeof(*rd->vqs), GFP_KERNEL);
 	vqs = kcalloc(n, sizeof(*vqs), GFP_KERNEL);
-#ifdef RMEM_HAVE_QUEUE_LIMITS
+#ifdef VIRTIO_RMEM_HAVE_QUEUE_LIMITS
 	info = kcalloc(n, sizeof(*info), GFP_KERNEL);
 	err = -ENOMEM;
 	if (!rd->vqs || !vqs || !info)
@@ -799,7 +799,7 @@ static int rmem_init_vqs(struct rmem_dev *rd)
 	for (i = 0; i < n; i++) {
 		snprintf(rd->vqs[i].name, sizeof(rd->vqs[i].name), "req.%u", i);
 		info[i].name = rd->vqs[i].name;
-		info[i].callback = rmem_vq_done;
+		info[i].callback = virtio_rmem_vq_done;
 	}
 	err = virtio_find_vqs(vdev, n, vqs, info, NULL);
 #else
@@ -811,7 +811,7 @@ static int rmem_init_vqs(struct rmem_dev *rd)
 	for (i = 0; i < n; i++) {
 		snprintf(rd->vqs[i].name, sizeof(rd->vqs[i].name), "req.%u", i);
 		names[i] = rd->vqs[i].name;
-		cbs[i] = rmem_vq_done;
+		cbs[i] = virtio_rmem_vq_done;
 	}
 	err = virtio_find_vqs(vdev, n, vqs, cbs, names, NULL);
 #endif
@@ -823,7 +823,7 @@ static int rmem_init_vqs(struct rmem_dev *rd)
 	}
 	rd->num_vqs = n;
 out_free:
-#ifdef RMEM_HAVE_QUEUE_LIMITS
+#ifdef VIRTIO_RMEM_HAVE_QUEUE_LIMITS
 	kfree(info);
 #else
 	kfree(cbs);
@@ -837,7 +837,7 @@ out_free:
 	return err;
 }
 
-static void rmem_del_vqs(struct rmem_dev *rd)
+static void virtio_rmem_del_vqs(struct virtio_rmem_dev *rd)
 {
 	rd->vdev->config->del_vqs(rd->vdev);
 	kfree(rd->vqs);
@@ -845,7 +845,7 @@ static void rmem_del_vqs(struct rmem_dev *rd)
 }
 
 /* Reads and checks the extension area; -ENODEV leaves the device to virtio_blk. */
-static int rmem_read_ext(struct rmem_dev *rd)
+static int virtio_rmem_read_ext(struct virtio_rmem_dev *rd)
 {
 	struct virtio_device *vdev = rd->vdev;
 
@@ -867,10 +867,10 @@ static int rmem_read_ext(struct rmem_dev *rd)
 }
 
 /* Block-layer limits from the standard config; discards follow the device. */
-#ifdef RMEM_HAVE_QUEUE_LIMITS
-static void rmem_fill_limits(struct rmem_dev *rd, struct queue_limits *lim)
+#ifdef VIRTIO_RMEM_HAVE_QUEUE_LIMITS
+static void virtio_rmem_fill_limits(struct virtio_rmem_dev *rd, struct queue_limits *lim)
 #else
-static void rmem_fill_limits(struct rmem_dev *rd, struct request_queue *q)
+static void virtio_rmem_fill_limits(struct virtio_rmem_dev *rd, struct request_queue *q)
 #endif
 {
 	struct virtio_device *vdev = rd->vdev;
@@ -879,17 +879,17 @@ static void rmem_fill_limits(struct rmem_dev *rd, struct request_queue *q)
 
 	rd->seg_max = 1;
 	if (virtio_has_feature(vdev, RMEM_VIRTIO_BLK_F_SEG_MAX)) {
-		virtio_cread(vdev, struct rmem_virtio_blk_config, seg_max, &v);
+		virtio_cread_le(vdev, struct rmem_virtio_blk_config, seg_max, &v);
 		if (v)
 			rd->seg_max = min_t(u32, v, RMEM_VIRTIO_SEG_MAX);
 	}
 	if (virtio_has_feature(vdev, RMEM_VIRTIO_BLK_F_SIZE_MAX)) {
-		virtio_cread(vdev, struct rmem_virtio_blk_config, size_max, &v);
+		virtio_cread_le(vdev, struct rmem_virtio_blk_config, size_max, &v);
 		if (v >= PAGE_SIZE)
 			size_max = min_t(u32, v, RMEM_VIRTIO_SIZE_MAX);
 	}
 	if (virtio_has_feature(vdev, RMEM_VIRTIO_BLK_F_BLK_SIZE)) {
-		virtio_cread(vdev, struct rmem_virtio_blk_config, blk_size, &v);
+		virtio_cread_le(vdev, struct rmem_virtio_blk_config, blk_size, &v);
 		if (v >= 512 && v <= PAGE_SIZE && is_power_of_2(v))
 			blk = v;
 	}
@@ -897,16 +897,16 @@ static void rmem_fill_limits(struct rmem_dev *rd, struct request_queue *q)
 	bytes = min_t(u64, (u64)rd->seg_max * size_max, 4ull << 20);
 	rd->max_sectors = bytes >> SECTOR_SHIFT;
 	if (virtio_has_feature(vdev, RMEM_VIRTIO_BLK_F_DISCARD)) {
-		virtio_cread(vdev, struct rmem_virtio_blk_config, max_discard_sectors, &dsec);
-		virtio_cread(vdev, struct rmem_virtio_blk_config, max_discard_seg, &dseg);
-		virtio_cread(vdev, struct rmem_virtio_blk_config, discard_sector_alignment, &dalign);
+		virtio_cread_le(vdev, struct rmem_virtio_blk_config, max_discard_sectors, &dsec);
+		virtio_cread_le(vdev, struct rmem_virtio_blk_config, max_discard_seg, &dseg);
+		virtio_cread_le(vdev, struct rmem_virtio_blk_config, discard_sector_alignment, &dalign);
 		dseg = clamp_t(u32, dseg, 1, RMEM_VIRTIO_MAX_DISCARD_SEG);
 		if (!dalign)
 			dalign = 8;
 	}
 	rd->max_discard_seg = dseg;
 
-#ifdef RMEM_HAVE_QUEUE_LIMITS
+#ifdef VIRTIO_RMEM_HAVE_QUEUE_LIMITS
 	lim->max_segments = rd->seg_max;
 	lim->max_segment_size = size_max;
 	lim->max_hw_sectors = rd->max_sectors;
@@ -943,14 +943,14 @@ static void rmem_fill_limits(struct rmem_dev *rd, struct request_queue *q)
 #endif
 }
 
-static int rmem_probe(struct virtio_device *vdev)
+static int virtio_rmem_probe(struct virtio_device *vdev)
 {
-	struct rmem_dev *rd;
+	struct virtio_rmem_dev *rd;
 	struct gendisk *disk;
 	unsigned int depth;
 	u64 cap;
 	int err;
-#ifdef RMEM_HAVE_QUEUE_LIMITS
+#ifdef VIRTIO_RMEM_HAVE_QUEUE_LIMITS
 	struct queue_limits lim = { };
 #endif
 
@@ -958,21 +958,26 @@ static int rmem_probe(struct virtio_device *vdev)
 		dev_err(&vdev->dev, "config access disabled\n");
 		return -EINVAL;
 	}
+	/* Config and requests are read as little-endian: only a modern device is one. */
+	if (!virtio_has_feature(vdev, VIRTIO_F_VERSION_1)) {
+		dev_err(&vdev->dev, "legacy (pre-1.0) device: the rmem extension needs VIRTIO_F_VERSION_1\n");
+		return -ENODEV;
+	}
 	rd = kzalloc(sizeof(*rd), GFP_KERNEL);
 	if (!rd)
 		return -ENOMEM;
 	rd->vdev = vdev;
 	vdev->priv = rd;
 
-	err = rmem_read_ext(rd);
+	err = virtio_rmem_read_ext(rd);
 	if (err)
 		goto out_free_rd;
-	err = ida_alloc_range(&rmem_index_ida, 0, (1 << (MINORBITS - 4)) - 1, GFP_KERNEL);
+	err = ida_alloc_range(&virtio_rmem_index_ida, 0, (1 << (MINORBITS - 4)) - 1, GFP_KERNEL);
 	if (err < 0)
 		goto out_free_rd;
 	rd->index = err;
 
-	err = rmem_init_vqs(rd);
+	err = virtio_rmem_init_vqs(rd);
 	if (err)
 		goto out_free_index;
 
@@ -986,21 +991,21 @@ static int rmem_probe(struct virtio_device *vdev)
 		depth /= 2;
 	depth = max(depth, 1u);
 
-	rd->tag_set.ops = &rmem_mq_ops;
+	rd->tag_set.ops = &virtio_rmem_mq_ops;
 	rd->tag_set.nr_hw_queues = rd->num_vqs;
 	rd->tag_set.queue_depth = depth;
 	rd->tag_set.numa_node = NUMA_NO_NODE;
 	/* No I/O scheduler by default: queue_rqs (and our merging) needs none. */
 	rd->tag_set.flags = BLK_MQ_F_SHOULD_MERGE | BLK_MQ_F_NO_SCHED_BY_DEFAULT;
-	rd->tag_set.cmd_size = sizeof(struct rmem_req) +
+	rd->tag_set.cmd_size = sizeof(struct virtio_rmem_req) +
 			       sizeof(struct scatterlist) * RMEM_VIRTIO_SEG_MAX;
 	rd->tag_set.driver_data = rd;
 	err = blk_mq_alloc_tag_set(&rd->tag_set);
 	if (err)
 		goto out_del_vqs;
 
-#ifdef RMEM_HAVE_QUEUE_LIMITS
-	rmem_fill_limits(rd, &lim);
+#ifdef VIRTIO_RMEM_HAVE_QUEUE_LIMITS
+	virtio_rmem_fill_limits(rd, &lim);
 	disk = blk_mq_alloc_disk(&rd->tag_set, &lim, rd);
 #else
 	disk = blk_mq_alloc_disk(&rd->tag_set, rd);
@@ -1010,21 +1015,21 @@ static int rmem_probe(struct virtio_device *vdev)
 		goto out_free_tags;
 	}
 	rd->disk = disk;
-#ifndef RMEM_HAVE_QUEUE_LIMITS
-	rmem_fill_limits(rd, disk->queue);
+#ifndef VIRTIO_RMEM_HAVE_QUEUE_LIMITS
+	virtio_rmem_fill_limits(rd, disk->queue);
 #endif
-	snprintf(disk->disk_name, DISK_NAME_LEN, RMEM_NAME "%d", rd->index);
-	disk->major = rmem_major;
-	disk->first_minor = rd->index * RMEM_MINORS;
-	disk->minors = RMEM_MINORS;
-	disk->fops = sync_dev ? &rmem_fops_sync : &rmem_fops;
+	snprintf(disk->disk_name, DISK_NAME_LEN, VIRTIO_RMEM_NAME "%d", rd->index);
+	disk->major = virtio_rmem_major;
+	disk->first_minor = rd->index * VIRTIO_RMEM_MINORS;
+	disk->minors = VIRTIO_RMEM_MINORS;
+	disk->fops = sync_dev ? &virtio_rmem_fops_sync : &virtio_rmem_fops;
 	disk->private_data = rd;
 
-	virtio_cread(vdev, struct rmem_virtio_blk_config, capacity, &cap);
+	virtio_cread_le(vdev, struct rmem_virtio_blk_config, capacity, &cap);
 	set_capacity(disk, cap);
 
 	virtio_device_ready(vdev);
-	err = device_add_disk(&vdev->dev, disk, rmem_attr_groups);
+	err = device_add_disk(&vdev->dev, disk, virtio_rmem_attr_groups);
 	if (err)
 		goto out_reset;
 
@@ -1044,9 +1049,9 @@ out_reset:
 out_free_tags:
 	blk_mq_free_tag_set(&rd->tag_set);
 out_del_vqs:
-	rmem_del_vqs(rd);
+	virtio_rmem_del_vqs(rd);
 out_free_index:
-	ida_free(&rmem_index_ida, rd->index);
+	ida_free(&virtio_rmem_index_ida, rd->index);
 out_free_rd:
 	kfree(rd);
 	vdev->priv = NULL;
@@ -1061,9 +1066,9 @@ out_free_rd:
  * pages swapped out to it are lost (their owners get SIGBUS).  We say so
  * loudly; docs/guest-driver.md explains why this is the only honest choice.
  */
-static void rmem_remove(struct virtio_device *vdev)
+static void virtio_rmem_remove(struct virtio_device *vdev)
 {
-	struct rmem_dev *rd = vdev->priv;
+	struct virtio_rmem_dev *rd = vdev->priv;
 	struct gendisk *disk = rd->disk;
 
 	if (disk_openers(disk))
@@ -1074,31 +1079,31 @@ static void rmem_remove(struct virtio_device *vdev)
 	blk_mq_free_tag_set(&rd->tag_set);
 	/* Stop the device before its rings go away. */
 	virtio_reset_device(vdev);
-	rmem_del_vqs(rd);
+	virtio_rmem_del_vqs(rd);
 	vdev->priv = NULL;
 	/* The last close (or now) frees rd through ->free_disk. */
 	put_disk(disk);
 }
 
 #ifdef CONFIG_PM_SLEEP
-static int rmem_freeze(struct virtio_device *vdev)
+static int virtio_rmem_freeze(struct virtio_device *vdev)
 {
-	struct rmem_dev *rd = vdev->priv;
+	struct virtio_rmem_dev *rd = vdev->priv;
 
 	/* Drain: nothing may be in flight when the rings are torn down. */
 	blk_mq_freeze_queue(rd->disk->queue);
 	blk_mq_quiesce_queue(rd->disk->queue);
 	virtio_reset_device(vdev);
-	rmem_del_vqs(rd);
+	virtio_rmem_del_vqs(rd);
 	return 0;
 }
 
-static int rmem_restore(struct virtio_device *vdev)
+static int virtio_rmem_restore(struct virtio_device *vdev)
 {
-	struct rmem_dev *rd = vdev->priv;
+	struct virtio_rmem_dev *rd = vdev->priv;
 	int err;
 
-	err = rmem_init_vqs(rd);
+	err = virtio_rmem_init_vqs(rd);
 	if (err)
 		return err;
 	virtio_device_ready(vdev);
@@ -1108,31 +1113,31 @@ static int rmem_restore(struct virtio_device *vdev)
 }
 #endif
 
-static const struct virtio_device_id rmem_id_table[] = {
+static const struct virtio_device_id virtio_rmem_id_table[] = {
 	{ RMEM_VIRTIO_ID_BLOCK, VIRTIO_DEV_ANY_ID },
 	{ 0 },
 };
 
-static unsigned int rmem_features[] = {
+static unsigned int virtio_rmem_features[] = {
 	RMEM_VIRTIO_BLK_F_SIZE_MAX, RMEM_VIRTIO_BLK_F_SEG_MAX, RMEM_VIRTIO_BLK_F_BLK_SIZE,
 	RMEM_VIRTIO_BLK_F_FLUSH, RMEM_VIRTIO_BLK_F_MQ, RMEM_VIRTIO_BLK_F_DISCARD,
 	RMEM_VIRTIO_BLK_F_WRITE_ZEROES, RMEM_VIRTIO_F_RMEM,
 };
 
-static struct virtio_driver rmem_virtio_driver = {
-	.feature_table = rmem_features,
-	.feature_table_size = ARRAY_SIZE(rmem_features),
+static struct virtio_driver virtio_rmem_driver = {
+	.feature_table = virtio_rmem_features,
+	.feature_table_size = ARRAY_SIZE(virtio_rmem_features),
 	.driver.name = "virtio_rmem",
-	.id_table = rmem_id_table,
-	.probe = rmem_probe,
-	.remove = rmem_remove,
+	.id_table = virtio_rmem_id_table,
+	.probe = virtio_rmem_probe,
+	.remove = virtio_rmem_remove,
 #ifdef CONFIG_PM_SLEEP
-	.freeze = rmem_freeze,
-	.restore = rmem_restore,
+	.freeze = virtio_rmem_freeze,
+	.restore = virtio_rmem_restore,
 #endif
 };
 
-static int __init rmem_blk_init(void)
+static int __init virtio_rmem_init(void)
 {
 	int err;
 
@@ -1140,29 +1145,29 @@ static int __init rmem_blk_init(void)
 		pr_err("virtio_rmem: poll_max_bytes %u too large (max 4 MiB)\n", poll_max_bytes);
 		return -EINVAL;
 	}
-	rmem_major = register_blkdev(0, RMEM_NAME);
-	if (rmem_major < 0)
-		return rmem_major;
-	err = register_virtio_driver(&rmem_virtio_driver);
+	virtio_rmem_major = register_blkdev(0, VIRTIO_RMEM_NAME);
+	if (virtio_rmem_major < 0)
+		return virtio_rmem_major;
+	err = register_virtio_driver(&virtio_rmem_driver);
 	if (err)
 		goto out_unregister_blkdev;
 	return 0;
 
 out_unregister_blkdev:
-	unregister_blkdev(rmem_major, RMEM_NAME);
+	unregister_blkdev(virtio_rmem_major, VIRTIO_RMEM_NAME);
 	return err;
 }
 
-static void __exit rmem_blk_exit(void)
+static void __exit virtio_rmem_exit(void)
 {
-	unregister_virtio_driver(&rmem_virtio_driver);
-	unregister_blkdev(rmem_major, RMEM_NAME);
-	ida_destroy(&rmem_index_ida);
+	unregister_virtio_driver(&virtio_rmem_driver);
+	unregister_blkdev(virtio_rmem_major, VIRTIO_RMEM_NAME);
+	ida_destroy(&virtio_rmem_index_ida);
 }
 
-module_init(rmem_blk_init);
-module_exit(rmem_blk_exit);
-MODULE_DEVICE_TABLE(virtio, rmem_id_table);
+module_init(virtio_rmem_init);
+module_exit(virtio_rmem_exit);
+MODULE_DEVICE_TABLE(virtio, virtio_rmem_id_table);
 MODULE_DESCRIPTION("Scalevisor rmem: guest driver for remote-memory block devices");
 MODULE_AUTHOR("Scalevisor rmem developers");
 MODULE_LICENSE("GPL");

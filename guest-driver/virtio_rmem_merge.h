@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * rmem_merge.h - which block requests of one dispatch batch travel to the
+ * virtio_rmem_merge.h - which block requests of one dispatch batch travel to the
  * device as a single virtio request.
  *
  * The block layer merges bios into requests, but only against the newest
@@ -10,7 +10,7 @@
  * descriptor chain walk and, on the rdma backend, one round trip per chunk
  * touched; sending a run of adjacent requests as one chain saves that.  This
  * file holds only the decision, so the unit tier (tests/unit/merge-*.c)
- * compiles it natively; rmem_blk.c applies it to struct request.
+ * compiles it natively; virtio_rmem.c applies it to struct request.
  *
  * A run is a maximal sequence of consecutive batch entries that
  *  - all read or all write (nothing else merges: flush, discard, ...),
@@ -20,33 +20,33 @@
  *  - stay within the device's limits: at most max_segs data segments and
  *    max_sectors sectors in total.
  */
-#ifndef RMEM_MERGE_H
-#define RMEM_MERGE_H
+#ifndef VIRTIO_RMEM_MERGE_H
+#define VIRTIO_RMEM_MERGE_H
 
 #include "rmem_compat.h"
 
-enum rmem_merge_op {
-	RMEM_MERGE_NONE = 0,	/* never merges (flush, discard, zero length) */
-	RMEM_MERGE_READ,
-	RMEM_MERGE_WRITE,
+enum virtio_rmem_merge_op {
+	VIRTIO_RMEM_MERGE_NONE = 0,	/* never merges (flush, discard, zero length) */
+	VIRTIO_RMEM_MERGE_READ,
+	VIRTIO_RMEM_MERGE_WRITE,
 };
 
 /* What the planner needs to know of one request. */
-struct rmem_merge_req {
+struct virtio_rmem_merge_req {
 	u64 sector;		/* first 512-byte sector */
 	u32 nr_sectors;		/* length; 0 never merges */
 	u32 nr_segs;		/* data segments it maps to */
-	u8 op;			/* enum rmem_merge_op */
+	u8 op;			/* enum virtio_rmem_merge_op */
 };
 
 /* Device limits; max_segs == 0 turns merging off. */
-struct rmem_merge_limits {
+struct virtio_rmem_merge_limits {
 	u32 max_segs;
 	u32 max_sectors;
 };
 
 /* One planned virtio request: batch entries [start, start + count). */
-struct rmem_merge_run {
+struct virtio_rmem_merge_run {
 	unsigned int start;
 	unsigned int count;
 	bool descending;	/* entries in decreasing sector order */
@@ -55,21 +55,21 @@ struct rmem_merge_run {
 	u64 nr_segs;
 };
 
-static inline bool rmem_merge_can_start(const struct rmem_merge_req *r)
+static inline bool virtio_rmem_merge_can_start(const struct virtio_rmem_merge_req *r)
 {
-	return (r->op == RMEM_MERGE_READ || r->op == RMEM_MERGE_WRITE) && r->nr_sectors;
+	return (r->op == VIRTIO_RMEM_MERGE_READ || r->op == VIRTIO_RMEM_MERGE_WRITE) && r->nr_sectors;
 }
 
 /*
  * Plans the run that begins at batch entry @start (< @n) and returns its
  * length (>= 1).  A request that cannot merge is a run of its own.
  */
-static inline unsigned int rmem_merge_plan(const struct rmem_merge_req *reqs, unsigned int n,
+static inline unsigned int virtio_rmem_merge_plan(const struct virtio_rmem_merge_req *reqs, unsigned int n,
 					   unsigned int start,
-					   const struct rmem_merge_limits *lim,
-					   struct rmem_merge_run *run)
+					   const struct virtio_rmem_merge_limits *lim,
+					   struct virtio_rmem_merge_run *run)
 {
-	const struct rmem_merge_req *first = &reqs[start];
+	const struct virtio_rmem_merge_req *first = &reqs[start];
 	unsigned int j;
 	int dir = 0;	/* 0 undecided, 1 ascending, -1 descending */
 
@@ -79,11 +79,12 @@ static inline unsigned int rmem_merge_plan(const struct rmem_merge_req *reqs, un
 	run->sector = first->sector;
 	run->nr_sectors = first->nr_sectors;
 	run->nr_segs = first->nr_segs;
-	if (!rmem_merge_can_start(first) || !lim->max_segs)
+	if (!virtio_rmem_merge_can_start(first) || !lim->max_segs)
 		return 1;
 
 	for (j = start + 1; j < n; j++) {
-		const struct rmem_merge_req *r = &reqs[j];
+		const struct virtio_rmem_merge_req *r = &reqs[j];
+
 		if (r->op != first->op || !r->nr_sectors)
 			break;
 		/* Limits first: the sums below then cannot overflow. */
@@ -109,4 +110,4 @@ static inline unsigned int rmem_merge_plan(const struct rmem_merge_req *reqs, un
 	return run->count;
 }
 
-#endif /* RMEM_MERGE_H */
+#endif /* VIRTIO_RMEM_MERGE_H */
