@@ -34,7 +34,7 @@ include host-vhost/build.mk
 include guest-driver/build.mk
 include tests/build.mk
 
-.PHONY: all help dkms-src deps userspace modules modules-6.1 image check check-unit check-vm check-full check-fresh \
+.PHONY: all help dkms-src deps userspace modules modules-6.1 image check check-unit check-vm check-full check-fresh lint \
 	demo bench bench-kmeans fuzz clean distclean
 
 # The guest driver is also built for 6.1 (vm/guest-6.1 boots that kernel).
@@ -47,6 +47,7 @@ help:
 	@echo "make modules     kernel modules for KVER=$(KVER) (6.12 default, 6.1 guest driver only)"
 	@echo "make check       deps, build, unit tier, VM tier; ends with 'N passed, N failed, N skipped'"
 	@echo "make check-unit  userspace unit tests under ASan/UBSan"
+	@echo "make lint        checkpatch + sparse on both modules, shellcheck, names and include cycles"
 	@echo "make check-vm    VM tests under QEMU/TCG; T='<glob>' selects, e.g. T='fabric-*'"
 	@echo "make check-full  slow full-stack tier"
 	@echo "make check-fresh make check in a clean clone inside a brand-new Debian 12 root (what CI runs)"
@@ -86,6 +87,11 @@ modules-6.1: deps
 $(UNIT)/%: tests/unit/%.c tests/unit/rmem_test.h $(UNIT_EXTRA_SRCS) $(wildcard include/*.h) | $(UNIT)
 	$(CC) $(USER_CFLAGS) $(SAN_FLAGS) -O1 -I$(TOP)/tests/unit -o $@ $< $(UNIT_EXTRA_SRCS) $(UNIT_LIBS)
 
+# checkpatch, sparse, shellcheck, names, includes (scripts/lint.sh); make check
+# records each as a test (lint/<check>).
+lint: deps modules
+	@scripts/lint.sh
+
 check-unit: $(addprefix $(UNIT)/,$(UNIT_TESTS))
 	@tests/unit/run.sh $(addprefix $(UNIT)/,$(UNIT_TESTS))
 
@@ -95,6 +101,7 @@ check-vm: deps userspace modules modules-6.1 image
 check: deps
 	@tests/harness/results.sh reset
 	@RMEM_DEPS_DONE=1 $(MAKE) --no-print-directory all
+	@RMEM_DEPS_DONE=1 RMEM_CHECK_AGGREGATE=1 $(MAKE) --no-print-directory lint || true
 	@RMEM_DEPS_DONE=1 RMEM_CHECK_AGGREGATE=1 $(MAKE) --no-print-directory check-unit || \
 		tests/harness/results.sh record fail unit/build "unit tests did not build or run; see above"
 	@RMEM_DEPS_DONE=1 RMEM_CHECK_AGGREGATE=1 $(MAKE) --no-print-directory check-vm || \

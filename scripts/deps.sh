@@ -22,7 +22,7 @@ pkgs=(
 	ipxe-qemu pxelinux syslinux-common	# PXE boot of the appliance image
 	fio clang tmux jq
 	nbd-server nbd-client gnuplot-nox	# kmeans evaluation: NBD peer, plot
-	perl sparse shellcheck	# make lint (checkpatch.pl needs perl's full module set)
+	perl sparse shellcheck python3	# make lint (checkpatch.pl needs perl's full module set)
 )
 # Without their Recommends: dkms would pull in linux-headers-amd64 (headers
 # of a kernel this machine does not run: we build against build/kernels/).

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make lint: the checks a kernel maintainer runs before reading a patch.
 #
-#   scripts/lint.sh [checkpatch|sparse|shellcheck ...]   (default: all three)
+#   scripts/lint.sh [checkpatch|sparse|shellcheck|names|includes ...]   (default: all)
 #
 #  - checkpatch: the kernel's scripts/checkpatch.pl, taken from Debian's
 #    linux-source-6.12 package (downloaded by `make deps` into the .deb cache,
@@ -9,7 +9,10 @@
 #    file of both modules and of the kernel-shared headers in include/;
 #  - sparse: both modules rebuilt with C=2 (every file checked) against the
 #    6.12 headers; any sparse warning or error in our files fails;
-#  - shellcheck: every shell script of the project, at severity warning.
+#  - shellcheck: every shell script of the project, at severity warning;
+#  - names: no function defined both in a kernel module and in userspace (a
+#    prefix per component), includes: no #include cycle in any component
+#    (scripts/lint/names.py).
 #
 # One line per check; with RMEM_CHECK_AGGREGATE=1 (make check) each check is
 # also recorded as a test (lint/checkpatch, …) in the run's results.
@@ -31,8 +34,11 @@ record() {	# record ok|fail NAME [WHY]
 # for two kernels: the 6.1/6.12 compat branches must test LINUX_VERSION_CODE,
 # and checkpatch then calls that comparison "constant on the left".
 CHECKPATCH_IGNORE=LINUX_VERSION_CODE,CONSTANT_COMPARISON
-KERNEL_SRCS=(host-vhost/*.[ch] guest-driver/*.[ch] include/rmem_compat.h include/rmem_proto.h
-	include/rmem_virtio.h include/rmem_wire.h)
+KERNEL_SRCS=(host-vhost/*.[ch] guest-driver/*.[ch] include/rmem_alloc.h include/rmem_compat.h
+	include/rmem_proto.h include/rmem_virtio.h include/rmem_wire.h)
+# The sysfs ABI is a set of X-macro lists, a shape checkpatch always calls a
+# complex macro; the header is checked for everything else.
+KERNEL_XMACRO_SRCS=(include/rmem_sysfs.h)
 
 checkpatch_tool() {
 	local cp=$out/scripts/checkpatch.pl deb
@@ -52,13 +58,15 @@ run_checkpatch() {
 	cp=$(checkpatch_tool) || return 1
 	# shellcheck disable=SC2206 # the globs above are ours, without spaces
 	files=(${KERNEL_SRCS[@]})
-	if ! "$cp" --no-tree -f --terse --show-types --ignore "$CHECKPATCH_IGNORE" \
-		"${files[@]}" >"$out/checkpatch.log" 2>&1; then
+	if ! { "$cp" --no-tree -f --terse --show-types --ignore "$CHECKPATCH_IGNORE" \
+		"${files[@]}" && "$cp" --no-tree -f --terse --show-types \
+		--ignore "$CHECKPATCH_IGNORE,COMPLEX_MACRO" "${KERNEL_XMACRO_SRCS[@]}"; } \
+		>"$out/checkpatch.log" 2>&1; then
 		grep -v '^total: 0 errors, 0 warnings' "$out/checkpatch.log" | grep -v '^$' >&2 || true
 		say "checkpatch: FAILED on ${#files[@]} files (log: build/lint/checkpatch.log)"
 		return 1
 	fi
-	say "checkpatch: ${#files[@]} files clean"
+	say "checkpatch: $((${#files[@]} + ${#KERNEL_XMACRO_SRCS[@]})) files clean"
 }
 
 run_sparse() {
@@ -113,13 +121,16 @@ run_shellcheck() {
 	say "shellcheck: ${#files[@]} scripts clean"
 }
 
+run_names() { scripts/lint/names.py names; }
+run_includes() { scripts/lint/names.py includes; }
+
 checks=("$@")
-[ ${#checks[@]} -gt 0 ] || checks=(checkpatch sparse shellcheck)
+[ ${#checks[@]} -gt 0 ] || checks=(checkpatch sparse shellcheck names includes)
 rc=0
 for c in "${checks[@]}"; do
 	case $c in
-	checkpatch | sparse | shellcheck) ;;
-	*) echo "lint: unknown check '$c' (checkpatch, sparse, shellcheck)" >&2; exit 2 ;;
+	checkpatch | sparse | shellcheck | names | includes) ;;
+	*) echo "lint: unknown check '$c' (checkpatch, sparse, shellcheck, names, includes)" >&2; exit 2 ;;
 	esac
 	if "run_$c"; then
 		record ok "lint/$c"
