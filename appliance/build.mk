@@ -6,15 +6,16 @@
 
 RMEM_LDLIBS := -libverbs -lrdmacm -lpthread
 
-APPLIANCE_SRCS := rmem_appliance_main rmem_serve rmem_parse rmem_pool rmem_ibdev rmem_listen \
-	rmem_reaper rmem_init rmem_bringup rmem_log
+APPLIANCE_SRCS := rmemd_main rmemd_serve rmemd_parse rmemd_pool rmemd_ibdev rmemd_listen \
+	rmemd_reaper rmemd_init rmemd_bringup rmemd_log
 APPLIANCE_OBJS := $(addprefix $(OBJ)/appliance/,$(addsuffix .o,$(APPLIANCE_SRCS)))
 APPLIANCE_HDRS := $(wildcard appliance/*.h) $(wildcard include/*.h)
 
 PROGRAMS += rmem-appliance
 UNIT_TESTS += alloc-owner alloc-layout alloc-window alloc-descriptor appliance-options
 # Option parsing is pure code; its unit test links it.
-UNIT_EXTRA_SRCS += appliance/rmem_parse.c
+UNIT_EXTRA_SRCS += appliance/rmemd_parse.c
+$(UNIT)/appliance-%: USER_CFLAGS += -I$(TOP)/appliance
 
 $(OBJ)/appliance/%.o: appliance/%.c $(APPLIANCE_HDRS) | $(OBJ)
 	@mkdir -p $(dir $@)

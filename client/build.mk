@@ -1,4 +1,4 @@
-# The userspace client library of the donor protocol (client/rmem_client.h).
+# The userspace client library of the donor protocol (client/rmemc.h).
 #
 #   build/obj/librmemclient.a	used by tests/tools/rmem-testclient, rmemctl, rmem-top
 #   build/unit/alloc-lease	the allocator protocol (include/rmem_alloc.h) over a
@@ -9,7 +9,7 @@
 
 RMEM_CLIENT_LIB := $(OBJ)/librmemclient.a
 RMEM_CLIENT_CFLAGS := -I$(TOP)/client
-RMEM_CLIENT_HDRS := client/rmem_client.h $(wildcard include/*.h)
+RMEM_CLIENT_HDRS := client/rmemc.h $(wildcard include/*.h)
 
 UNIT_TESTS += alloc-lease
 
@@ -17,7 +17,7 @@ $(OBJ)/client/%.o: client/%.c $(RMEM_CLIENT_HDRS) | $(OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) $(RMEM_CLIENT_CFLAGS) -c -o $@ $<
 
-$(RMEM_CLIENT_LIB): $(OBJ)/client/rmem_client.o | $(OBJ)
+$(RMEM_CLIENT_LIB): $(OBJ)/client/rmemc.o | $(OBJ)
 	rm -f $@
 	ar rcs $@ $^
 

@@ -4,3 +4,4 @@
 # virtio_rmem_merge.h is header-only pure logic: the unit tests include it directly.
 UNIT_TESTS += merge-plan
 $(UNIT)/merge-%: guest-driver/virtio_rmem_merge.h
+$(UNIT)/merge-%: USER_CFLAGS += -I$(TOP)/guest-driver

@@ -1,8 +1,8 @@
 # Userspace builds of host-vhost pure logic (unit tests).
 #
-# rmem_vq.c and rmem_req.c are the same files vhost_rmem.ko compiles
+# vhost_rmem_vq.c and vhost_rmem_req.c are the same files vhost_rmem.ko compiles
 # (tools/virtio style): the unit tier links them natively under ASan/UBSan.
-UNIT_EXTRA_SRCS += host-vhost/rmem_vq.c host-vhost/rmem_req.c
+UNIT_EXTRA_SRCS += host-vhost/vhost_rmem_vq.c host-vhost/vhost_rmem_req.c
 UNIT_TESTS += vq-chain vq-ring req-parse req-exec
 
 HOST_VHOST_HDRS := $(wildcard host-vhost/*.h)

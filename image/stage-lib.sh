@@ -1,4 +1,4 @@
-# Shared by image/mkimage.sh (the donor image) and tests/vm/mkinitramfs.sh
+# Shared by image/mkimage.sh (the donor image) and tests/harness/mkinitramfs.sh
 # (the test VMs' initramfs): staging binaries with their libraries and
 # kernel modules with their dependencies.  Sourced by bash; callers set
 # `set -euo pipefail` themselves.

@@ -8,10 +8,10 @@
  * generation -> free the slot's owner words -> release) are implemented here
  * and nowhere else.  Three callers drive them through struct rmem_alloc_ops:
  *
- *   host-vhost/rmem_alloc.c   kernel client: ops over rmem_conn_meta_read/
+ *   host-vhost/vhost_rmem_alloc.c   kernel client: ops over rmem_conn_meta_read/
  *                             meta_cas/write (RDMA READ, CAS, WRITE)
- *   client/rmem_client.c      userspace client library: the same over verbs
- *   appliance/rmem_reaper.c   the donor's reaper: reclaim only, ops over its
+ *   client/rmemc.c      userspace client library: the same over verbs
+ *   appliance/rmemd_reaper.c   the donor's reaper: reclaim only, ops over its
  *                             own memory with CPU atomics
  *
  * and tests/unit/alloc-lease.c drives them over a fake in-memory donor with

@@ -45,7 +45,7 @@
 	X(donor)							\
 	X(keep_chunks)
 
-/* stats/: requests completed OK, X(request type, file); request types as in RMEM_ST_*. */
+/* stats/: requests completed OK, X(request type, file); request types as in host-vhost's VHOST_RMEM_ST_*. */
 #define RMEM_SYSFS_STAT_REQS(X)						\
 	X(READ, reads)							\
 	X(WRITE, writes)						\
@@ -63,7 +63,7 @@
 
 /*
  * stats/err_<cause>: requests refused or failed, X(cause, name), causes as
- * in host-vhost's enum rmem_req_err (RMEM_REQ_E_<cause>), in its order.
+ * in host-vhost's enum vhost_rmem_req_err (VHOST_RMEM_REQ_E_<cause>), in its order.
  */
 #define RMEM_SYSFS_STAT_ERRORS(X)					\
 	X(CHAIN, chain)							\

@@ -192,4 +192,39 @@ static inline bool rmem_virtio_device_id_valid(u64 id)
 	return id != RMEM_DEVICE_NONE && id != RMEM_DEVICE_RECLAIMING;
 }
 
+/*
+ * Split virtqueue layout (virtio 1.3, 2.7): the device side (host-vhost/vhost_rmem_vq.c)
+ * and the userspace driver of the tests (tests/tools/rmem-vhost-harness.c) both
+ * lay rings out by these.
+ */
+#define RMEM_VRING_DESC_F_NEXT 1
+#define RMEM_VRING_DESC_F_WRITE 2
+#define RMEM_VRING_DESC_F_INDIRECT 4
+#define RMEM_VRING_AVAIL_F_NO_INTERRUPT 1
+#define RMEM_VRING_USED_F_NO_NOTIFY 1
+
+struct rmem_vring_desc {
+	__le64 addr;
+	__le32 len;
+	__le16 flags;
+	__le16 next;
+};
+RMEM_STATIC_ASSERT(sizeof(struct rmem_vring_desc) == 16, "vring desc size");
+
+struct rmem_vring_used_elem {
+	__le32 id;
+	__le32 len;
+};
+RMEM_STATIC_ASSERT(sizeof(struct rmem_vring_used_elem) == 8, "used elem size");
+
+/* Byte offsets inside the avail and used rings of @num entries. */
+#define RMEM_AVAIL_FLAGS 0
+#define RMEM_AVAIL_IDX 2
+#define RMEM_AVAIL_RING(i) (4 + 2 * (u64)(i))
+#define RMEM_AVAIL_USED_EVENT(num) RMEM_AVAIL_RING(num)
+#define RMEM_USED_FLAGS 0
+#define RMEM_USED_IDX 2
+#define RMEM_USED_RING(i) (4 + 8 * (u64)(i))
+#define RMEM_USED_AVAIL_EVENT(num) RMEM_USED_RING(num)
+
 #endif /* RMEM_VIRTIO_H */

@@ -26,7 +26,9 @@ for m in $mods; do
 	b=$top/build/kbuild/$kver/$m
 	mkdir -p "$b"
 	# A source renamed or removed in the tree must not linger in the copy.
+	# (*.mod.c are kbuild's own, generated for each module.)
 	for f in "$b"/*.c "$b"/*.h; do
+		case $f in *.mod.c) continue ;; esac
 		[ -e "$f" ] && [ ! -e "$top/$m/${f##*/}" ] && rm -f "$f" "${f%.*}.o"
 	done
 	# Copy only what changed, so make's own dependency tracking stays valid.

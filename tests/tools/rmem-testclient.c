@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "rmem_client.h"
+#include "rmemc.h"
 
 #define EXIT_USAGE 2
 #define EXIT_EPOCH 3
@@ -52,7 +52,7 @@ struct tc {
 	bool quiet;
 	bool all;
 	bool owners, slots, stats;
-	struct rmem_conn *conn;
+	struct rmemc_conn *conn;
 };
 
 static void die_usage(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
@@ -102,7 +102,7 @@ static void sleep_ms(int ms)
 
 static int do_connect(struct tc *t)
 {
-	struct rmem_client_opts o = {
+	struct rmemc_opts o = {
 		.host_id = t->host_id,
 		.timeout_ms = t->timeout_ms,
 		.spin_us = t->spin_us,
@@ -110,7 +110,7 @@ static int do_connect(struct tc *t)
 	char err[400];
 	int ret;
 
-	ret = rmem_connect(t->addr, t->port, &o, &t->conn, err, sizeof(err));
+	ret = rmemc_connect(t->addr, t->port, &o, &t->conn, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "rmem-testclient: connect to %s:%u: %s\n", t->addr, t->port, err);
 		return ret;
@@ -147,38 +147,38 @@ static int block_offsets(const struct rmem_desc *d, uint64_t size, uint64_t off[
 	return 0;
 }
 
-static int write_chunk(struct tc *t, const struct rmem_handle *h, uint64_t vchunk, uint8_t *buf)
+static int write_chunk(struct tc *t, const struct rmemc_handle *h, uint64_t vchunk, uint8_t *buf)
 {
 	uint64_t off[3];
 	int i, ret;
 
-	if (block_offsets(rmem_conn_desc(t->conn), t->size, off))
+	if (block_offsets(rmemc_conn_desc(t->conn), t->size, off))
 		return fail(EXIT_USAGE, "--size %" PRIu64 " does not fit a chunk", t->size);
 	for (i = 0; i < 3; i++) {
 		pattern(buf, t->size, t->seed, vchunk, off[i]);
-		ret = rmem_write(t->conn, h, off[i], buf, t->size);
+		ret = rmemc_write(t->conn, h, off[i], buf, t->size);
 		if (ret)
 			return fail(1, "write of chunk %" PRIu64 " at %" PRIu64 ": %s", h->chunk,
-				    off[i], rmem_errmsg(t->conn));
+				    off[i], rmemc_errmsg(t->conn));
 	}
 	return 0;
 }
 
-static int verify_chunk(struct tc *t, const struct rmem_handle *h, uint64_t vchunk,
+static int verify_chunk(struct tc *t, const struct rmemc_handle *h, uint64_t vchunk,
 			uint8_t *buf, uint8_t *want)
 {
 	uint64_t off[3], j;
 	int i, ret;
 
-	if (block_offsets(rmem_conn_desc(t->conn), t->size, off))
+	if (block_offsets(rmemc_conn_desc(t->conn), t->size, off))
 		return fail(EXIT_USAGE, "--size %" PRIu64 " does not fit a chunk", t->size);
 	for (i = 0; i < 3; i++) {
 		pattern(want, t->size, t->seed, vchunk, off[i]);
 		memset(buf, 0, t->size);
-		ret = rmem_read(t->conn, h, off[i], buf, t->size);
+		ret = rmemc_read(t->conn, h, off[i], buf, t->size);
 		if (ret)
 			return fail(1, "read of chunk %" PRIu64 " at %" PRIu64 ": %s", h->chunk,
-				    off[i], rmem_errmsg(t->conn));
+				    off[i], rmemc_errmsg(t->conn));
 		if (memcmp(buf, want, t->size)) {
 			for (j = 0; j < t->size && buf[j] == want[j]; j++)
 				;
@@ -194,7 +194,7 @@ static int verify_chunk(struct tc *t, const struct rmem_handle *h, uint64_t vchu
 
 /* A device's chunks as rebuilt from the owner table, indexed by vchunk. */
 struct chunk_map {
-	struct rmem_handle *h;
+	struct rmemc_handle *h;
 	bool *present;
 	uint64_t n;		/* vchunks tracked: 0 .. n-1 */
 	uint64_t found;		/* words of the device, any vchunk */
@@ -202,7 +202,7 @@ struct chunk_map {
 	uint64_t beyond;	/* vchunks >= n */
 };
 
-static int map_add(void *arg, const struct rmem_handle *h, uint64_t vchunk)
+static int map_add(void *arg, const struct rmemc_handle *h, uint64_t vchunk)
 {
 	struct chunk_map *m = arg;
 
@@ -218,7 +218,7 @@ static int map_add(void *arg, const struct rmem_handle *h, uint64_t vchunk)
 	return 0;
 }
 
-static int map_build(struct rmem_dev *d, struct chunk_map *m, uint64_t n)
+static int map_build(struct rmemc_dev *d, struct chunk_map *m, uint64_t n)
 {
 	memset(m, 0, sizeof(*m));
 	m->n = n;
@@ -226,7 +226,7 @@ static int map_build(struct rmem_dev *d, struct chunk_map *m, uint64_t n)
 	m->present = calloc(n ? n : 1, sizeof(*m->present));
 	if (!m->h || !m->present)
 		return -ENOMEM;
-	return rmem_dev_scan(d, map_add, m);
+	return rmemc_dev_scan(d, map_add, m);
 }
 
 static void map_free(struct chunk_map *m)
@@ -239,19 +239,19 @@ static void map_free(struct chunk_map *m)
 
 static int cmd_info(struct tc *t)
 {
-	const struct rmem_desc *d = rmem_conn_desc(t->conn);
-	struct rmem_stats st;
+	const struct rmem_desc *d = rmemc_conn_desc(t->conn);
+	struct rmemc_stats st;
 
 	printf("donor %u epoch %016" PRIx64 " via %s\n", d->donor_id, d->epoch,
-	       rmem_conn_device(t->conn));
+	       rmemc_conn_device(t->conn));
 	printf("chunks %" PRIu64 " chunk_size %llu slots %u window %u lease_timeout_ms %u\n",
 	       d->chunk_count, 1ull << d->chunk_shift, d->slot_count, d->window_words,
 	       d->lease_timeout_ms);
 	printf("meta 0x%" PRIx64 "+%" PRIu64 " rkey 0x%x lease_rkey 0x%x data 0x%" PRIx64
 	       " rkey 0x%x\n", d->meta_addr, d->meta_len, d->meta_rkey, d->lease_rkey,
 	       d->data_addr, d->data_rkey);
-	if (rmem_read_stats(t->conn, &st))
-		return fail(1, "info: %s", rmem_errmsg(t->conn));
+	if (rmemc_read_stats(t->conn, &st))
+		return fail(1, "info: %s", rmemc_errmsg(t->conn));
 	printf("uptime_ms %" PRIu64 " used %" PRIu64 "/%" PRIu64 " hosts %u slots_used %u\n",
 	       st.uptime_ms, st.chunks_used, st.chunks_total, st.hosts_connected, st.slots_used);
 	return 0;
@@ -259,15 +259,15 @@ static int cmd_info(struct tc *t)
 
 static int cmd_dump(struct tc *t)
 {
-	const struct rmem_desc *d = rmem_conn_desc(t->conn);
+	const struct rmem_desc *d = rmemc_conn_desc(t->conn);
 	bool all = !t->owners && !t->slots && !t->stats;
 	uint64_t i, used = 0, *w;
-	struct rmem_slot_info *s;
-	struct rmem_stats st;
+	struct rmemc_slot_info *s;
+	struct rmemc_stats st;
 
 	if (all || t->stats) {
-		if (rmem_read_stats(t->conn, &st))
-			return fail(1, "dump: %s", rmem_errmsg(t->conn));
+		if (rmemc_read_stats(t->conn, &st))
+			return fail(1, "dump: %s", rmemc_errmsg(t->conn));
 		printf("stats uptime_ms %" PRIu64 "\n", st.uptime_ms);
 		printf("stats chunks_total %" PRIu64 "\n", st.chunks_total);
 		printf("stats chunks_used %" PRIu64 "\n", st.chunks_used);
@@ -282,9 +282,9 @@ static int cmd_dump(struct tc *t)
 	}
 	if (all || t->slots) {
 		s = calloc(d->slot_count, sizeof(*s));
-		if (!s || rmem_read_slots(t->conn, 0, d->slot_count, s)) {
+		if (!s || rmemc_read_slots(t->conn, 0, d->slot_count, s)) {
 			free(s);
-			return fail(1, "dump: %s", s ? rmem_errmsg(t->conn) : "out of memory");
+			return fail(1, "dump: %s", s ? rmemc_errmsg(t->conn) : "out of memory");
 		}
 		for (i = 0; i < d->slot_count; i++)
 			if (s[i].device_id)
@@ -294,9 +294,9 @@ static int cmd_dump(struct tc *t)
 	}
 	if (all || t->owners) {
 		w = calloc(d->chunk_count, sizeof(*w));
-		if (!w || rmem_read_owners(t->conn, 0, d->chunk_count, w)) {
+		if (!w || rmemc_read_owners(t->conn, 0, d->chunk_count, w)) {
 			free(w);
-			return fail(1, "dump: %s", w ? rmem_errmsg(t->conn) : "out of memory");
+			return fail(1, "dump: %s", w ? rmemc_errmsg(t->conn) : "out of memory");
 		}
 		for (i = 0; i < d->chunk_count; i++) {
 			struct rmem_owner o;
@@ -317,39 +317,39 @@ static int cmd_dump(struct tc *t)
 	return 0;
 }
 
-static int attach(struct tc *t, unsigned int flags, struct rmem_dev **d)
+static int attach(struct tc *t, unsigned int flags, struct rmemc_dev **d)
 {
-	int ret = rmem_dev_attach(t->conn, t->dev, flags, d);
+	int ret = rmemc_dev_attach(t->conn, t->dev, flags, d);
 
 	if (ret)
 		return fail(ret == -ENOSPC ? EXIT_FULL : 1, "attach device %" PRIu64 ": %s", t->dev,
-			    rmem_errmsg(t->conn));
+			    rmemc_errmsg(t->conn));
 	if (!t->quiet)
-		printf("device %" PRIu64 " slot %u gen %" PRIu64 "%s\n", t->dev, rmem_dev_slot(*d),
-		       rmem_dev_generation(*d), rmem_dev_adopted(*d) ? " (adopted)" : "");
+		printf("device %" PRIu64 " slot %u gen %" PRIu64 "%s\n", t->dev, rmemc_dev_slot(*d),
+		       rmemc_dev_generation(*d), rmemc_dev_adopted(*d) ? " (adopted)" : "");
 	return 0;
 }
 
-static int alloc_one(struct tc *t, struct rmem_dev *d, uint64_t v, struct rmem_handle *h)
+static int alloc_one(struct tc *t, struct rmemc_dev *d, uint64_t v, struct rmemc_handle *h)
 {
 	int ret = rmem_alloc(d, v, h);
 
 	if (ret == -ENOSPC)
-		return fail(EXIT_FULL, "alloc of vchunk %" PRIu64 ": %s", v, rmem_errmsg(t->conn));
+		return fail(EXIT_FULL, "alloc of vchunk %" PRIu64 ": %s", v, rmemc_errmsg(t->conn));
 	if (ret)
-		return fail(1, "alloc of vchunk %" PRIu64 ": %s", v, rmem_errmsg(t->conn));
+		return fail(1, "alloc of vchunk %" PRIu64 ": %s", v, rmemc_errmsg(t->conn));
 	return 0;
 }
 
 /* alloc, write, read back, check the table, free, check the table again. */
 static int cmd_basic(struct tc *t)
 {
-	const struct rmem_desc *desc = rmem_conn_desc(t->conn);
+	const struct rmem_desc *desc = rmemc_conn_desc(t->conn);
 	uint8_t *buf = malloc(t->size), *want = malloc(t->size);
-	struct rmem_handle *h = calloc(t->chunks ? t->chunks : 1, sizeof(*h));
+	struct rmemc_handle *h = calloc(t->chunks ? t->chunks : 1, sizeof(*h));
 	uint64_t *w = calloc(desc->chunk_count, sizeof(*w)), i, j;
-	struct rmem_dev_counters ctr;
-	struct rmem_dev *d = NULL;
+	struct rmemc_dev_counters ctr;
+	struct rmemc_dev *d = NULL;
 	uint64_t t0, freed = 0;
 	int ret;
 
@@ -357,7 +357,7 @@ static int cmd_basic(struct tc *t)
 		ret = fail(1, "basic: out of memory");
 		goto out;
 	}
-	ret = attach(t, RMEM_ATTACH_NEW, &d);
+	ret = attach(t, RMEMC_ATTACH_NEW, &d);
 	if (ret)
 		goto out;
 	t0 = now_ns();
@@ -384,8 +384,8 @@ static int cmd_basic(struct tc *t)
 	printf("basic: %" PRIu64 " chunks allocated, %" PRIu64 " blocks of %" PRIu64
 	       " bytes written and read back byte-exact\n", t->chunks, 3 * t->chunks, t->size);
 	/* The owner table must name exactly our chunks. */
-	if (rmem_read_owners(t->conn, 0, desc->chunk_count, w)) {
-		ret = fail(1, "basic: %s", rmem_errmsg(t->conn));
+	if (rmemc_read_owners(t->conn, 0, desc->chunk_count, w)) {
+		ret = fail(1, "basic: %s", rmemc_errmsg(t->conn));
 		goto out_detach;
 	}
 	for (i = 0; i < t->chunks; i++)
@@ -395,19 +395,19 @@ static int cmd_basic(struct tc *t)
 			goto out_detach;
 		}
 	for (i = 0; i < t->chunks; i++) {
-		ret = rmem_free(d, &h[i]);
+		ret = rmemc_free(d, &h[i]);
 		if (ret) {
-			ret = fail(1, "free of chunk %" PRIu64 ": %s", h[i].chunk, rmem_errmsg(t->conn));
+			ret = fail(1, "free of chunk %" PRIu64 ": %s", h[i].chunk, rmemc_errmsg(t->conn));
 			goto out_detach;
 		}
 	}
 	/* A second free of the same handle must be refused. */
-	if (t->chunks && rmem_free(d, &h[0]) != -EPERM) {
+	if (t->chunks && rmemc_free(d, &h[0]) != -EPERM) {
 		ret = fail(1, "double free of chunk %" PRIu64 " was not refused", h[0].chunk);
 		goto out_detach;
 	}
-	if (rmem_read_owners(t->conn, 0, desc->chunk_count, w)) {
-		ret = fail(1, "basic: %s", rmem_errmsg(t->conn));
+	if (rmemc_read_owners(t->conn, 0, desc->chunk_count, w)) {
+		ret = fail(1, "basic: %s", rmemc_errmsg(t->conn));
 		goto out_detach;
 	}
 	for (i = 0; i < t->chunks; i++)
@@ -416,14 +416,14 @@ static int cmd_basic(struct tc *t)
 				   h[i].chunk, w[h[i].chunk]);
 			goto out_detach;
 		}
-	rmem_dev_get_counters(d, &ctr);
+	rmemc_dev_get_counters(d, &ctr);
 	printf("basic: freed %" PRIu64 " chunks, owner words are 0 again; %" PRIu64
 	       " window reads, %" PRIu64 " CAS conflicts, %.1f ms\n", t->chunks,
 	       ctr.window_reads, ctr.cas_conflicts, (double)(now_ns() - t0) / 1e6);
 	ret = 0;
 out_detach:
-	if (rmem_dev_detach(d, &freed) && !ret)
-		ret = fail(1, "detach: %s", rmem_errmsg(t->conn));
+	if (rmemc_dev_detach(d, &freed) && !ret)
+		ret = fail(1, "detach: %s", rmemc_errmsg(t->conn));
 	else if (freed && !ret)
 		ret = fail(1, "detach found %" PRIu64 " chunks left over", freed);
 out:
@@ -436,8 +436,8 @@ out:
 
 static int cmd_alloc(struct tc *t)
 {
-	struct rmem_handle h;
-	struct rmem_dev *d;
+	struct rmemc_handle h;
+	struct rmemc_dev *d;
 	uint64_t v;
 	int ret;
 
@@ -451,50 +451,50 @@ static int cmd_alloc(struct tc *t)
 		printf("chunk %" PRIu64 " vchunk %" PRIu64 " owner 0x%016" PRIx64 "\n", h.chunk, v,
 		       h.owner);
 	}
-	rmem_dev_close(d);	/* no detach: the chunks stay while the lease lives */
+	rmemc_dev_close(d);	/* no detach: the chunks stay while the lease lives */
 	return ret;
 }
 
 static int cmd_free(struct tc *t)
 {
-	struct rmem_handle h = { .chunk = t->chunk, .owner = t->owner };
-	struct rmem_dev *d;
+	struct rmemc_handle h = { .chunk = t->chunk, .owner = t->owner };
+	struct rmemc_dev *d;
 	int ret;
 
-	h.epoch = rmem_conn_desc(t->conn)->epoch;
+	h.epoch = rmemc_conn_desc(t->conn)->epoch;
 	ret = attach(t, 0, &d);
 	if (ret)
 		return ret;
-	ret = rmem_free(d, &h);
+	ret = rmemc_free(d, &h);
 	if (ret == -EPERM)
-		ret = fail(EXIT_REFUSED, "free refused: %s", rmem_errmsg(t->conn));
+		ret = fail(EXIT_REFUSED, "free refused: %s", rmemc_errmsg(t->conn));
 	else if (ret)
-		ret = fail(1, "free: %s", rmem_errmsg(t->conn));
+		ret = fail(1, "free: %s", rmemc_errmsg(t->conn));
 	else
 		printf("freed chunk %" PRIu64 "\n", t->chunk);
-	rmem_dev_close(d);
+	rmemc_dev_close(d);
 	return ret;
 }
 
 static int cmd_detach(struct tc *t)
 {
-	struct rmem_dev *d;
+	struct rmemc_dev *d;
 	uint64_t freed = 0;
 	int ret;
 
-	ret = rmem_dev_attach(t->conn, t->dev, RMEM_ATTACH_EXISTING, &d);
+	ret = rmemc_dev_attach(t->conn, t->dev, RMEMC_ATTACH_EXISTING, &d);
 	if (ret)
-		return fail(1, "detach device %" PRIu64 ": %s", t->dev, rmem_errmsg(t->conn));
-	ret = rmem_dev_detach(d, &freed);
+		return fail(1, "detach device %" PRIu64 ": %s", t->dev, rmemc_errmsg(t->conn));
+	ret = rmemc_dev_detach(d, &freed);
 	if (ret)
-		return fail(1, "detach device %" PRIu64 ": %s", t->dev, rmem_errmsg(t->conn));
+		return fail(1, "detach device %" PRIu64 ": %s", t->dev, rmemc_errmsg(t->conn));
 	printf("detached device %" PRIu64 ": freed %" PRIu64 " chunks\n", t->dev, freed);
 	return 0;
 }
 
-static int save_state(struct tc *t, struct rmem_dev *d, const struct rmem_handle *h, uint64_t n)
+static int save_state(struct tc *t, struct rmemc_dev *d, const struct rmemc_handle *h, uint64_t n)
 {
-	const struct rmem_desc *desc = rmem_conn_desc(t->conn);
+	const struct rmem_desc *desc = rmemc_conn_desc(t->conn);
 	FILE *f = fopen(t->state, "w");
 	uint64_t i;
 
@@ -502,7 +502,7 @@ static int save_state(struct tc *t, struct rmem_dev *d, const struct rmem_handle
 		return fail(1, "cannot write %s: %s", t->state, strerror(errno));
 	fprintf(f, "epoch %" PRIu64 "\ndonor %u\ndevice %" PRIu64 "\nslot %u\ngen %" PRIu64
 		"\nseed %" PRIu64 "\nsize %" PRIu64 "\n", desc->epoch, desc->donor_id, t->dev,
-		rmem_dev_slot(d), rmem_dev_generation(d), t->seed, t->size);
+		rmemc_dev_slot(d), rmemc_dev_generation(d), t->seed, t->size);
 	for (i = 0; i < n; i++)
 		fprintf(f, "chunk %" PRIu64 " vchunk %" PRIu64 " owner %" PRIu64 "\n", h[i].chunk, i,
 			h[i].owner);
@@ -515,9 +515,9 @@ static int save_state(struct tc *t, struct rmem_dev *d, const struct rmem_handle
 static int cmd_write(struct tc *t)
 {
 	uint8_t *buf = malloc(t->size);
-	struct rmem_handle *h = calloc(t->chunks ? t->chunks : 1, sizeof(*h));
+	struct rmemc_handle *h = calloc(t->chunks ? t->chunks : 1, sizeof(*h));
 	struct chunk_map m = { 0 };
-	struct rmem_dev *d;
+	struct rmemc_dev *d;
 	uint64_t v, fresh = 0;
 	int ret;
 
@@ -530,7 +530,7 @@ static int cmd_write(struct tc *t)
 	if (ret)
 		goto out;
 	if (map_build(d, &m, t->chunks)) {
-		ret = fail(1, "write: rebuilding the map: %s", rmem_errmsg(t->conn));
+		ret = fail(1, "write: rebuilding the map: %s", rmemc_errmsg(t->conn));
 		goto out_close;
 	}
 	for (v = 0; v < t->chunks; v++) {
@@ -552,14 +552,14 @@ static int cmd_write(struct tc *t)
 		ret = save_state(t, d, h, t->chunks);
 out_close:
 	map_free(&m);
-	rmem_dev_close(d);
+	rmemc_dev_close(d);
 out:
 	free(h);
 	free(buf);
 	return ret;
 }
 
-static int verify_device(struct tc *t, struct rmem_dev *d, uint64_t n)
+static int verify_device(struct tc *t, struct rmemc_dev *d, uint64_t n)
 {
 	uint8_t *buf = malloc(t->size), *want = malloc(t->size);
 	struct chunk_map m = { 0 };
@@ -571,7 +571,7 @@ static int verify_device(struct tc *t, struct rmem_dev *d, uint64_t n)
 		goto out;
 	}
 	if (map_build(d, &m, n)) {
-		ret = fail(1, "verify: rebuilding the map: %s", rmem_errmsg(t->conn));
+		ret = fail(1, "verify: rebuilding the map: %s", rmemc_errmsg(t->conn));
 		goto out;
 	}
 	if (m.dup) {
@@ -598,20 +598,20 @@ out:
 
 static int cmd_verify(struct tc *t)
 {
-	struct rmem_dev *d;
+	struct rmemc_dev *d;
 	int ret;
 
-	ret = attach(t, RMEM_ATTACH_EXISTING, &d);
+	ret = attach(t, RMEMC_ATTACH_EXISTING, &d);
 	if (ret)
 		return ret;
 	ret = verify_device(t, d, t->chunks);
-	rmem_dev_close(d);
+	rmemc_dev_close(d);
 	return ret;
 }
 
 struct saved {
 	uint64_t epoch, device, seed, size, n;
-	struct rmem_handle h[4096];
+	struct rmemc_handle h[4096];
 };
 
 static int load_state(const char *path, struct saved *s)
@@ -655,7 +655,7 @@ static int load_state(const char *path, struct saved *s)
 static int cmd_reconnect(struct tc *t)
 {
 	static struct saved s;
-	struct rmem_dev *d;
+	struct rmemc_dev *d;
 	uint8_t buf[64];
 	uint64_t i;
 	int ret;
@@ -663,28 +663,28 @@ static int cmd_reconnect(struct tc *t)
 	ret = load_state(t->state, &s);
 	if (ret)
 		return ret;
-	ret = rmem_check_epoch(t->conn, s.epoch);
+	ret = rmemc_check_epoch(t->conn, s.epoch);
 	if (ret == -ESTALE) {
-		printf("reconnect: %s\n", rmem_errmsg(t->conn));
+		printf("reconnect: %s\n", rmemc_errmsg(t->conn));
 		for (i = 0; i < s.n; i++) {
-			ret = rmem_read(t->conn, &s.h[i], 0, buf, sizeof(buf));
+			ret = rmemc_read(t->conn, &s.h[i], 0, buf, sizeof(buf));
 			if (ret != -ESTALE)
 				return fail(1, "BUG: old handle of chunk %" PRIu64 " was served (ret %d)",
 					    s.h[i].chunk, ret);
 		}
 		printf("reconnect: all %" PRIu64 " old handles refused: %s\n", s.n,
-		       s.n ? rmem_errmsg(t->conn) : "none");
+		       s.n ? rmemc_errmsg(t->conn) : "none");
 		return EXIT_EPOCH;
 	}
 	printf("reconnect: same donor boot (epoch %016" PRIx64 ")\n", s.epoch);
 	t->dev = s.device;
 	t->seed = s.seed;
 	t->size = s.size;
-	ret = attach(t, RMEM_ATTACH_EXISTING, &d);
+	ret = attach(t, RMEMC_ATTACH_EXISTING, &d);
 	if (ret)
 		return ret;
 	ret = verify_device(t, d, s.n);
-	rmem_dev_close(d);
+	rmemc_dev_close(d);
 	return ret;
 }
 
@@ -700,14 +700,14 @@ static void on_stop(int sig)
 static int cmd_hold(struct tc *t)
 {
 	uint8_t *buf = malloc(t->size);
-	struct rmem_handle h;
-	struct rmem_dev *d;
+	struct rmemc_handle h;
+	struct rmemc_dev *d;
 	uint64_t v, renewals = 0, deadline = 0;
 	int ret, period;
 
 	if (!buf)
 		return fail(1, "hold: out of memory");
-	ret = attach(t, RMEM_ATTACH_NEW, &d);
+	ret = attach(t, RMEMC_ATTACH_NEW, &d);
 	if (ret)
 		goto out;
 	for (v = 0; v < t->chunks; v++) {
@@ -720,9 +720,9 @@ static int cmd_hold(struct tc *t)
 		       h.owner);
 	}
 	period = t->renew_ms > 0 ? t->renew_ms :
-		 (int)rmem_conn_desc(t->conn)->lease_timeout_ms / 4;
+		 (int)rmemc_conn_desc(t->conn)->lease_timeout_ms / 4;
 	printf("holding device %" PRIu64 " slot %u chunks %" PRIu64 " renew_ms %d\n", t->dev,
-	       rmem_dev_slot(d), t->chunks, period);
+	       rmemc_dev_slot(d), t->chunks, period);
 	fflush(stdout);
 	signal(SIGTERM, on_stop);
 	signal(SIGINT, on_stop);
@@ -732,10 +732,10 @@ static int cmd_hold(struct tc *t)
 		sleep_ms(period);
 		if (t->renew_ms < 0)
 			continue;	/* --renew-ms -1: hold without renewing */
-		ret = rmem_lease_renew(d);
+		ret = rmemc_lease_renew(d);
 		if (ret) {
 			ret = fail(1, "hold: renewal %" PRIu64 " failed: %s", renewals + 1,
-				   rmem_errmsg(t->conn));
+				   rmemc_errmsg(t->conn));
 			goto out_close;
 		}
 		renewals++;
@@ -743,7 +743,7 @@ static int cmd_hold(struct tc *t)
 	printf("hold: stopped after %" PRIu64 " renewals\n", renewals);
 	ret = 0;
 out_close:
-	rmem_dev_close(d);
+	rmemc_dev_close(d);
 out:
 	free(buf);
 	return ret;
@@ -752,16 +752,16 @@ out:
 /* Allocates until the donor is full; prints every chunk it got. */
 static int cmd_race(struct tc *t)
 {
-	uint64_t cap = rmem_conn_desc(t->conn)->chunk_count, n = 0, i, max;
-	struct rmem_dev_counters ctr;
+	uint64_t cap = rmemc_conn_desc(t->conn)->chunk_count, n = 0, i, max;
+	struct rmemc_dev_counters ctr;
 	uint8_t *seen = calloc(cap, 1);
-	struct rmem_handle h;
-	struct rmem_dev *d;
+	struct rmemc_handle h;
+	struct rmemc_dev *d;
 	int ret, waited = 0;
 
 	if (!seen)
 		return fail(1, "race: out of memory");
-	ret = attach(t, RMEM_ATTACH_NEW, &d);
+	ret = attach(t, RMEMC_ATTACH_NEW, &d);
 	if (ret)
 		goto out;
 	/* Everyone connects first, then the script releases them together. */
@@ -775,7 +775,7 @@ static int cmd_race(struct tc *t)
 		if (ret == -ENOSPC)
 			break;
 		if (ret) {
-			ret = fail(1, "race: alloc %" PRIu64 ": %s", i, rmem_errmsg(t->conn));
+			ret = fail(1, "race: alloc %" PRIu64 ": %s", i, rmemc_errmsg(t->conn));
 			goto out_close;
 		}
 		if (h.chunk >= cap || seen[h.chunk]) {
@@ -785,16 +785,16 @@ static int cmd_race(struct tc *t)
 		seen[h.chunk] = 1;
 		n++;
 		printf("got chunk %" PRIu64 " vchunk %" PRIu64 " slot %u\n", h.chunk, i,
-		       rmem_dev_slot(d));
+		       rmemc_dev_slot(d));
 	}
-	rmem_dev_get_counters(d, &ctr);
+	rmemc_dev_get_counters(d, &ctr);
 	printf("race: device %" PRIu64 " slot %u got %" PRIu64 " chunks, %s; %" PRIu64
-	       " window reads, %" PRIu64 " CAS conflicts\n", t->dev, rmem_dev_slot(d), n,
+	       " window reads, %" PRIu64 " CAS conflicts\n", t->dev, rmemc_dev_slot(d), n,
 	       ret == -ENOSPC ? "then ENOSPC" : "stopped at --chunks", ctr.window_reads,
 	       ctr.cas_conflicts);
 	ret = (ret == -ENOSPC || i == max) ? 0 : 1;
 out_close:
-	rmem_dev_close(d);
+	rmemc_dev_close(d);
 out:
 	free(seen);
 	return ret;
@@ -815,11 +815,11 @@ static int cmd_bad_connect(struct tc *t)
 		{ "checksum", RMEM_REJ_MALFORMED },  { "flags", RMEM_REJ_MALFORMED },
 	};
 	struct rmem_connect_req req = { .version = RMEM_WIRE_VERSION, .host_id = 0xbad };
-	struct rmem_client_opts o = { .timeout_ms = t->timeout_ms, .raw_private_data_set = true };
+	struct rmemc_opts o = { .timeout_ms = t->timeout_ms, .raw_private_data_set = true };
 	uint8_t pd[RMEM_CM_REQ_PRIV_MAX];
 	const size_t n = sizeof(struct rmem_wire_connect);
 	unsigned int expect = 0;
-	struct rmem_conn *c = NULL;
+	struct rmemc_conn *c = NULL;
 	uint64_t x = 0x5eed;
 	char err[400];
 	size_t i, len = n;
@@ -865,9 +865,9 @@ static int cmd_bad_connect(struct tc *t)
 #undef RESEAL
 	o.raw_private_data = len ? pd : NULL;
 	o.raw_private_data_len = (uint8_t)len;
-	ret = rmem_connect(t->addr, t->port, &o, &c, err, sizeof(err));
+	ret = rmemc_connect(t->addr, t->port, &o, &c, err, sizeof(err));
 	if (!ret) {
-		rmem_disconnect(c);
+		rmemc_disconnect(c);
 		return fail(1, "bad-connect %s: the donor ACCEPTED %zu bytes of bad private data",
 			    t->mode, len);
 	}
@@ -937,11 +937,11 @@ static bool want_op(const struct tc *t, const char *op)
 	return false;
 }
 
-static int bench_alloc(struct tc *t, struct rmem_dev *d)
+static int bench_alloc(struct tc *t, struct rmemc_dev *d)
 {
-	uint64_t cap = rmem_conn_desc(t->conn)->chunk_count, half = cap / 2 ? cap / 2 : 1;
+	uint64_t cap = rmemc_conn_desc(t->conn)->chunk_count, half = cap / 2 ? cap / 2 : 1;
 	uint64_t *a = calloc(t->iters, 8), *f = calloc(t->iters, 8), na = 0, nf = 0, i, t0;
-	struct rmem_handle *held = calloc(half, sizeof(*held));
+	struct rmemc_handle *held = calloc(half, sizeof(*held));
 	uint64_t nheld = 0, v = 0;
 	int ret = 0;
 
@@ -955,18 +955,18 @@ static int bench_alloc(struct tc *t, struct rmem_dev *d)
 		ret = rmem_alloc(d, v++, &held[nheld]);
 		a[na++] = now_ns() - t0;
 		if (ret) {
-			ret = fail(1, "bench alloc: %s", rmem_errmsg(t->conn));
+			ret = fail(1, "bench alloc: %s", rmemc_errmsg(t->conn));
 			goto out;
 		}
 		if (++nheld < half && na < t->iters)
 			continue;
 		for (i = 0; i < nheld; i++) {
 			t0 = now_ns();
-			ret = rmem_free(d, &held[i]);
+			ret = rmemc_free(d, &held[i]);
 			if (nf < t->iters)
 				f[nf++] = now_ns() - t0;
 			if (ret) {
-				ret = fail(1, "bench free: %s", rmem_errmsg(t->conn));
+				ret = fail(1, "bench free: %s", rmemc_errmsg(t->conn));
 				goto out;
 			}
 		}
@@ -981,12 +981,12 @@ out:
 	return ret;
 }
 
-static int bench_io(struct tc *t, struct rmem_dev *d, bool write)
+static int bench_io(struct tc *t, struct rmemc_dev *d, bool write)
 {
-	uint64_t cs = 1ull << rmem_conn_desc(t->conn)->chunk_shift, slots = cs / t->size;
+	uint64_t cs = 1ull << rmemc_conn_desc(t->conn)->chunk_shift, slots = cs / t->size;
 	uint64_t *s = calloc(t->iters, 8), i, t0;
 	uint8_t *buf = malloc(t->size);
-	struct rmem_handle h;
+	struct rmemc_handle h;
 	int ret;
 
 	if (!s || !buf) {
@@ -995,7 +995,7 @@ static int bench_io(struct tc *t, struct rmem_dev *d, bool write)
 	}
 	ret = rmem_alloc(d, 1ull << 30, &h);
 	if (ret) {
-		ret = fail(1, "bench: %s", rmem_errmsg(t->conn));
+		ret = fail(1, "bench: %s", rmemc_errmsg(t->conn));
 		goto out;
 	}
 	pattern(buf, t->size, 1, 2, 3);
@@ -1003,17 +1003,17 @@ static int bench_io(struct tc *t, struct rmem_dev *d, bool write)
 		uint64_t off = (i % slots) * t->size;
 
 		t0 = now_ns();
-		ret = write ? rmem_write(t->conn, &h, off, buf, t->size) :
-			      rmem_read(t->conn, &h, off, buf, t->size);
+		ret = write ? rmemc_write(t->conn, &h, off, buf, t->size) :
+			      rmemc_read(t->conn, &h, off, buf, t->size);
 		s[i] = now_ns() - t0;
 		if (ret) {
-			ret = fail(1, "bench %s: %s", write ? "write" : "read", rmem_errmsg(t->conn));
+			ret = fail(1, "bench %s: %s", write ? "write" : "read", rmemc_errmsg(t->conn));
 			goto out_free_chunk;
 		}
 	}
 	report(write ? "write" : "read", t->size, s, t->iters);
 out_free_chunk:
-	rmem_free(d, &h);
+	rmemc_free(d, &h);
 out:
 	free(buf);
 	free(s);
@@ -1021,11 +1021,11 @@ out:
 }
 
 /* Alternating 4 KiB writes and reads for --seconds: the donor-CPU measurement load. */
-static int bench_loop(struct tc *t, struct rmem_dev *d)
+static int bench_loop(struct tc *t, struct rmemc_dev *d)
 {
 	uint64_t deadline = now_ns() + (uint64_t)t->seconds * 1000000000ull, ops = 0, t0 = now_ns();
 	uint8_t *buf = malloc(t->size);
-	struct rmem_handle h;
+	struct rmemc_handle h;
 	int ret;
 
 	if (!buf)
@@ -1033,37 +1033,37 @@ static int bench_loop(struct tc *t, struct rmem_dev *d)
 	ret = rmem_alloc(d, 1ull << 31, &h);
 	if (ret) {
 		free(buf);
-		return fail(1, "bench loop: %s", rmem_errmsg(t->conn));
+		return fail(1, "bench loop: %s", rmemc_errmsg(t->conn));
 	}
 	pattern(buf, t->size, 4, 5, 6);
 	while (now_ns() < deadline) {
-		ret = (ops & 1) ? rmem_read(t->conn, &h, 0, buf, t->size) :
-				  rmem_write(t->conn, &h, 0, buf, t->size);
+		ret = (ops & 1) ? rmemc_read(t->conn, &h, 0, buf, t->size) :
+				  rmemc_write(t->conn, &h, 0, buf, t->size);
 		if (ret) {
-			ret = fail(1, "bench loop: %s", rmem_errmsg(t->conn));
+			ret = fail(1, "bench loop: %s", rmemc_errmsg(t->conn));
 			break;
 		}
 		ops++;
 		/* Renew as a real host would, so a long loop does not lose the lease. */
-		if (!(ops % 1024) && rmem_lease_renew(d)) {
-			ret = fail(1, "bench loop: %s", rmem_errmsg(t->conn));
+		if (!(ops % 1024) && rmemc_lease_renew(d)) {
+			ret = fail(1, "bench loop: %s", rmemc_errmsg(t->conn));
 			break;
 		}
 	}
 	printf("loop: %" PRIu64 " ops of %" PRIu64 " bytes in %.1f s\n", ops, t->size,
 	       (double)(now_ns() - t0) / 1e9);
 	printf("BENCH: rmem_loop_ops_per_s %.1f\n", (double)ops * 1e9 / (double)(now_ns() - t0));
-	rmem_free(d, &h);
+	rmemc_free(d, &h);
 	free(buf);
 	return ret;
 }
 
 static int cmd_bench(struct tc *t)
 {
-	struct rmem_dev *d;
+	struct rmemc_dev *d;
 	int ret;
 
-	ret = attach(t, RMEM_ATTACH_NEW, &d);
+	ret = attach(t, RMEMC_ATTACH_NEW, &d);
 	if (ret)
 		return ret;
 	if (t->seconds > 0) {
@@ -1078,8 +1078,8 @@ static int cmd_bench(struct tc *t)
 	if (want_op(t, "write") && (ret = bench_io(t, d, true)))
 		goto out;
 out:
-	if (rmem_dev_detach(d, NULL) && !ret)
-		ret = fail(1, "bench detach: %s", rmem_errmsg(t->conn));
+	if (rmemc_dev_detach(d, NULL) && !ret)
+		ret = fail(1, "bench detach: %s", rmemc_errmsg(t->conn));
 	return ret;
 }
 
@@ -1251,6 +1251,6 @@ int main(int argc, char **argv)
 	if (cmd->connect && do_connect(&t))
 		return 1;
 	ret = cmd->fn(&t);
-	rmem_disconnect(t.conn);
+	rmemc_disconnect(t.conn);
 	return ret;
 }

@@ -34,7 +34,6 @@
 #include <linux/virtio_config.h>
 
 #include "rmem_virtio.h"
-#include "rmem_vq.h"
 
 #define QNUM 256u
 #define MEM_SIZE (32u << 20)

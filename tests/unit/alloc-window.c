@@ -212,7 +212,7 @@ RMEM_CASE(free_then_alloc_reuses_cached_window)
 		;
 	first = chunk;
 	CHECK_EQ(a.reads, 1);
-	/* Free it in the table and in the cache, as rmem_free() does. */
+	/* Free it in the table and in the cache, as rmemc_free() does. */
 	table[first] = 0;
 	a.words[first - a.scan.win.first] = 0;
 	sim_begin(&a, 64, 64, 1);

@@ -6,7 +6,7 @@
  * reported by name with the default kept.
  */
 #include "rmem_test.h"
-#include "../../appliance/rmem_parse.h"
+#include "rmemd_parse.h"
 #include "rmem_wire.h"
 
 /* One input and what it must parse to; a table case names its input when it fails. */
@@ -71,9 +71,9 @@ RMEM_CASE(sizes)
 	};
 	uint64_t v;
 
-	CHECK_GOOD(good, rmem_parse_size(in, &v), v);
+	CHECK_GOOD(good, rmemd_parse_size(in, &v), v);
 	v = 7;
-	CHECK_BAD(bad, rmem_parse_size(in, &v));
+	CHECK_BAD(bad, rmemd_parse_size(in, &v));
 	CHECK_EQ(v, 7);	/* untouched on failure */
 }
 
@@ -87,17 +87,17 @@ RMEM_CASE(memory_and_chunk)
 	uint64_t bytes;
 	uint32_t pct, shift;
 
-	CHECK_EQ(rmem_parse_memory("50%", &bytes, &pct), 0);
+	CHECK_EQ(rmemd_parse_memory("50%", &bytes, &pct), 0);
 	CHECK_EQ(pct, 50);
 	CHECK_EQ(bytes, 0);
-	CHECK_EQ(rmem_parse_memory("100%", &bytes, &pct), 0);
-	CHECK_EQ(rmem_parse_memory("64M", &bytes, &pct), 0);
+	CHECK_EQ(rmemd_parse_memory("100%", &bytes, &pct), 0);
+	CHECK_EQ(rmemd_parse_memory("64M", &bytes, &pct), 0);
 	CHECK_EQ(bytes, 64ull << 20);
 	CHECK_EQ(pct, 0);
-	CHECK_BAD(bad_memory, rmem_parse_memory(in, &bytes, &pct));
+	CHECK_BAD(bad_memory, rmemd_parse_memory(in, &bytes, &pct));
 
-	CHECK_GOOD(chunks, rmem_parse_chunk_size(in, &shift), shift);
-	CHECK_BAD(bad_chunks, rmem_parse_chunk_size(in, &shift));
+	CHECK_GOOD(chunks, rmemd_parse_chunk_size(in, &shift), shift);
+	CHECK_BAD(bad_chunks, rmemd_parse_chunk_size(in, &shift));
 }
 
 RMEM_CASE(durations_and_numbers)
@@ -111,12 +111,12 @@ RMEM_CASE(durations_and_numbers)
 	uint64_t ms;
 	uint32_t u;
 
-	CHECK_GOOD(durations, rmem_parse_duration_ms(in, &ms), ms);
-	CHECK_BAD(bad_durations, rmem_parse_duration_ms(in, &ms));
+	CHECK_GOOD(durations, rmemd_parse_duration_ms(in, &ms), ms);
+	CHECK_BAD(bad_durations, rmemd_parse_duration_ms(in, &ms));
 
-	CHECK_GOOD(ports, rmem_parse_u32(in, 1, 65535, &u), u);
-	CHECK_BAD(bad_ports, rmem_parse_u32(in, 1, 65535, &u));
-	CHECK(rmem_parse_u32("99999999999999999999999", 0, 0xffffffffu, &u) < 0);
+	CHECK_GOOD(ports, rmemd_parse_u32(in, 1, 65535, &u), u);
+	CHECK_BAD(bad_ports, rmemd_parse_u32(in, 1, 65535, &u));
+	CHECK(rmemd_parse_u32("99999999999999999999999", 0, 0xffffffffu, &u) < 0);
 }
 
 RMEM_CASE(listen_addresses)
@@ -141,15 +141,15 @@ RMEM_CASE(listen_addresses)
 		unsigned int before = rmem_case_failures;
 
 		port = 7471;
-		CHECK_EQ(rmem_parse_listen(good[i].in, host, sizeof(host), &port), 0);
+		CHECK_EQ(rmemd_parse_listen(good[i].in, host, sizeof(host), &port), 0);
 		CHECK_STR(host, good[i].host);
 		CHECK_EQ(port, good[i].port);
 		NAME_INPUT_ON_FAILURE(before, good[i].in);
 	}
-	CHECK_EQ(rmem_parse_listen("[::]", host, sizeof(host), &port), 0);
+	CHECK_EQ(rmemd_parse_listen("[::]", host, sizeof(host), &port), 0);
 	CHECK_STR(host, "::");
-	CHECK_BAD(bad, rmem_parse_listen(in, host, sizeof(host), &port));
-	CHECK(rmem_parse_listen("a-very-long-host-name-that-does-not-fit-the-buffer-at-all.example:1",
+	CHECK_BAD(bad, rmemd_parse_listen(in, host, sizeof(host), &port));
+	CHECK(rmemd_parse_listen("a-very-long-host-name-that-does-not-fit-the-buffer-at-all.example:1",
 				host, 16, &port) < 0);
 }
 
@@ -169,10 +169,10 @@ static void collect(void *arg, const char *line)
 RMEM_CASE(cmdline_good_values)
 {
 	struct report_log log = { .n = 0 };
-	struct rmem_opts o;
+	struct rmemd_opts o;
 
-	rmem_opts_defaults(&o);
-	CHECK_EQ(rmem_cmdline_apply(&o,
+	rmemd_opts_defaults(&o);
+	CHECK_EQ(rmemd_cmdline_apply(&o,
 		"BOOT_IMAGE=/vmlinuz console=ttyS0 rmem.memory=75% rmem.reserve=1G rmem.chunk=1M "
 		"rmem.port=9999 rmem.lease_timeout=5s rmem.debug=1 rmem.device=rxe0 "
 		"rmem.donor_id=42 rmem.max_devices=16 rmem.hugepages=0 quiet\n",
@@ -194,10 +194,10 @@ RMEM_CASE(cmdline_good_values)
 RMEM_CASE(cmdline_bad_values_keep_defaults)
 {
 	struct report_log log = { .n = 0 };
-	struct rmem_opts o;
+	struct rmemd_opts o;
 
-	rmem_opts_defaults(&o);
-	CHECK_EQ(rmem_cmdline_apply(&o,
+	rmemd_opts_defaults(&o);
+	CHECK_EQ(rmemd_cmdline_apply(&o,
 		"rmem.chunk=3M rmem.port=0 rmem.memory=lots rmem.lease_timeout=0 "
 		"rmem.bogus=1 rmem.memory",
 		collect, &log), 6);
@@ -226,46 +226,46 @@ RMEM_CASE(cmdline_bad_values_keep_defaults)
 RMEM_CASE(cmdline_quotes_and_later_wins)
 {
 	struct report_log log = { .n = 0 };
-	struct rmem_opts o;
+	struct rmemd_opts o;
 
-	rmem_opts_defaults(&o);
-	CHECK_EQ(rmem_cmdline_apply(&o, "\"rmem.device=mlx5_0\" rmem.port=1000 rmem.port=2000",
+	rmemd_opts_defaults(&o);
+	CHECK_EQ(rmemd_cmdline_apply(&o, "\"rmem.device=mlx5_0\" rmem.port=1000 rmem.port=2000",
 				    collect, &log), 0);
 	CHECK_STR(o.device, "mlx5_0");
 	CHECK_EQ(o.port, 2000);
-	CHECK_EQ(rmem_cmdline_apply(&o, "", collect, &log), 0);
-	CHECK_EQ(rmem_cmdline_apply(&o, "   ", collect, &log), 0);
-	CHECK_EQ(rmem_cmdline_apply(&o, NULL, collect, &log), 0);
+	CHECK_EQ(rmemd_cmdline_apply(&o, "", collect, &log), 0);
+	CHECK_EQ(rmemd_cmdline_apply(&o, "   ", collect, &log), 0);
+	CHECK_EQ(rmemd_cmdline_apply(&o, NULL, collect, &log), 0);
 }
 
 RMEM_CASE(table_is_consistent)
 {
 	size_t i, j;
 
-	for (i = 0; i < rmem_opt_count; i++) {
-		const struct rmem_opt_desc *d = &rmem_opt_table[i];
+	for (i = 0; i < rmemd_opt_count; i++) {
+		const struct rmemd_opt_desc *d = &rmemd_opt_table[i];
 
 		CHECK(d->name && d->help && d->set);
-		CHECK(rmem_opt_find(d->name) == d);
+		CHECK(rmemd_opt_find(d->name) == d);
 		if (d->cmdline)
-			CHECK(rmem_opt_find_cmdline(d->cmdline) == d);
+			CHECK(rmemd_opt_find_cmdline(d->cmdline) == d);
 		for (j = 0; j < i; j++) {
-			CHECK(strcmp(d->name, rmem_opt_table[j].name));
+			CHECK(strcmp(d->name, rmemd_opt_table[j].name));
 			if (d->short_name)
-				CHECK(d->short_name != rmem_opt_table[j].short_name);
+				CHECK(d->short_name != rmemd_opt_table[j].short_name);
 		}
 	}
-	CHECK(rmem_opt_find("nope") == NULL);
+	CHECK(rmemd_opt_find("nope") == NULL);
 }
 
 RMEM_CASE(size_formatting)
 {
 	char b[32];
 
-	CHECK_STR(rmem_fmt_size(0, b, sizeof(b)), "0 B");
-	CHECK_STR(rmem_fmt_size(4096, b, sizeof(b)), "4 KiB");
-	CHECK_STR(rmem_fmt_size(64ull << 20, b, sizeof(b)), "64 MiB");
-	CHECK_STR(rmem_fmt_size(3ull << 29, b, sizeof(b)), "1.5 GiB");
+	CHECK_STR(rmemd_fmt_size(0, b, sizeof(b)), "0 B");
+	CHECK_STR(rmemd_fmt_size(4096, b, sizeof(b)), "4 KiB");
+	CHECK_STR(rmemd_fmt_size(64ull << 20, b, sizeof(b)), "64 MiB");
+	CHECK_STR(rmemd_fmt_size(3ull << 29, b, sizeof(b)), "1.5 GiB");
 }
 
 /*
@@ -275,59 +275,59 @@ RMEM_CASE(size_formatting)
 RMEM_CASE(pool_plan)
 {
 	const uint64_t G = 1ull << 30;
-	struct rmem_meminfo pool = { .total = 64 * G, .available = 3 * G,
+	struct rmemd_meminfo pool = { .total = 64 * G, .available = 3 * G,
 				     .huge_free = 30720, .huge_size = 2ull << 20 };
-	struct rmem_meminfo flat = { .total = 64 * G, .available = 60 * G };
-	struct rmem_pool_plan plan;
-	struct rmem_opts o;
+	struct rmemd_meminfo flat = { .total = 64 * G, .available = 60 * G };
+	struct rmemd_pool_plan plan;
+	struct rmemd_opts o;
 	char err[256];
 
 	/* Explicit sizes beyond MemAvailable come from the free pool. */
-	rmem_opts_defaults(&o);
+	rmemd_opts_defaults(&o);
 	o.memory_bytes = 50 * G + 12345;
-	CHECK_EQ(rmem_pool_plan(&o, &pool, &plan, err, sizeof(err)), 0);
+	CHECK_EQ(rmemd_pool_plan(&o, &pool, &plan, err, sizeof(err)), 0);
 	CHECK_EQ(plan.bytes, 50 * G);
 	CHECK(plan.huge);
 	CHECK(plan.huge_needed);
 	o.memory_bytes = 0;
 	o.memory_pct = 90;	/* 57.6 GiB of MemTotal: fits the 60 GiB pool */
-	CHECK_EQ(rmem_pool_plan(&o, &pool, &plan, err, sizeof(err)), 0);
+	CHECK_EQ(rmemd_pool_plan(&o, &pool, &plan, err, sizeof(err)), 0);
 	CHECK(plan.huge && plan.huge_needed);
 	CHECK_EQ(plan.bytes % (2ull << 20), 0);
 	/* ... but not with huge pages turned off, nor beyond the pool. */
 	o.no_hugepages = true;
-	CHECK_EQ(rmem_pool_plan(&o, &pool, &plan, err, sizeof(err)), -ENOMEM);
+	CHECK_EQ(rmemd_pool_plan(&o, &pool, &plan, err, sizeof(err)), -ENOMEM);
 	CHECK(strstr(err, "cannot donate") && strstr(err, "3 GiB"));
 	o.no_hugepages = false;
 	o.memory_pct = 0;
 	o.memory_bytes = 61 * G;
-	CHECK_EQ(rmem_pool_plan(&o, &pool, &plan, err, sizeof(err)), -ENOMEM);
+	CHECK_EQ(rmemd_pool_plan(&o, &pool, &plan, err, sizeof(err)), -ENOMEM);
 	CHECK(strstr(err, "60 GiB in free huge pages"));
 	/* Small enough for MemAvailable: still huge pages, fallback allowed. */
 	o.memory_bytes = 1 * G;
-	CHECK_EQ(rmem_pool_plan(&o, &pool, &plan, err, sizeof(err)), 0);
+	CHECK_EQ(rmemd_pool_plan(&o, &pool, &plan, err, sizeof(err)), 0);
 	CHECK(plan.huge && !plan.huge_needed);
 	/* Below one huge page: 4 KiB pages. */
 	o.memory_bytes = (1ull << 20) + 100;
-	CHECK_EQ(rmem_pool_plan(&o, &pool, &plan, err, sizeof(err)), 0);
+	CHECK_EQ(rmemd_pool_plan(&o, &pool, &plan, err, sizeof(err)), 0);
 	CHECK(!plan.huge);
 	CHECK_EQ(plan.bytes, 1ull << 20);
 
 	/* The default never takes more than MemAvailable minus the reserve. */
 	o.memory_bytes = 0;
-	CHECK_EQ(rmem_pool_plan(&o, &pool, &plan, err, sizeof(err)), 0);
+	CHECK_EQ(rmemd_pool_plan(&o, &pool, &plan, err, sizeof(err)), 0);
 	CHECK_EQ(plan.bytes, (3 * G - (512ull << 20) - G) / (2ull << 20) * (2ull << 20));
 	CHECK(plan.huge && !plan.huge_needed);
-	CHECK_EQ(rmem_pool_plan(&o, &flat, &plan, err, sizeof(err)), 0);
+	CHECK_EQ(rmemd_pool_plan(&o, &flat, &plan, err, sizeof(err)), 0);
 	CHECK_EQ(plan.bytes, 60 * G - (512ull << 20) - G);
 	CHECK(!plan.huge);
 	o.reserve_bytes = 60 * G;
-	CHECK_EQ(rmem_pool_plan(&o, &flat, &plan, err, sizeof(err)), -ENOMEM);
+	CHECK_EQ(rmemd_pool_plan(&o, &flat, &plan, err, sizeof(err)), -ENOMEM);
 	CHECK(strstr(err, "nothing to donate"));
 	/* Without a pool, an explicit size beyond MemAvailable is refused. */
 	o.reserve_bytes = 0;
 	o.memory_bytes = 61 * G;
-	CHECK_EQ(rmem_pool_plan(&o, &flat, &plan, err, sizeof(err)), -ENOMEM);
+	CHECK_EQ(rmemd_pool_plan(&o, &flat, &plan, err, sizeof(err)), -ENOMEM);
 	CHECK(strstr(err, "only 60 GiB of memory is available") && !strstr(err, "huge"));
 }
 

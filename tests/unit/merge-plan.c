@@ -4,7 +4,7 @@
  * virtio request (guest-driver/virtio_virtio_rmem_merge.h), natively.
  */
 #include "rmem_test.h"
-#include "../../guest-driver/virtio_rmem_merge.h"
+#include "virtio_rmem_merge.h"
 
 #define R VIRTIO_RMEM_MERGE_READ
 #define W VIRTIO_RMEM_MERGE_WRITE

@@ -28,24 +28,24 @@ static void tbe_note(struct tbe *b, u64 off, u32 len)
 		b->piece_across_window++;
 }
 
-static int tbe_read(void *be, u64 off, u32 len, struct rmem_req_iter *to)
+static int tbe_read(void *be, u64 off, u32 len, struct vhost_rmem_req_iter *to)
 {
 	struct tbe *b = be;
 
 	tbe_note(b, off, len);
 	if (b->fail)
 		return b->fail;
-	return rmem_req_iter_write(to, b->disk + off, len);
+	return vhost_rmem_req_iter_write(to, b->disk + off, len);
 }
 
-static int tbe_write(void *be, u64 off, u32 len, struct rmem_req_iter *from)
+static int tbe_write(void *be, u64 off, u32 len, struct vhost_rmem_req_iter *from)
 {
 	struct tbe *b = be;
 
 	tbe_note(b, off, len);
 	if (b->fail)
 		return b->fail;
-	return rmem_req_iter_read(from, b->disk + off, len);
+	return vhost_rmem_req_iter_read(from, b->disk + off, len);
 }
 
 static int tbe_zero(void *be, u64 off, u64 len)
@@ -69,7 +69,7 @@ static int tbe_flush(void *be)
 	return b->fail;
 }
 
-static const struct rmem_backend_ops tbe_ops = {
+static const struct vhost_rmem_backend_ops tbe_ops = {
 	.name = "test",
 	.read = tbe_read,
 	.write = tbe_write,
@@ -78,7 +78,7 @@ static const struct rmem_backend_ops tbe_ops = {
 	.flush = tbe_flush,
 };
 
-static const struct rmem_req_limits lim = {
+static const struct vhost_rmem_req_limits lim = {
 	.capacity = DISK_BYTES / 512,
 	.device_id = 0x0123456789abcdefull,
 	.max_bytes = 1 << 20,
@@ -90,7 +90,7 @@ static const struct rmem_req_limits lim = {
 };
 
 /* The same store, taking pieces up to 64 KiB (as the rdma backend does). */
-static const struct rmem_backend_ops tbe_ops_64k = {
+static const struct vhost_rmem_backend_ops tbe_ops_64k = {
 	.name = "test64k",
 	.io_shift = 16,
 	.read = tbe_read,
@@ -100,14 +100,14 @@ static const struct rmem_backend_ops tbe_ops_64k = {
 	.flush = tbe_flush,
 };
 
-static struct rmem_vq_chain chain;
-static struct rmem_req req;
+static struct vhost_rmem_vq_chain chain;
+static struct vhost_rmem_req req;
 
 static u32 run(struct tg *g, struct tbe *b, u16 head)
 {
 	tg_kick(g, head);
-	CHECK_EQ(rmem_vq_pop(&g->vq, &chain), 1);
-	return rmem_req_handle(&req, &lim, &tbe_ops, b, &chain, &g->ops);
+	CHECK_EQ(vhost_rmem_vq_pop(&g->vq, &chain), 1);
+	return vhost_rmem_req_handle(&req, &lim, &tbe_ops, b, &chain, &g->ops);
 }
 
 static void fill(u8 *p, u32 len, u32 seed)
@@ -156,8 +156,8 @@ RMEM_CASE(io_shift_gives_aligned_window_pieces)
 	/* sector 247 (123.5 KiB): pieces 4.5K, 64K, 64K, 64K, 3.5K */
 	st = tg_req3(&g, 0, RMEM_VIRTIO_BLK_T_OUT, 7 + 240, wbuf, len, false);
 	tg_kick(&g, 0);
-	CHECK_EQ(rmem_vq_pop(&g.vq, &chain), 1);
-	CHECK_EQ(rmem_req_handle(&req, &lim, &tbe_ops_64k, &b, &chain, &g.ops), 1);
+	CHECK_EQ(vhost_rmem_vq_pop(&g.vq, &chain), 1);
+	CHECK_EQ(vhost_rmem_req_handle(&req, &lim, &tbe_ops_64k, &b, &chain, &g.ops), 1);
 	CHECK_EQ(*(u8 *)tg_ptr(&g, st), RMEM_VIRTIO_BLK_S_OK);
 	CHECK_EQ(b.calls, 5);
 	CHECK_EQ(b.piece_across_window, 0);
@@ -165,8 +165,8 @@ RMEM_CASE(io_shift_gives_aligned_window_pieces)
 	b.calls = 0;
 	st = tg_req3(&g, 0, RMEM_VIRTIO_BLK_T_IN, 7 + 240, rbuf, len, true);
 	tg_kick(&g, 0);
-	CHECK_EQ(rmem_vq_pop(&g.vq, &chain), 1);
-	CHECK_EQ(rmem_req_handle(&req, &lim, &tbe_ops_64k, &b, &chain, &g.ops), len + 1);
+	CHECK_EQ(vhost_rmem_vq_pop(&g.vq, &chain), 1);
+	CHECK_EQ(vhost_rmem_req_handle(&req, &lim, &tbe_ops_64k, &b, &chain, &g.ops), len + 1);
 	CHECK_EQ(*(u8 *)tg_ptr(&g, st), RMEM_VIRTIO_BLK_S_OK);
 	CHECK_EQ(b.calls, 5);
 	CHECK_EQ(b.piece_across_window, 0);
@@ -263,7 +263,7 @@ RMEM_CASE(failures_become_ioerr)
 	st = tg_req3(&g, 0, RMEM_VIRTIO_BLK_T_OUT, 0, buf, 4096, false);
 	CHECK_EQ(run(&g, &b, 0), 1);
 	CHECK_EQ(*(u8 *)tg_ptr(&g, st), RMEM_VIRTIO_BLK_S_IOERR);
-	CHECK_EQ(req.err, RMEM_REQ_E_BACKEND);
+	CHECK_EQ(req.err, VHOST_RMEM_REQ_E_BACKEND);
 	st = tg_req3(&g, 0, RMEM_VIRTIO_BLK_T_FLUSH, 0, 0, 0, false);
 	CHECK_EQ(run(&g, &b, 0), 1);
 	CHECK_EQ(*(u8 *)tg_ptr(&g, st), RMEM_VIRTIO_BLK_S_IOERR);
@@ -276,7 +276,7 @@ RMEM_CASE(failures_become_ioerr)
 	st = tg_req3(&g, 0, RMEM_VIRTIO_BLK_T_OUT, 0, TG_BASE + TG_SIZE - 512, 4096, false);
 	CHECK_EQ(run(&g, &b, 0), 1);
 	CHECK_EQ(*(u8 *)tg_ptr(&g, st), RMEM_VIRTIO_BLK_S_IOERR);
-	CHECK_EQ(req.err, RMEM_REQ_E_ACCESS);
+	CHECK_EQ(req.err, VHOST_RMEM_REQ_E_ACCESS);
 	/* a refused request never calls the backend */
 	b.calls = 0;
 	st = tg_req3(&g, 0, RMEM_VIRTIO_BLK_T_OUT, lim.capacity, buf, 512, false);
@@ -290,52 +290,52 @@ RMEM_CASE(block_and_chunk_arithmetic)
 {
 	u64 f, e;
 
-	CHECK_EQ(rmem_block_of(4095), 0);
-	CHECK_EQ(rmem_block_of(4096), 1);
-	CHECK_EQ(rmem_block_piece(0, 10000), 4096);
-	CHECK_EQ(rmem_block_piece(1536, 10000), 2560);
-	CHECK_EQ(rmem_block_piece(1536, 100), 100);
-	CHECK_EQ(rmem_block_piece(8191, 5), 1);
-	CHECK_EQ(rmem_io_piece(4096, 1 << 20, 16), 61440);
-	CHECK_EQ(rmem_io_piece(65536, 1 << 20, 16), 65536);
-	CHECK_EQ(rmem_io_piece(65535, 1 << 20, 16), 1);
-	CHECK_EQ(rmem_io_piece(~0ull - 511, 512, 16), 512);
+	CHECK_EQ(vhost_rmem_block_of(4095), 0);
+	CHECK_EQ(vhost_rmem_block_of(4096), 1);
+	CHECK_EQ(vhost_rmem_block_piece(0, 10000), 4096);
+	CHECK_EQ(vhost_rmem_block_piece(1536, 10000), 2560);
+	CHECK_EQ(vhost_rmem_block_piece(1536, 100), 100);
+	CHECK_EQ(vhost_rmem_block_piece(8191, 5), 1);
+	CHECK_EQ(vhost_rmem_io_piece(4096, 1 << 20, 16), 61440);
+	CHECK_EQ(vhost_rmem_io_piece(65536, 1 << 20, 16), 65536);
+	CHECK_EQ(vhost_rmem_io_piece(65535, 1 << 20, 16), 1);
+	CHECK_EQ(vhost_rmem_io_piece(~0ull - 511, 512, 16), 512);
 
-	rmem_whole_blocks(0, 8192, &f, &e);
+	vhost_rmem_whole_blocks(0, 8192, &f, &e);
 	CHECK_EQ(f, 0);
 	CHECK_EQ(e, 2);
-	rmem_whole_blocks(512, 8192, &f, &e);	/* 512..8704: only block 1 is whole */
+	vhost_rmem_whole_blocks(512, 8192, &f, &e);	/* 512..8704: only block 1 is whole */
 	CHECK_EQ(f, 1);
 	CHECK_EQ(e, 2);
-	rmem_whole_blocks(512, 1024, &f, &e);	/* inside one block: none */
+	vhost_rmem_whole_blocks(512, 1024, &f, &e);	/* inside one block: none */
 	CHECK_EQ(f, e);
-	rmem_whole_blocks(512, 4096, &f, &e);	/* straddles: none */
+	vhost_rmem_whole_blocks(512, 4096, &f, &e);	/* straddles: none */
 	CHECK_EQ(f, e);
 
 	/* 2 MiB chunks: 512 blocks, 4096 sectors each */
-	CHECK_EQ(rmem_chunk_of_block(511, 21), 0);
-	CHECK_EQ(rmem_chunk_of_block(512, 21), 1);
-	CHECK_EQ(rmem_block_in_chunk(513, 21), 1);
-	CHECK_EQ(rmem_chunk_of_sector(4095, 21), 0);
-	CHECK_EQ(rmem_chunk_of_sector(4096, 21), 1);
-	CHECK_EQ(rmem_chunk_of_sector(~0ull, 21), (~0ull) >> 12);
+	CHECK_EQ(vhost_rmem_chunk_of_block(511, 21), 0);
+	CHECK_EQ(vhost_rmem_chunk_of_block(512, 21), 1);
+	CHECK_EQ(vhost_rmem_block_in_chunk(513, 21), 1);
+	CHECK_EQ(vhost_rmem_chunk_of_sector(4095, 21), 0);
+	CHECK_EQ(vhost_rmem_chunk_of_sector(4096, 21), 1);
+	CHECK_EQ(vhost_rmem_chunk_of_sector(~0ull, 21), (~0ull) >> 12);
 	/* 4 KiB chunks: one block each */
-	CHECK_EQ(rmem_chunk_of_block(7, 12), 7);
-	CHECK_EQ(rmem_block_in_chunk(7, 12), 0);
-	CHECK_EQ(rmem_chunks_for(0, 21), 0);
-	CHECK_EQ(rmem_chunks_for(1, 21), 1);
-	CHECK_EQ(rmem_chunks_for(4096, 21), 1);
-	CHECK_EQ(rmem_chunks_for(4097, 21), 2);
-	CHECK_EQ(rmem_chunks_for(~0ull, 30), 1ull << 43);
+	CHECK_EQ(vhost_rmem_chunk_of_block(7, 12), 7);
+	CHECK_EQ(vhost_rmem_block_in_chunk(7, 12), 0);
+	CHECK_EQ(vhost_rmem_chunks_for(0, 21), 0);
+	CHECK_EQ(vhost_rmem_chunks_for(1, 21), 1);
+	CHECK_EQ(vhost_rmem_chunks_for(4096, 21), 1);
+	CHECK_EQ(vhost_rmem_chunks_for(4097, 21), 2);
+	CHECK_EQ(vhost_rmem_chunks_for(~0ull, 30), 1ull << 43);
 }
 
 RMEM_CASE(id_format)
 {
 	char id[20];
 
-	rmem_req_format_id(0, id);
+	vhost_rmem_req_format_id(0, id);
 	CHECK_MEM(id, "rmem0000000000000000", 20);
-	rmem_req_format_id(~0ull, id);
+	vhost_rmem_req_format_id(~0ull, id);
 	CHECK_MEM(id, "rmemffffffffffffffff", 20);
 	CHECK(rmem_virtio_device_id_valid(1));
 	CHECK(!rmem_virtio_device_id_valid(0));

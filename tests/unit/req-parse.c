@@ -7,10 +7,10 @@
  */
 #include "rmem_vq_test.h"
 
-static struct rmem_vq_chain chain;
-static struct rmem_req req;
+static struct vhost_rmem_vq_chain chain;
+static struct vhost_rmem_req req;
 
-static const struct rmem_req_limits lim = {
+static const struct vhost_rmem_req_limits lim = {
 	.capacity = 1 << 16,		/* 32 MiB */
 	.device_id = 0x1234,
 	.max_bytes = 1 << 20,
@@ -22,20 +22,20 @@ static const struct rmem_req_limits lim = {
 };
 
 /* Pops the chain at @head and parses it; returns parse's result. */
-static int parse_at(struct tg *g, u16 head, const struct rmem_req_limits *l)
+static int parse_at(struct tg *g, u16 head, const struct vhost_rmem_req_limits *l)
 {
 	tg_kick(g, head);
-	CHECK_EQ(rmem_vq_pop(&g->vq, &chain), 1);
-	return rmem_req_parse(&req, l, &chain, &g->ops);
+	CHECK_EQ(vhost_rmem_vq_pop(&g->vq, &chain), 1);
+	return vhost_rmem_req_parse(&req, l, &chain, &g->ops);
 }
 
-static void expect(struct tg *g, const struct rmem_req_limits *l, u64 st,
-		   u8 status, enum rmem_req_err err)
+static void expect(struct tg *g, const struct vhost_rmem_req_limits *l, u64 st,
+		   u8 status, enum vhost_rmem_req_err err)
 {
 	CHECK_EQ(parse_at(g, 0, l), -EINVAL);
 	CHECK_EQ(req.status, status);
 	CHECK_EQ(req.err, err);
-	CHECK_EQ(rmem_req_complete(&req), 1);
+	CHECK_EQ(vhost_rmem_req_complete(&req), 1);
 	CHECK_EQ(*(u8 *)tg_ptr(g, st), status);
 }
 
@@ -90,9 +90,9 @@ RMEM_CASE(no_writable_byte_means_no_answer)
 	hdr = tg_hdr(&g, RMEM_VIRTIO_BLK_T_FLUSH, 0);
 	tg_desc(&g, 0, hdr, 16, 0, 0);
 	CHECK_EQ(parse_at(&g, 0, &lim), -EINVAL);
-	CHECK_EQ(req.err, RMEM_REQ_E_NO_STATUS);
+	CHECK_EQ(req.err, VHOST_RMEM_REQ_E_NO_STATUS);
 	CHECK(!req.has_status);
-	CHECK_EQ(rmem_req_complete(&req), 0);
+	CHECK_EQ(vhost_rmem_req_complete(&req), 0);
 	tg_free(&g);
 }
 
@@ -106,10 +106,10 @@ RMEM_CASE(short_header)
 	st = tg_alloc(&g, 1, 1);
 	tg_desc(&g, 0, hdr, 15, RMEM_VRING_DESC_F_NEXT, 1);
 	tg_desc(&g, 1, st, 1, RMEM_VRING_DESC_F_WRITE, 0);
-	expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_IOERR, RMEM_REQ_E_HEADER);
+	expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_IOERR, VHOST_RMEM_REQ_E_HEADER);
 	/* no readable byte at all */
 	tg_desc(&g, 0, st, 1, RMEM_VRING_DESC_F_WRITE, 0);
-	expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_IOERR, RMEM_REQ_E_HEADER);
+	expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_IOERR, VHOST_RMEM_REQ_E_HEADER);
 	tg_free(&g);
 }
 
@@ -122,7 +122,7 @@ RMEM_CASE(unmapped_header)
 	st = tg_alloc(&g, 1, 1);
 	tg_desc(&g, 0, 0x1000, 16, RMEM_VRING_DESC_F_NEXT, 1);
 	tg_desc(&g, 1, st, 1, RMEM_VRING_DESC_F_WRITE, 0);
-	expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_IOERR, RMEM_REQ_E_ACCESS);
+	expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_IOERR, VHOST_RMEM_REQ_E_ACCESS);
 	tg_free(&g);
 }
 
@@ -136,26 +136,26 @@ RMEM_CASE(unknown_types_are_unsupported)
 	for (i = 0; i < RMEM_ARRAY_SIZE(types); i++) {
 		u64 st = tg_req3(&g, 0, types[i], 0, 0, 0, false);
 
-		expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_UNSUPP, RMEM_REQ_E_UNSUPP);
+		expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_UNSUPP, VHOST_RMEM_REQ_E_UNSUPP);
 	}
 	tg_free(&g);
 }
 
 RMEM_CASE(types_without_their_feature_are_unsupported)
 {
-	struct rmem_req_limits l = lim;
+	struct vhost_rmem_req_limits l = lim;
 	struct tg g;
 	u64 st, seg;
 
 	l.flush = l.discard = l.write_zeroes = false;
 	tg_init(&g, 8, false, false);
 	st = tg_req3(&g, 0, RMEM_VIRTIO_BLK_T_FLUSH, 0, 0, 0, false);
-	expect(&g, &l, st, RMEM_VIRTIO_BLK_S_UNSUPP, RMEM_REQ_E_UNSUPP);
+	expect(&g, &l, st, RMEM_VIRTIO_BLK_S_UNSUPP, VHOST_RMEM_REQ_E_UNSUPP);
 	seg = tg_alloc(&g, 16, 8);
 	st = tg_req3(&g, 0, RMEM_VIRTIO_BLK_T_DISCARD, 0, seg, 16, false);
-	expect(&g, &l, st, RMEM_VIRTIO_BLK_S_UNSUPP, RMEM_REQ_E_UNSUPP);
+	expect(&g, &l, st, RMEM_VIRTIO_BLK_S_UNSUPP, VHOST_RMEM_REQ_E_UNSUPP);
 	st = tg_req3(&g, 0, RMEM_VIRTIO_BLK_T_WRITE_ZEROES, 0, seg, 16, false);
-	expect(&g, &l, st, RMEM_VIRTIO_BLK_S_UNSUPP, RMEM_REQ_E_UNSUPP);
+	expect(&g, &l, st, RMEM_VIRTIO_BLK_S_UNSUPP, VHOST_RMEM_REQ_E_UNSUPP);
 	tg_free(&g);
 }
 
@@ -168,28 +168,28 @@ RMEM_CASE(wrong_shapes)
 	data = tg_alloc(&g, 4096, 8);
 	/* IN with a readable payload */
 	st = tg_req3(&g, 0, RMEM_VIRTIO_BLK_T_IN, 0, data, 512, false);
-	expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_IOERR, RMEM_REQ_E_SHAPE);
+	expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_IOERR, VHOST_RMEM_REQ_E_SHAPE);
 	/* OUT with a writable payload */
 	st = tg_req3(&g, 0, RMEM_VIRTIO_BLK_T_OUT, 0, data, 512, true);
-	expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_IOERR, RMEM_REQ_E_SHAPE);
+	expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_IOERR, VHOST_RMEM_REQ_E_SHAPE);
 	/* FLUSH with payloads either way */
 	st = tg_req3(&g, 0, RMEM_VIRTIO_BLK_T_FLUSH, 0, data, 512, false);
-	expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_IOERR, RMEM_REQ_E_SHAPE);
+	expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_IOERR, VHOST_RMEM_REQ_E_SHAPE);
 	st = tg_req3(&g, 0, RMEM_VIRTIO_BLK_T_FLUSH, 0, data, 512, true);
-	expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_IOERR, RMEM_REQ_E_SHAPE);
+	expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_IOERR, VHOST_RMEM_REQ_E_SHAPE);
 	/* GET_ID without a buffer, or with a readable one */
 	st = tg_req3(&g, 0, RMEM_VIRTIO_BLK_T_GET_ID, 0, 0, 0, false);
-	expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_IOERR, RMEM_REQ_E_SHAPE);
+	expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_IOERR, VHOST_RMEM_REQ_E_SHAPE);
 	st = tg_req3(&g, 0, RMEM_VIRTIO_BLK_T_GET_ID, 0, data, 20, false);
-	expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_IOERR, RMEM_REQ_E_SHAPE);
+	expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_IOERR, VHOST_RMEM_REQ_E_SHAPE);
 	/* DISCARD with a writable payload */
 	st = tg_req3(&g, 0, RMEM_VIRTIO_BLK_T_DISCARD, 0, data, 16, true);
-	expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_IOERR, RMEM_REQ_E_SHAPE);
+	expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_IOERR, VHOST_RMEM_REQ_E_SHAPE);
 	/* status in a longer writable buffer of an OUT: the last byte is the status */
 	hdr = tg_hdr(&g, RMEM_VIRTIO_BLK_T_OUT, 0);
 	tg_desc(&g, 0, hdr, 16, RMEM_VRING_DESC_F_NEXT, 1);
 	tg_desc(&g, 1, data, 8, RMEM_VRING_DESC_F_WRITE, 0);
-	expect(&g, &lim, data + 7, RMEM_VIRTIO_BLK_S_IOERR, RMEM_REQ_E_SHAPE);
+	expect(&g, &lim, data + 7, RMEM_VIRTIO_BLK_S_IOERR, VHOST_RMEM_REQ_E_SHAPE);
 	tg_free(&g);
 }
 
@@ -204,9 +204,9 @@ RMEM_CASE(unaligned_payloads)
 	data = tg_alloc(&g, 8192, 8);
 	for (i = 0; i < RMEM_ARRAY_SIZE(lens); i++) {
 		st = tg_req3(&g, 0, RMEM_VIRTIO_BLK_T_IN, 0, data, lens[i], true);
-		expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_IOERR, RMEM_REQ_E_ALIGN);
+		expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_IOERR, VHOST_RMEM_REQ_E_ALIGN);
 		st = tg_req3(&g, 0, RMEM_VIRTIO_BLK_T_OUT, 0, data, lens[i], false);
-		expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_IOERR, RMEM_REQ_E_ALIGN);
+		expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_IOERR, VHOST_RMEM_REQ_E_ALIGN);
 	}
 	tg_free(&g);
 }
@@ -223,16 +223,16 @@ RMEM_CASE(out_of_range)
 	data = tg_alloc(&g, 4096, 8);
 	for (i = 0; i < RMEM_ARRAY_SIZE(sectors); i++) {
 		st = tg_req3(&g, 0, RMEM_VIRTIO_BLK_T_OUT, sectors[i], data, 1024, false);
-		expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_IOERR, RMEM_REQ_E_RANGE);
+		expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_IOERR, VHOST_RMEM_REQ_E_RANGE);
 		st = tg_req3(&g, 0, RMEM_VIRTIO_BLK_T_IN, sectors[i], data, 1024, true);
-		expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_IOERR, RMEM_REQ_E_RANGE);
+		expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_IOERR, VHOST_RMEM_REQ_E_RANGE);
 	}
 	tg_free(&g);
 }
 
 RMEM_CASE(too_big)
 {
-	struct rmem_req_limits l = lim;
+	struct vhost_rmem_req_limits l = lim;
 	struct tg g;
 	u64 data, st;
 
@@ -240,7 +240,7 @@ RMEM_CASE(too_big)
 	tg_init(&g, 8, false, false);
 	data = tg_alloc(&g, 8192, 8);
 	st = tg_req3(&g, 0, RMEM_VIRTIO_BLK_T_OUT, 0, data, 4608, false);
-	expect(&g, &l, st, RMEM_VIRTIO_BLK_S_IOERR, RMEM_REQ_E_TOO_BIG);
+	expect(&g, &l, st, RMEM_VIRTIO_BLK_S_IOERR, VHOST_RMEM_REQ_E_TOO_BIG);
 	tg_free(&g);
 }
 
@@ -278,35 +278,35 @@ RMEM_CASE(discard_and_write_zeroes_segments)
 	CHECK_EQ(parse_at(&g, 0, &lim), 0);
 	/* no segment, a partial one */
 	st = tg_req3(&g, 0, RMEM_VIRTIO_BLK_T_DISCARD, 0, 0, 0, false);
-	expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_IOERR, RMEM_REQ_E_ALIGN);
+	expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_IOERR, VHOST_RMEM_REQ_E_ALIGN);
 	s = segs(&g, 2, 0, 8, 0);
 	st = tg_req3(&g, 0, RMEM_VIRTIO_BLK_T_DISCARD, 0, s, 24, false);
-	expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_IOERR, RMEM_REQ_E_ALIGN);
+	expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_IOERR, VHOST_RMEM_REQ_E_ALIGN);
 	/* too many segments */
 	s = segs(&g, 5, 0, 8, 0);
 	st = tg_req3(&g, 0, RMEM_VIRTIO_BLK_T_DISCARD, 0, s, 80, false);
-	expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_IOERR, RMEM_REQ_E_TOO_BIG);
+	expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_IOERR, VHOST_RMEM_REQ_E_TOO_BIG);
 	/* segment too large */
 	s = segs(&g, 1, 0, lim.max_discard_sectors + 1, 0);
 	st = tg_req3(&g, 0, RMEM_VIRTIO_BLK_T_WRITE_ZEROES, 0, s, 16, false);
-	expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_IOERR, RMEM_REQ_E_TOO_BIG);
+	expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_IOERR, VHOST_RMEM_REQ_E_TOO_BIG);
 	/* flags: unmap on a discard, unknown on either */
 	s = segs(&g, 1, 0, 8, RMEM_VIRTIO_BLK_WZ_F_UNMAP);
 	st = tg_req3(&g, 0, RMEM_VIRTIO_BLK_T_DISCARD, 0, s, 16, false);
-	expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_UNSUPP, RMEM_REQ_E_UNSUPP);
+	expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_UNSUPP, VHOST_RMEM_REQ_E_UNSUPP);
 	s = segs(&g, 1, 0, 8, 2);
 	st = tg_req3(&g, 0, RMEM_VIRTIO_BLK_T_WRITE_ZEROES, 0, s, 16, false);
-	expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_UNSUPP, RMEM_REQ_E_UNSUPP);
+	expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_UNSUPP, VHOST_RMEM_REQ_E_UNSUPP);
 	/* out of range, overflowing */
 	s = segs(&g, 1, lim.capacity - 7, 8, 0);
 	st = tg_req3(&g, 0, RMEM_VIRTIO_BLK_T_DISCARD, 0, s, 16, false);
-	expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_IOERR, RMEM_REQ_E_RANGE);
+	expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_IOERR, VHOST_RMEM_REQ_E_RANGE);
 	s = segs(&g, 1, ~0ull - 3, 8, 0);
 	st = tg_req3(&g, 0, RMEM_VIRTIO_BLK_T_WRITE_ZEROES, 0, s, 16, false);
-	expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_IOERR, RMEM_REQ_E_RANGE);
+	expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_IOERR, VHOST_RMEM_REQ_E_RANGE);
 	/* segments not mapped */
 	st = tg_req3(&g, 0, RMEM_VIRTIO_BLK_T_DISCARD, 0, 0x1000, 16, false);
-	expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_IOERR, RMEM_REQ_E_ACCESS);
+	expect(&g, &lim, st, RMEM_VIRTIO_BLK_S_IOERR, VHOST_RMEM_REQ_E_ACCESS);
 	tg_free(&g);
 }
 
@@ -321,15 +321,15 @@ RMEM_CASE(unwritable_status_means_no_answer)
 	tg_desc(&g, 1, 0x1000, 1, RMEM_VRING_DESC_F_WRITE, 0);
 	CHECK_EQ(parse_at(&g, 0, &lim), 0);
 	req.status = RMEM_VIRTIO_BLK_S_OK;
-	CHECK_EQ(rmem_req_complete(&req), 0);
-	CHECK_EQ(req.err, RMEM_REQ_E_ACCESS);
+	CHECK_EQ(vhost_rmem_req_complete(&req), 0);
+	CHECK_EQ(req.err, VHOST_RMEM_REQ_E_ACCESS);
 	tg_free(&g);
 }
 
 RMEM_CASE(error_names)
 {
-	CHECK_STR(rmem_req_err_name(RMEM_REQ_E_RANGE), "range");
-	CHECK_STR(rmem_req_err_name(RMEM_REQ_E_NR), "?");
+	CHECK_STR(vhost_rmem_req_err_name(VHOST_RMEM_REQ_E_RANGE), "range");
+	CHECK_STR(vhost_rmem_req_err_name(VHOST_RMEM_REQ_E_NR), "?");
 }
 
 RMEM_TEST_MAIN(RMEM_REF(valid_requests_parse), RMEM_REF(header_split_across_descriptors),

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * rmem_vq_test.h - a tiny virtio "driver" over a flat buffer, for the unit
- * tests of host-vhost/rmem_vq.c and rmem_req.c.
+ * tests of host-vhost/vhost_rmem_vq.c and vhost_rmem_req.c.
  *
  * Guest addresses start at TG_BASE (so 0 and small numbers are unmapped) and
  * cover TG_SIZE bytes; any access outside is refused with -EFAULT and
@@ -11,16 +11,16 @@
 #define RMEM_VQ_TEST_H
 
 #include "rmem_test.h"
-#include "rmem_vq.h"
-#include "rmem_req.h"
+#include "vhost_rmem_vq.h"
+#include "vhost_rmem_req.h"
 
 #define TG_BASE 0x100000ull
 #define TG_SIZE (8u << 20)
 
 struct tg {
 	u8 *mem;
-	struct rmem_vq_mem ops;
-	struct rmem_vq vq;
+	struct vhost_rmem_vq_mem ops;
+	struct vhost_rmem_vq vq;
 	u16 num;
 	u16 avail_idx;		/* driver's shadow */
 	u64 bump;		/* next free guest address */
@@ -84,7 +84,7 @@ static inline void tg_init(struct tg *g, u16 num, bool indirect, bool event_idx)
 	g->vq.avail = tg_alloc(g, RMEM_AVAIL_USED_EVENT(num) + 2, 2);
 	g->vq.used = tg_alloc(g, RMEM_USED_AVAIL_EVENT(num) + 2, 4096);
 	g->vq.mem = &g->ops;
-	rmem_vq_reset_state(&g->vq, 0);
+	vhost_rmem_vq_reset_state(&g->vq, 0);
 }
 
 static inline void tg_free(struct tg *g)
@@ -100,7 +100,7 @@ static inline void tg_set_idx(struct tg *g, u16 idx)
 	g->avail_idx = idx;
 	memcpy(tg_ptr(g, g->vq.avail + RMEM_AVAIL_IDX), &v, 2);
 	memcpy(tg_ptr(g, g->vq.used + RMEM_USED_IDX), &v, 2);
-	rmem_vq_reset_state(&g->vq, idx);
+	vhost_rmem_vq_reset_state(&g->vq, idx);
 }
 
 static inline void tg_desc_at(struct tg *g, u64 table, u16 i, u64 addr, u32 len,

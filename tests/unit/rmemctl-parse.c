@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 
 #include "rmem_test.h"
-#include "../../tools/rmemctl/rmemctl.h"
+#include "rmemctl.h"
 
 /* ------------------------------------------------------------ fakes */
 

@@ -5,7 +5,7 @@
  * and the screen form (every line cut to the terminal, erase sequences).
  */
 #include "rmem_test.h"
-#include "../../tools/rmem-top/top.h"
+#include "top.h"
 
 static char *render(const struct top_model *m, const struct top_view *v)
 {
@@ -63,7 +63,7 @@ RMEM_CASE(device_rates_and_percentiles)
 
 RMEM_CASE(lease_watch_marks_stale)
 {
-	struct rmem_slot_info slots[4] = { { 0 } };
+	struct rmemc_slot_info slots[4] = { { 0 } };
 	struct rmem_lease_watch w[4] = { { 0 } };
 	uint64_t owners[4] = { 0 };
 	struct donor_snap s = {

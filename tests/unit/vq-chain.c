@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Descriptor chains as rmem_vq_pop() walks them: the normal shapes, indirect
+ * Descriptor chains as vhost_rmem_vq_pop() walks them: the normal shapes, indirect
  * tables, and every malformed chain a driver can build (loops, indices out
  * of range, order, nesting, sizes, address wrap, unmapped tables).  A
  * malformed chain must be refused with its head still returnable; a broken
@@ -9,11 +9,11 @@
  */
 #include "rmem_vq_test.h"
 
-static struct rmem_vq_chain chain;
+static struct vhost_rmem_vq_chain chain;
 
 static int pop(struct tg *g)
 {
-	return rmem_vq_pop(&g->vq, &chain);
+	return vhost_rmem_vq_pop(&g->vq, &chain);
 }
 
 RMEM_CASE(empty_ring_pops_nothing)
@@ -68,7 +68,7 @@ RMEM_CASE(zero_length_descriptors_are_skipped)
 	tg_free(&g);
 }
 
-static void expect_bad(struct tg *g, u16 head, enum rmem_vq_err err)
+static void expect_bad(struct tg *g, u16 head, enum vhost_rmem_vq_err err)
 {
 	tg_kick(g, head);
 	CHECK_EQ(pop(g), -EBADMSG);
@@ -76,8 +76,8 @@ static void expect_bad(struct tg *g, u16 head, enum rmem_vq_err err)
 	CHECK_EQ(g->vq.last_err, err);
 	CHECK(!g->vq.broken);
 	/* The queue goes on: the head is returnable and the next one pops. */
-	CHECK_EQ(rmem_vq_add_used(&g->vq, chain.head, 0), 0);
-	CHECK_EQ(rmem_vq_publish(&g->vq), 0);
+	CHECK_EQ(vhost_rmem_vq_add_used(&g->vq, chain.head, 0), 0);
+	CHECK_EQ(vhost_rmem_vq_publish(&g->vq), 0);
 }
 
 RMEM_CASE(loop_of_two_is_refused)
@@ -89,7 +89,7 @@ RMEM_CASE(loop_of_two_is_refused)
 	a = tg_alloc(&g, 64, 8);
 	tg_desc(&g, 0, a, 16, RMEM_VRING_DESC_F_NEXT, 1);
 	tg_desc(&g, 1, a + 16, 16, RMEM_VRING_DESC_F_NEXT, 0);
-	expect_bad(&g, 0, RMEM_VQ_E_LOOP);
+	expect_bad(&g, 0, VHOST_RMEM_VQ_E_LOOP);
 	tg_free(&g);
 }
 
@@ -101,7 +101,7 @@ RMEM_CASE(self_loop_is_refused)
 	tg_init(&g, 4, false, false);
 	a = tg_alloc(&g, 64, 8);
 	tg_desc(&g, 3, a, 0, RMEM_VRING_DESC_F_NEXT, 3);	/* empty: no segment limit */
-	expect_bad(&g, 3, RMEM_VQ_E_LOOP);
+	expect_bad(&g, 3, VHOST_RMEM_VQ_E_LOOP);
 	tg_free(&g);
 }
 
@@ -115,8 +115,8 @@ RMEM_CASE(loop_in_a_large_ring_hits_a_limit)
 	a = tg_alloc(&g, 64, 8);
 	tg_desc(&g, 0, a, 0, RMEM_VRING_DESC_F_NEXT, 1);
 	tg_desc(&g, 1, a, 0, RMEM_VRING_DESC_F_NEXT, 0);
-	expect_bad(&g, 0, RMEM_VQ_E_TOO_LONG);
-	CHECK_EQ(chain.ndesc, RMEM_VQ_MAX_DESCS);
+	expect_bad(&g, 0, VHOST_RMEM_VQ_E_TOO_LONG);
+	CHECK_EQ(chain.ndesc, VHOST_RMEM_VQ_MAX_DESCS);
 	tg_free(&g);
 }
 
@@ -128,9 +128,9 @@ RMEM_CASE(next_out_of_range_is_refused)
 	tg_init(&g, 8, false, false);
 	a = tg_alloc(&g, 64, 8);
 	tg_desc(&g, 0, a, 16, RMEM_VRING_DESC_F_NEXT, 8);
-	expect_bad(&g, 0, RMEM_VQ_E_NEXT_RANGE);
+	expect_bad(&g, 0, VHOST_RMEM_VQ_E_NEXT_RANGE);
 	tg_desc(&g, 0, a, 16, RMEM_VRING_DESC_F_NEXT, 0xffff);
-	expect_bad(&g, 0, RMEM_VQ_E_NEXT_RANGE);
+	expect_bad(&g, 0, VHOST_RMEM_VQ_E_NEXT_RANGE);
 	tg_free(&g);
 }
 
@@ -144,7 +144,7 @@ RMEM_CASE(readable_after_writable_is_refused)
 	tg_desc(&g, 0, a, 16, RMEM_VRING_DESC_F_NEXT, 1);
 	tg_desc(&g, 1, a + 16, 8, RMEM_VRING_DESC_F_NEXT | RMEM_VRING_DESC_F_WRITE, 2);
 	tg_desc(&g, 2, a + 24, 8, 0, 0);
-	expect_bad(&g, 0, RMEM_VQ_E_ORDER);
+	expect_bad(&g, 0, VHOST_RMEM_VQ_E_ORDER);
 	tg_free(&g);
 }
 
@@ -154,7 +154,7 @@ RMEM_CASE(address_wrap_is_refused)
 
 	tg_init(&g, 8, false, false);
 	tg_desc(&g, 0, ~0ull - 10, 100, 0, 0);
-	expect_bad(&g, 0, RMEM_VQ_E_ADDR_WRAP);
+	expect_bad(&g, 0, VHOST_RMEM_VQ_E_ADDR_WRAP);
 	tg_free(&g);
 }
 
@@ -166,14 +166,14 @@ RMEM_CASE(too_many_segments_are_refused)
 
 	tg_init(&g, 256, false, false);
 	a = tg_alloc(&g, 4096, 8);
-	for (i = 0; i < RMEM_VQ_MAX_SEGS + 1; i++)
-		tg_desc(&g, i, a + i, 1, i == RMEM_VQ_MAX_SEGS ? 0 : RMEM_VRING_DESC_F_NEXT, i + 1);
-	expect_bad(&g, 0, RMEM_VQ_E_TOO_LONG);
+	for (i = 0; i < VHOST_RMEM_VQ_MAX_SEGS + 1; i++)
+		tg_desc(&g, i, a + i, 1, i == VHOST_RMEM_VQ_MAX_SEGS ? 0 : RMEM_VRING_DESC_F_NEXT, i + 1);
+	expect_bad(&g, 0, VHOST_RMEM_VQ_E_TOO_LONG);
 	/* Exactly the limit is fine. */
-	tg_desc(&g, RMEM_VQ_MAX_SEGS - 1, a, 1, 0, 0);
+	tg_desc(&g, VHOST_RMEM_VQ_MAX_SEGS - 1, a, 1, 0, 0);
 	tg_kick(&g, 0);
 	CHECK_EQ(pop(&g), 1);
-	CHECK_EQ(chain.nr_out, RMEM_VQ_MAX_SEGS);
+	CHECK_EQ(chain.nr_out, VHOST_RMEM_VQ_MAX_SEGS);
 	tg_free(&g);
 }
 
@@ -183,7 +183,7 @@ RMEM_CASE(unmapped_descriptor_table_is_refused)
 
 	tg_init(&g, 8, false, false);
 	g.vq.desc = 0x1000;	/* below TG_BASE: nothing mapped there */
-	expect_bad(&g, 0, RMEM_VQ_E_DESC_FETCH);
+	expect_bad(&g, 0, VHOST_RMEM_VQ_E_DESC_FETCH);
 	CHECK(g.faults > 0);
 	tg_free(&g);
 }
@@ -198,7 +198,7 @@ RMEM_CASE(head_out_of_range_breaks_the_ring)
 	CHECK(g.vq.broken);
 	/* Broken stays broken and touches nothing. */
 	CHECK_EQ(pop(&g), -EIO);
-	CHECK_EQ(rmem_vq_add_used(&g.vq, 0, 0), -EIO);
+	CHECK_EQ(vhost_rmem_vq_add_used(&g.vq, 0, 0), -EIO);
 	tg_free(&g);
 }
 
@@ -280,7 +280,7 @@ RMEM_CASE(indirect_without_feature_is_refused)
 	tg_init(&g, 8, false, false);
 	t = build_indirect(&g, 512);
 	tg_desc(&g, 0, t, 48, RMEM_VRING_DESC_F_INDIRECT, 0);
-	expect_bad(&g, 0, RMEM_VQ_E_INDIRECT);
+	expect_bad(&g, 0, VHOST_RMEM_VQ_E_INDIRECT);
 	tg_free(&g);
 }
 
@@ -293,23 +293,23 @@ RMEM_CASE(bad_indirect_descriptors_are_refused)
 	t = build_indirect(&g, 512);
 	/* with NEXT */
 	tg_desc(&g, 0, t, 48, RMEM_VRING_DESC_F_INDIRECT | RMEM_VRING_DESC_F_NEXT, 1);
-	expect_bad(&g, 0, RMEM_VQ_E_INDIRECT);
+	expect_bad(&g, 0, VHOST_RMEM_VQ_E_INDIRECT);
 	/* length not a multiple of 16, and zero */
 	tg_desc(&g, 0, t, 47, RMEM_VRING_DESC_F_INDIRECT, 0);
-	expect_bad(&g, 0, RMEM_VQ_E_INDIRECT);
+	expect_bad(&g, 0, VHOST_RMEM_VQ_E_INDIRECT);
 	tg_desc(&g, 0, t, 0, RMEM_VRING_DESC_F_INDIRECT, 0);
-	expect_bad(&g, 0, RMEM_VQ_E_INDIRECT);
+	expect_bad(&g, 0, VHOST_RMEM_VQ_E_INDIRECT);
 	/* larger than any ring */
-	tg_desc(&g, 0, t, 16 * (RMEM_VQ_NUM_MAX + 1), RMEM_VRING_DESC_F_INDIRECT, 0);
-	expect_bad(&g, 0, RMEM_VQ_E_INDIRECT);
+	tg_desc(&g, 0, t, 16 * (VHOST_RMEM_VQ_NUM_MAX + 1), RMEM_VRING_DESC_F_INDIRECT, 0);
+	expect_bad(&g, 0, VHOST_RMEM_VQ_E_INDIRECT);
 	/* nested */
 	t2 = tg_alloc(&g, 16, 16);
 	tg_desc_at(&g, t2, 0, t, 48, RMEM_VRING_DESC_F_INDIRECT, 0);
 	tg_desc(&g, 0, t2, 16, RMEM_VRING_DESC_F_INDIRECT, 0);
-	expect_bad(&g, 0, RMEM_VQ_E_INDIRECT);
+	expect_bad(&g, 0, VHOST_RMEM_VQ_E_INDIRECT);
 	/* table not mapped */
 	tg_desc(&g, 0, TG_BASE + TG_SIZE, 48, RMEM_VRING_DESC_F_INDIRECT, 0);
-	expect_bad(&g, 0, RMEM_VQ_E_DESC_FETCH);
+	expect_bad(&g, 0, VHOST_RMEM_VQ_E_DESC_FETCH);
 	tg_free(&g);
 }
 
@@ -324,28 +324,28 @@ RMEM_CASE(loops_and_ranges_inside_an_indirect_table)
 	tg_desc_at(&g, t, 0, a, 16, RMEM_VRING_DESC_F_NEXT, 1);
 	tg_desc_at(&g, t, 1, a, 16, RMEM_VRING_DESC_F_NEXT, 0);
 	tg_desc(&g, 0, t, 64, RMEM_VRING_DESC_F_INDIRECT, 0);
-	expect_bad(&g, 0, RMEM_VQ_E_LOOP);
+	expect_bad(&g, 0, VHOST_RMEM_VQ_E_LOOP);
 	/* next points past the table (but inside the ring's size) */
 	tg_desc_at(&g, t, 1, a, 16, RMEM_VRING_DESC_F_NEXT, 4);
-	expect_bad(&g, 0, RMEM_VQ_E_NEXT_RANGE);
+	expect_bad(&g, 0, VHOST_RMEM_VQ_E_NEXT_RANGE);
 	tg_free(&g);
 }
 
 RMEM_CASE(layout_checks)
 {
-	CHECK_EQ(rmem_vq_check_layout(256, 0x1000, 0x2000, 0x3000), 0);
-	CHECK_EQ(rmem_vq_check_layout(1, 0x1000, 0x2000, 0x3000), 0);
-	CHECK_EQ(rmem_vq_check_layout(256, ~0ull - 4095, 0x2000, 0x3000), 0);
-	CHECK_EQ(rmem_vq_check_layout(0, 0x1000, 0x2000, 0x3000), -EINVAL);
-	CHECK_EQ(rmem_vq_check_layout(3, 0x1000, 0x2000, 0x3000), -EINVAL);
-	CHECK_EQ(rmem_vq_check_layout(65535, 0x1000, 0x2000, 0x3000), -EINVAL);
-	CHECK_EQ(rmem_vq_check_layout(256, 0x1008, 0x2000, 0x3000), -EINVAL);
-	CHECK_EQ(rmem_vq_check_layout(256, 0x1000, 0x2001, 0x3000), -EINVAL);
-	CHECK_EQ(rmem_vq_check_layout(256, 0x1000, 0x2000, 0x3002), -EINVAL);
-	CHECK_EQ(rmem_vq_check_layout(256, ~0ull - 2047, 0x2000, 0x3000), -EINVAL);
-	CHECK_EQ(rmem_vq_check_layout(256, 0x1000, 0x2000, ~0ull - 3), -EINVAL);
-	CHECK_STR(rmem_vq_err_name(RMEM_VQ_E_LOOP), "descriptor loop");
-	CHECK_STR(rmem_vq_err_name(RMEM_VQ_E_NR), "?");
+	CHECK_EQ(vhost_rmem_vq_check_layout(256, 0x1000, 0x2000, 0x3000), 0);
+	CHECK_EQ(vhost_rmem_vq_check_layout(1, 0x1000, 0x2000, 0x3000), 0);
+	CHECK_EQ(vhost_rmem_vq_check_layout(256, ~0ull - 4095, 0x2000, 0x3000), 0);
+	CHECK_EQ(vhost_rmem_vq_check_layout(0, 0x1000, 0x2000, 0x3000), -EINVAL);
+	CHECK_EQ(vhost_rmem_vq_check_layout(3, 0x1000, 0x2000, 0x3000), -EINVAL);
+	CHECK_EQ(vhost_rmem_vq_check_layout(65535, 0x1000, 0x2000, 0x3000), -EINVAL);
+	CHECK_EQ(vhost_rmem_vq_check_layout(256, 0x1008, 0x2000, 0x3000), -EINVAL);
+	CHECK_EQ(vhost_rmem_vq_check_layout(256, 0x1000, 0x2001, 0x3000), -EINVAL);
+	CHECK_EQ(vhost_rmem_vq_check_layout(256, 0x1000, 0x2000, 0x3002), -EINVAL);
+	CHECK_EQ(vhost_rmem_vq_check_layout(256, ~0ull - 2047, 0x2000, 0x3000), -EINVAL);
+	CHECK_EQ(vhost_rmem_vq_check_layout(256, 0x1000, 0x2000, ~0ull - 3), -EINVAL);
+	CHECK_STR(vhost_rmem_vq_err_name(VHOST_RMEM_VQ_E_LOOP), "descriptor loop");
+	CHECK_STR(vhost_rmem_vq_err_name(VHOST_RMEM_VQ_E_NR), "?");
 }
 
 RMEM_TEST_MAIN(RMEM_REF(empty_ring_pops_nothing), RMEM_REF(three_descriptor_request),

@@ -6,7 +6,7 @@
  */
 #include "rmem_vq_test.h"
 
-static struct rmem_vq_chain chain;
+static struct vhost_rmem_vq_chain chain;
 
 /* Submits one 2-descriptor flush-shaped request per round, @rounds times. */
 static void run_rounds(struct tg *g, unsigned int rounds)
@@ -20,17 +20,17 @@ static void run_rounds(struct tg *g, unsigned int rounds)
 
 		tg_req3(g, head, RMEM_VIRTIO_BLK_T_FLUSH, 0, 0, 0, false);
 		tg_kick(g, head);
-		CHECK_EQ(rmem_vq_pop(&g->vq, &chain), 1);
+		CHECK_EQ(vhost_rmem_vq_pop(&g->vq, &chain), 1);
 		CHECK_EQ(chain.head, head);
-		CHECK_EQ(rmem_vq_add_used(&g->vq, chain.head, 1), 0);
+		CHECK_EQ(vhost_rmem_vq_add_used(&g->vq, chain.head, 1), 0);
 		/* Not visible before publish. */
 		CHECK_EQ(tg_used_idx(g), before);
-		CHECK_EQ(rmem_vq_publish(&g->vq), 0);
+		CHECK_EQ(vhost_rmem_vq_publish(&g->vq), 0);
 		CHECK_EQ(tg_used_idx(g), (u16)(before + 1));
 		e = tg_used_elem(g, before);
 		CHECK_EQ(le32_to_cpu(e.id), head);
 		CHECK_EQ(le32_to_cpu(e.len), 1);
-		CHECK_EQ(rmem_vq_pop(&g->vq, &chain), 0);
+		CHECK_EQ(vhost_rmem_vq_pop(&g->vq, &chain), 0);
 	}
 }
 
@@ -69,12 +69,12 @@ RMEM_CASE(full_ring_is_drained_in_order)
 		tg_kick(&g, i * 2);
 	}
 	for (i = 0; i < 4; i++) {
-		CHECK_EQ(rmem_vq_pop(&g.vq, &chain), 1);
+		CHECK_EQ(vhost_rmem_vq_pop(&g.vq, &chain), 1);
 		CHECK_EQ(chain.head, i * 2);
-		CHECK_EQ(rmem_vq_add_used(&g.vq, chain.head, 1), 0);
+		CHECK_EQ(vhost_rmem_vq_add_used(&g.vq, chain.head, 1), 0);
 	}
-	CHECK_EQ(rmem_vq_pop(&g.vq, &chain), 0);
-	CHECK_EQ(rmem_vq_publish(&g.vq), 0);
+	CHECK_EQ(vhost_rmem_vq_pop(&g.vq, &chain), 0);
+	CHECK_EQ(vhost_rmem_vq_publish(&g.vq), 0);
 	CHECK_EQ(tg_used_idx(&g), 1);
 	for (i = 0; i < 4; i++)
 		CHECK_EQ(le32_to_cpu(tg_used_elem(&g, (u16)(65533 + i)).id), i * 2);
@@ -88,10 +88,10 @@ RMEM_CASE(exactly_num_pending_is_fine_one_more_is_not)
 
 	tg_init(&g, 4, false, false);
 	tg_put16(&g, g.vq.avail + RMEM_AVAIL_IDX, 4);
-	CHECK_EQ(rmem_vq_avail_pending(&g.vq, &pending), 0);
+	CHECK_EQ(vhost_rmem_vq_avail_pending(&g.vq, &pending), 0);
 	CHECK_EQ(pending, 4);
 	tg_put16(&g, g.vq.avail + RMEM_AVAIL_IDX, 5);
-	CHECK_EQ(rmem_vq_avail_pending(&g.vq, &pending), -EIO);
+	CHECK_EQ(vhost_rmem_vq_avail_pending(&g.vq, &pending), -EIO);
 	tg_free(&g);
 }
 
@@ -101,10 +101,10 @@ RMEM_CASE(interrupts_follow_the_no_interrupt_flag)
 
 	tg_init(&g, 8, false, false);
 	run_rounds(&g, 1);
-	CHECK(rmem_vq_need_notify(&g.vq));
+	CHECK(vhost_rmem_vq_need_notify(&g.vq));
 	tg_put16(&g, g.vq.avail + RMEM_AVAIL_FLAGS, RMEM_VRING_AVAIL_F_NO_INTERRUPT);
 	run_rounds(&g, 1);
-	CHECK(!rmem_vq_need_notify(&g.vq));
+	CHECK(!vhost_rmem_vq_need_notify(&g.vq));
 	tg_free(&g);
 }
 
@@ -115,22 +115,22 @@ RMEM_CASE(interrupts_follow_used_event)
 	tg_init(&g, 8, false, true);
 	/* First publication always interrupts. */
 	run_rounds(&g, 1);
-	CHECK(rmem_vq_need_notify(&g.vq));
+	CHECK(vhost_rmem_vq_need_notify(&g.vq));
 	/* used_event = 3: the driver wants an interrupt once used passes 3. */
 	tg_put16(&g, g.vq.avail + RMEM_AVAIL_USED_EVENT(8), 3);
 	run_rounds(&g, 1);	/* used 2 */
-	CHECK(!rmem_vq_need_notify(&g.vq));
+	CHECK(!vhost_rmem_vq_need_notify(&g.vq));
 	run_rounds(&g, 1);	/* used 3 */
-	CHECK(!rmem_vq_need_notify(&g.vq));
+	CHECK(!vhost_rmem_vq_need_notify(&g.vq));
 	run_rounds(&g, 1);	/* used 4: crossed 3 -> 4 */
-	CHECK(rmem_vq_need_notify(&g.vq));
+	CHECK(vhost_rmem_vq_need_notify(&g.vq));
 	run_rounds(&g, 1);
-	CHECK(!rmem_vq_need_notify(&g.vq));
+	CHECK(!vhost_rmem_vq_need_notify(&g.vq));
 	/* The flag means nothing with EVENT_IDX. */
 	tg_put16(&g, g.vq.avail + RMEM_AVAIL_FLAGS, RMEM_VRING_AVAIL_F_NO_INTERRUPT);
 	tg_put16(&g, g.vq.avail + RMEM_AVAIL_USED_EVENT(8), 5);
 	run_rounds(&g, 1);
-	CHECK(rmem_vq_need_notify(&g.vq));
+	CHECK(vhost_rmem_vq_need_notify(&g.vq));
 	tg_free(&g);
 }
 
@@ -139,15 +139,15 @@ RMEM_CASE(kick_suppression_with_flags)
 	struct tg g;
 
 	tg_init(&g, 8, false, false);
-	rmem_vq_disable_kick(&g.vq);
+	vhost_rmem_vq_disable_kick(&g.vq);
 	CHECK_EQ(tg_get16(&g, g.vq.used + RMEM_USED_FLAGS), RMEM_VRING_USED_F_NO_NOTIFY);
-	CHECK(!rmem_vq_enable_kick(&g.vq));
+	CHECK(!vhost_rmem_vq_enable_kick(&g.vq));
 	CHECK_EQ(tg_get16(&g, g.vq.used + RMEM_USED_FLAGS), 0);
 	/* A buffer that slipped in while disabled is reported. */
-	rmem_vq_disable_kick(&g.vq);
+	vhost_rmem_vq_disable_kick(&g.vq);
 	tg_req3(&g, 0, RMEM_VIRTIO_BLK_T_FLUSH, 0, 0, 0, false);
 	tg_kick(&g, 0);
-	CHECK(rmem_vq_enable_kick(&g.vq));
+	CHECK(vhost_rmem_vq_enable_kick(&g.vq));
 	tg_free(&g);
 }
 
@@ -157,9 +157,9 @@ RMEM_CASE(kick_suppression_with_event_idx)
 
 	tg_init(&g, 8, false, true);
 	run_rounds(&g, 3);
-	rmem_vq_disable_kick(&g.vq);
+	vhost_rmem_vq_disable_kick(&g.vq);
 	CHECK_EQ(tg_get16(&g, g.vq.used + RMEM_USED_FLAGS), 0);
-	CHECK(!rmem_vq_enable_kick(&g.vq));
+	CHECK(!vhost_rmem_vq_enable_kick(&g.vq));
 	CHECK_EQ(tg_get16(&g, g.vq.used + RMEM_USED_AVAIL_EVENT(8)), 3);
 	tg_free(&g);
 }
@@ -171,15 +171,15 @@ RMEM_CASE(unwritable_used_ring_breaks_the_ring)
 	tg_init(&g, 8, false, false);
 	tg_req3(&g, 0, RMEM_VIRTIO_BLK_T_FLUSH, 0, 0, 0, false);
 	tg_kick(&g, 0);
-	CHECK_EQ(rmem_vq_pop(&g.vq, &chain), 1);
+	CHECK_EQ(vhost_rmem_vq_pop(&g.vq, &chain), 1);
 	g.vq.used = 0x2000;
-	CHECK_EQ(rmem_vq_add_used(&g.vq, 0, 1), -EIO);
+	CHECK_EQ(vhost_rmem_vq_add_used(&g.vq, 0, 1), -EIO);
 	CHECK(g.vq.broken);
-	CHECK_EQ(rmem_vq_publish(&g.vq), -EIO);
-	CHECK(!rmem_vq_need_notify(&g.vq));
-	CHECK(!rmem_vq_enable_kick(&g.vq));
+	CHECK_EQ(vhost_rmem_vq_publish(&g.vq), -EIO);
+	CHECK(!vhost_rmem_vq_need_notify(&g.vq));
+	CHECK(!vhost_rmem_vq_enable_kick(&g.vq));
 	/* reset clears it */
-	rmem_vq_reset_state(&g.vq, 0);
+	vhost_rmem_vq_reset_state(&g.vq, 0);
 	CHECK(!g.vq.broken);
 	tg_free(&g);
 }

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "rmem_client.h"
+#include "rmemc.h"
 
 #define DONORS_FILE_DEFAULT "/etc/rmem/donors"
 #define DONOR_HOST_MAX 256
@@ -76,9 +76,9 @@ void donor_geom_from_desc(struct donor_geom *g, const struct rmem_desc *d);
 
 struct donor_snap {
 	DONOR_GEOM;
-	struct rmem_stats st;		/* the donor's stats block */
+	struct rmemc_stats st;		/* the donor's stats block */
 	uint64_t *owners;		/* chunk_count owner words (CPU order) */
-	struct rmem_slot_info *slots;	/* slot_count slots */
+	struct rmemc_slot_info *slots;	/* slot_count slots */
 	/* Derived by donor_snap_summarise(): */
 	uint64_t owned;			/* nonzero owner words */
 	uint64_t orphans;		/* ... that no current lease owns */
@@ -95,7 +95,7 @@ uint64_t donor_snap_dev_chunks(const struct donor_snap *s, uint64_t device_id);
 /* ---- donor_rdma.c: the only part that does RDMA. */
 
 /* One snapshot over an established connection. 0 or negative errno + @err. */
-int donor_fetch(struct rmem_conn *c, struct donor_snap *s, char *err, size_t errlen);
+int donor_fetch(struct rmemc_conn *c, struct donor_snap *s, char *err, size_t errlen);
 /* Connect (bounded by @timeout_ms per step), fetch, disconnect. */
 int donor_query(const struct donor_addr *a, int timeout_ms, struct donor_snap *s,
 		char *err, size_t errlen);

@@ -10,9 +10,9 @@
 
 #include "donor.h"
 
-int donor_fetch(struct rmem_conn *c, struct donor_snap *s, char *err, size_t errlen)
+int donor_fetch(struct rmemc_conn *c, struct donor_snap *s, char *err, size_t errlen)
 {
-	const struct rmem_desc *d = rmem_conn_desc(c);
+	const struct rmem_desc *d = rmemc_conn_desc(c);
 	int ret;
 
 	memset(s, 0, sizeof(*s));
@@ -26,13 +26,13 @@ int donor_fetch(struct rmem_conn *c, struct donor_snap *s, char *err, size_t err
 		ret = -ENOMEM;
 		goto out_free;
 	}
-	ret = rmem_read_stats(c, &s->st);
+	ret = rmemc_read_stats(c, &s->st);
 	if (!ret)
-		ret = rmem_read_slots(c, 0, s->slot_count, s->slots);
+		ret = rmemc_read_slots(c, 0, s->slot_count, s->slots);
 	if (!ret)
-		ret = rmem_read_owners(c, 0, s->chunk_count, s->owners);
+		ret = rmemc_read_owners(c, 0, s->chunk_count, s->owners);
 	if (ret) {
-		snprintf(err, errlen, "%s", rmem_errmsg(c));
+		snprintf(err, errlen, "%s", rmemc_errmsg(c));
 		goto out_free;
 	}
 	ret = donor_snap_summarise(s);
@@ -50,14 +50,14 @@ out_free:
 int donor_query(const struct donor_addr *a, int timeout_ms, struct donor_snap *s,
 		char *err, size_t errlen)
 {
-	struct rmem_client_opts o = { .timeout_ms = timeout_ms, .spin_us = -1 };
-	struct rmem_conn *c;
+	struct rmemc_opts o = { .timeout_ms = timeout_ms, .spin_us = -1 };
+	struct rmemc_conn *c;
 	int ret;
 
-	ret = rmem_connect(a->host, a->port, &o, &c, err, errlen);
+	ret = rmemc_connect(a->host, a->port, &o, &c, err, errlen);
 	if (ret)
 		return ret;
 	ret = donor_fetch(c, s, err, errlen);
-	rmem_disconnect(c);
+	rmemc_disconnect(c);
 	return ret;
 }

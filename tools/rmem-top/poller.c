@@ -60,10 +60,10 @@ static void nap(struct poller *p, uint64_t deadline)
 static void *poller_main(void *arg)
 {
 	struct poller *p = arg;
-	struct rmem_client_opts o = { .timeout_ms = p->timeout_ms, .spin_us = -1 };
+	struct rmemc_opts o = { .timeout_ms = p->timeout_ms, .spin_us = -1 };
 	struct rmem_lease_watch *watch = NULL;
 	uint64_t epoch = 0, period = (uint64_t)(p->interval * 1000.0);
-	struct rmem_conn *c = NULL;
+	struct rmemc_conn *c = NULL;
 	char err[512];
 
 	while (!atomic_load(&p->stop)) {
@@ -73,7 +73,7 @@ static void *poller_main(void *arg)
 		int ret;
 
 		if (!c) {
-			ret = rmem_connect(p->addr.host, p->addr.port, &o, &c, err, sizeof(err));
+			ret = rmemc_connect(p->addr.host, p->addr.port, &o, &c, err, sizeof(err));
 			if (ret) {
 				c = NULL;
 				publish_down(p, err);
@@ -84,7 +84,7 @@ static void *poller_main(void *arg)
 		ret = donor_fetch(c, &s, err, sizeof(err));
 		if (ret) {
 			/* Anything failed: the connection is not trusted again. */
-			rmem_disconnect(c);
+			rmemc_disconnect(c);
 			c = NULL;
 			publish_down(p, err);
 			nap(p, t0 + period);
@@ -108,7 +108,7 @@ static void *poller_main(void *arg)
 		pthread_mutex_unlock(&p->lock);
 		nap(p, t0 + period);
 	}
-	rmem_disconnect(c);
+	rmemc_disconnect(c);
 	free(watch);
 	return NULL;
 }

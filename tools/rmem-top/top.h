@@ -15,9 +15,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../lib/donor.h"
-#include "../lib/print.h"
-#include "../lib/sysdev.h"
+#include "donor.h"
+#include "print.h"
+#include "sysdev.h"
 
 #define TOP_DONOR_DEVS 64	/* per-device chunk counts kept per donor */
 

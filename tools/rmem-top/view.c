@@ -25,7 +25,7 @@ void top_donor_from_snap(struct top_donor *d, const struct donor_snap *s,
 	d->leases = d->leases_alive = d->leases_stale = 0;
 	/* Every slot, so a freed slot's watch restarts for its next tenant. */
 	for (i = 0; watch && i < s->slot_count; i++) {
-		const struct rmem_slot_info *sl = &s->slots[i];
+		const struct rmemc_slot_info *sl = &s->slots[i];
 		int st = rmem_lease_watch_update(&watch[i], sl->device_id, sl->generation,
 						 sl->lease_counter, now_ms,
 						 s->lease_timeout_ms / 2 ? s->lease_timeout_ms / 2 : 1);

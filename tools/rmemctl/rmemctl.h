@@ -17,9 +17,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "../lib/donor.h"
-#include "../lib/print.h"
-#include "../lib/sysdev.h"
+#include "donor.h"
+#include "print.h"
+#include "sysdev.h"
 
 /* Exit codes. */
 #define RC_OK 0

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * rmemd.h - the donor's object tree: one struct rmemd_appliance per
+ * serve attempt holds everything, so nothing about connections lives in
+ * globals.  The layers and their files:
+ *
+ *   rmemd_main.c  main, command line, --help (daemon or PID 1)
+ *   rmemd_serve.c      one serve attempt: set up, poll loop, tear down
+ *   rmemd_init.c       PID-1 duties: mounts, /proc/cmdline, retry forever
+ *   rmemd_bringup.c    image modules, network and soft-RoCE (PID 1)
+ *   rmemd_pool.c       sizing, pinning (huge pages or mlock) and the layout
+ *   rmemd_ibdev.c      per RDMA device: PD, CQ and the three MRs
+ *   rmemd_listen.c     rdma_cm: validate, accept with the descriptor, reject
+ *   rmemd_reaper.c     lease reaper and stats block (the only periodic work)
+ *   rmemd_parse.c      option table and value parsers (pure, unit tested)
+ *   rmemd_log.c        stderr / journal / console logging
+ *
+ * This header is data only: the tree and the per-layer state it embeds.
+ * Each layer's functions are in its own rmem_<layer>.h, included by the
+ * .c files that call them, so a layer that works on the tree (listen,
+ * reaper) does not see the other layers' interfaces through it and the
+ * files form no circle.  The appliance is single threaded: after a host
+ * connects, the data path never involves this process.
+ */
+#ifndef RMEMD_APPLIANCE_H
+#define RMEMD_APPLIANCE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <rdma/rdma_cma.h>
+
+#include "rmemd_parse.h"
+#include "rmemd_pool.h"
+
+struct rmemd_ibdev;
+struct rmem_lease_watch;
+struct rmem_wire_slot;
+
+/* One host connection: a QP the host's one-sided operations target. */
+struct rmemd_conn {
+	struct rmemd_conn *next;
+	struct rdma_cm_id *id;
+	struct rmemd_ibdev *dev;
+	uint64_t host_id;
+	bool established;
+	char peer[64];
+};
+
+struct rmemd_listener {
+	struct rdma_event_channel *channel;
+	struct rdma_cm_id *id;
+	struct rmemd_conn *conns;
+	unsigned int established;	/* connected hosts */
+	uint64_t accepted;
+	uint64_t rejected;
+	bool stopping;			/* reject new connects */
+};
+
+struct rmem_reaper {
+	struct rmem_lease_watch *watch;	/* one per slot */
+	struct rmem_wire_slot *snap;	/* slot table copy for the orphan check */
+	uint64_t start_ms;
+	uint64_t leases_expired;
+	uint64_t chunks_freed;
+	uint64_t refreshes;
+	uint64_t chunks_used;		/* at the last refresh */
+	uint32_t slots_used;
+};
+
+/*
+ * rmemd_serve() sets up pool, devices, reaper, signal_fd, listener, in that
+ * order, and tears them down in reverse.
+ */
+struct rmemd_appliance {
+	struct rmemd_opts opts;
+	struct rmemd_pool pool;
+	struct rmemd_ibdev *devs;
+	struct rmemd_listener lis;
+	struct rmem_reaper reaper;
+	int signal_fd;			/* SIGTERM/SIGINT, -1 in init mode */
+	bool stop;
+};
+
+#endif /* RMEMD_APPLIANCE_H */

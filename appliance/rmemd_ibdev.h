@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * rmemd_ibdev.h - the pool registered on each RDMA device.  A device is
+ * opened at start or on the first connect request that arrives on it, and
+ * closed only after every connection on it is gone (rmemd_listen_stop runs
+ * before rmemd_ibdev_close_all).
+ */
+#ifndef RMEMD_IBDEV_H
+#define RMEMD_IBDEV_H
+
+#include <infiniband/verbs.h>
+
+struct rmemd_pool;
+struct rmem_desc;
+
+/* One RDMA device the pool is registered on; rdma_cm ids on it use its PD. */
+struct rmemd_ibdev {
+	struct rmemd_ibdev *next;
+	struct ibv_context *ctx;	/* librdmacm's context: cm ids compare equal */
+	struct ibv_pd *pd;
+	struct ibv_cq *cq;		/* shared by the QPs; nothing is ever posted */
+	struct ibv_mr *meta_mr;		/* read + atomic */
+	struct ibv_mr *lease_mr;	/* read + write, lease table only */
+	struct ibv_mr *data_mr;		/* read + write */
+	struct ibv_device_attr attr;
+	unsigned int conns;		/* connections using this device */
+	char name[IBV_SYSFS_NAME_MAX];
+};
+
+int rmemd_ibdev_open_all(struct rmemd_ibdev **list, struct rmemd_pool *pool,
+			const char *only);
+struct rmemd_ibdev *rmemd_ibdev_get(struct rmemd_ibdev **list, struct rmemd_pool *pool,
+				  struct ibv_context *ctx, const char *only);
+void rmemd_ibdev_close_all(struct rmemd_ibdev **list);
+void rmemd_ibdev_fill_desc(const struct rmemd_ibdev *dev, const struct rmemd_pool *pool,
+			  struct rmem_desc *d);
+
+#endif /* RMEMD_IBDEV_H */

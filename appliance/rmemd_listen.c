@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rmemd_listen.c - the rdma_cm side of the donor: the only work the donor's
+ * CPU does per host.
+ *
+ * A connect request carries a struct rmem_wire_connect; a valid one gets a
+ * QP on the device it arrived on and an accept whose private data is the
+ * layout descriptor with that device's rkeys.  Anything else gets a reject
+ * carrying a struct rmem_wire_reject, so the host can print why.  After
+ * ESTABLISHED the QP only serves the host's one-sided READ, WRITE and
+ * atomics: nothing is ever posted or polled here.
+ *
+ * Events are processed from a non-blocking channel by the serve loop; each
+ * event is acked before an id it names is destroyed (rdma_destroy_id waits
+ * for the acks of retrieved events).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rmemd.h"
+#include "rmemd_ibdev.h"
+#include "rmemd_listen.h"
+#include "rmemd_log.h"
+#include "rmem_proto.h"
+
+/* Pending connect requests the kernel queues for us. */
+#define RMEMD_LISTEN_BACKLOG 64
+/* Outstanding READ/atomic requests a host may have in flight per QP. */
+#define RMEMD_RESPONDER_MAX 16
+
+static void rmemd_addr_str(struct sockaddr *sa, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+	unsigned int port = 0;
+
+	if (sa && sa->sa_family == AF_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)sa;
+
+		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+		port = ntohs(in->sin_port);
+		snprintf(buf, len, "%s:%u", host, port);
+	} else if (sa && sa->sa_family == AF_INET6) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)sa;
+
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+		port = ntohs(in6->sin6_port);
+		snprintf(buf, len, "[%s]:%u", host, port);
+	} else {
+		snprintf(buf, len, "?");
+	}
+}
+
+int rmemd_listen_start(struct rmemd_appliance *app)
+{
+	struct rmemd_listener *lis = &app->lis;
+	struct addrinfo hints, *ai = NULL;
+	const char *host = app->opts.listen_host[0] ? app->opts.listen_host : "0.0.0.0";
+	char port[8], where[300];
+	int err, flags;
+
+	memset(lis, 0, sizeof(*lis));
+	snprintf(port, sizeof(port), "%u", app->opts.port);
+	snprintf(where, sizeof(where), "%s%s%s:%s", strchr(host, ':') ? "[" : "", host,
+		 strchr(host, ':') ? "]" : "", port);
+
+	lis->channel = rdma_create_event_channel();
+	if (!lis->channel) {
+		err = errno ? -errno : -ENODEV;
+		rmemd_err("cannot open the rdma_cm event channel: %s (is rdma_ucm loaded?)",
+			 strerror(-err));
+		return err;
+	}
+	flags = fcntl(lis->channel->fd, F_GETFL);
+	if (flags < 0 || fcntl(lis->channel->fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+		err = -errno;
+		rmemd_err("cannot make the rdma_cm channel non-blocking: %s", strerror(errno));
+		goto out_destroy_channel;
+	}
+	if (rdma_create_id(lis->channel, &lis->id, app, RDMA_PS_TCP)) {
+		err = -errno;
+		rmemd_err("rdma_create_id failed: %s", strerror(errno));
+		goto out_destroy_channel;
+	}
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	hints.ai_socktype = SOCK_STREAM;
+	err = getaddrinfo(host, port, &hints, &ai);
+	if (err) {
+		rmemd_err("cannot resolve listen address %s: %s", where, gai_strerror(err));
+		err = -EINVAL;
+		goto out_destroy_id;
+	}
+	if (rdma_bind_addr(lis->id, ai->ai_addr)) {
+		err = -errno;
+		rmemd_err("cannot bind %s: %s (is an RDMA device, e.g. rxe, on that address's interface?)",
+			 where, strerror(errno));
+		goto out_freeaddrinfo;
+	}
+	if (rdma_listen(lis->id, RMEMD_LISTEN_BACKLOG)) {
+		err = -errno;
+		rmemd_err("cannot listen on %s: %s", where, strerror(errno));
+		goto out_freeaddrinfo;
+	}
+	freeaddrinfo(ai);
+	rmemd_info("listening on %s (rdma_cm, protocol version %u)", where, RMEM_WIRE_VERSION);
+	return 0;
+
+out_freeaddrinfo:
+	freeaddrinfo(ai);
+out_destroy_id:
+	rdma_destroy_id(lis->id);
+	lis->id = NULL;
+out_destroy_channel:
+	rdma_destroy_event_channel(lis->channel);
+	lis->channel = NULL;
+	return err;
+}
+
+int rmemd_listen_fd(const struct rmemd_appliance *app)
+{
+	return app->lis.channel ? app->lis.channel->fd : -1;
+}
+
+static void rmemd_conn_unlink(struct rmemd_listener *lis, struct rmemd_conn *conn)
+{
+	struct rmemd_conn **pp;
+
+	for (pp = &lis->conns; *pp; pp = &(*pp)->next) {
+		if (*pp == conn) {
+			*pp = conn->next;
+			return;
+		}
+	}
+}
+
+/* Frees everything of @conn but its cm id, which the caller destroys after the ack. */
+static void rmemd_conn_release(struct rmemd_listener *lis, struct rmemd_conn *conn)
+{
+	rmemd_conn_unlink(lis, conn);
+	if (conn->established)
+		lis->established--;
+	if (conn->id->qp)
+		rdma_destroy_qp(conn->id);
+	conn->dev->conns--;
+	conn->id->context = NULL;
+	free(conn);
+}
+
+static void rmemd_listen_reject(struct rmemd_appliance *app, struct rdma_cm_id *id,
+			       const char *peer, u16 reason, int wire_err, u16 claimed)
+{
+	struct rmem_reject rej = {
+		.reason = reason,
+		/* The decode error says more only for a malformed request. */
+		.detail = reason == RMEM_REJ_MALFORMED ?
+			  (u16)(wire_err < 0 ? -wire_err : wire_err) : 0,
+		.min_version = RMEM_WIRE_VERSION_MIN,
+		.max_version = RMEM_WIRE_VERSION,
+	};
+	u8 buf[sizeof(struct rmem_wire_reject)];
+	int n;
+
+	app->lis.rejected++;
+	if (reason == RMEM_REJ_BAD_VERSION)
+		rmemd_warn("rejected %s: %s (it speaks %u, we serve %u..%u)", peer,
+			  rmem_reject_str(reason), claimed, RMEM_WIRE_VERSION_MIN,
+			  RMEM_WIRE_VERSION);
+	else
+		rmemd_warn("rejected %s: %s%s%s", peer, rmem_reject_str(reason),
+			  rej.detail ? ": " : "",
+			  rej.detail ? rmem_wire_strerror(rej.detail) : "");
+	n = rmem_reject_encode(&rej, buf, sizeof(buf));
+	if (n < 0 || rdma_reject(id, buf, (u8)n))
+		rmemd_warn("rdma_reject to %s failed: %s", peer,
+			  n < 0 ? rmem_wire_strerror(n) : strerror(errno));
+}
+
+/* Returns true when the caller must destroy event->id after the ack. */
+static bool rmemd_listen_on_request(struct rmemd_appliance *app, struct rdma_cm_event *ev)
+{
+	struct rdma_conn_param *req = &ev->param.conn, param;
+	struct rdma_cm_id *id = ev->id;
+	struct ibv_qp_init_attr qpa;
+	struct rmem_connect_req creq;
+	struct rmemd_conn *conn;
+	struct rmemd_ibdev *dev;
+	struct rmem_desc desc;
+	u8 buf[sizeof(struct rmem_wire_accept)];
+	char peer[64];
+	int n, err;
+
+	rmemd_addr_str(rdma_get_peer_addr(id), peer, sizeof(peer));
+	if (app->lis.stopping) {
+		rmemd_listen_reject(app, id, peer, RMEM_REJ_SHUTTING_DOWN, 0, 0);
+		return true;
+	}
+	err = rmem_connect_decode(req->private_data, req->private_data_len, &creq);
+	if (err) {
+		rmemd_listen_reject(app, id, peer, rmem_reject_reason_for(err), err,
+				   rmem_wire_peek_version(req->private_data,
+							  req->private_data_len));
+		return true;
+	}
+	dev = rmemd_ibdev_get(&app->devs, &app->pool, id->verbs, app->opts.device);
+	if (!dev) {
+		rmemd_listen_reject(app, id, peer, RMEM_REJ_NO_DEVICE, 0, 0);
+		return true;
+	}
+
+	conn = calloc(1, sizeof(*conn));
+	if (!conn) {
+		rmemd_listen_reject(app, id, peer, RMEM_REJ_NO_RESOURCES, 0, 0);
+		return true;
+	}
+	conn->id = id;
+	conn->dev = dev;
+	conn->host_id = creq.host_id;
+	snprintf(conn->peer, sizeof(conn->peer), "%s", peer);
+
+	/* The QP only responds; one WR each way is the minimum verbs allow. */
+	memset(&qpa, 0, sizeof(qpa));
+	qpa.send_cq = dev->cq;
+	qpa.recv_cq = dev->cq;
+	qpa.qp_type = IBV_QPT_RC;
+	qpa.cap.max_send_wr = 1;
+	qpa.cap.max_recv_wr = 1;
+	qpa.cap.max_send_sge = 1;
+	qpa.cap.max_recv_sge = 1;
+	if (rdma_create_qp(id, dev->pd, &qpa)) {
+		rmemd_warn("%s: rdma_create_qp for %s failed: %s", dev->name, peer,
+			  strerror(errno));
+		free(conn);
+		rmemd_listen_reject(app, id, peer, RMEM_REJ_NO_RESOURCES, 0, 0);
+		return true;
+	}
+
+	rmemd_ibdev_fill_desc(dev, &app->pool, &desc);
+	n = rmem_desc_encode(&desc, buf, sizeof(buf));
+	if (n < 0) {
+		/* Our own layout failed validation: a bug, say so loudly. */
+		rmemd_err("descriptor for %s does not validate: %s", peer, rmem_wire_strerror(n));
+		rdma_destroy_qp(id);
+		free(conn);
+		rmemd_listen_reject(app, id, peer, RMEM_REJ_NO_RESOURCES, 0, 0);
+		return true;
+	}
+
+	/*
+	 * responder_resources sets how many READ/atomic requests the host may
+	 * keep in flight on this QP, and a nonzero value is also what makes
+	 * the CM grant the QP remote read and atomic access at all.
+	 */
+	memset(&param, 0, sizeof(param));
+	param.private_data = buf;
+	param.private_data_len = (u8)n;
+	param.responder_resources = req->initiator_depth;
+	if (param.responder_resources > dev->attr.max_qp_rd_atom)
+		param.responder_resources = (u8)dev->attr.max_qp_rd_atom;
+	if (param.responder_resources > RMEMD_RESPONDER_MAX)
+		param.responder_resources = RMEMD_RESPONDER_MAX;
+	if (!param.responder_resources)
+		param.responder_resources = 1;
+	param.initiator_depth = 0;
+	param.rnr_retry_count = 7;
+	if (rdma_accept(id, &param)) {
+		rmemd_warn("rdma_accept of %s failed: %s", peer, strerror(errno));
+		rdma_destroy_qp(id);
+		free(conn);
+		app->lis.rejected++;
+		return true;
+	}
+	id->context = conn;
+	conn->next = app->lis.conns;
+	app->lis.conns = conn;
+	dev->conns++;
+	app->lis.accepted++;
+	rmemd_dbg("accepted %s (host %016" PRIx64 ") on %s, %u responder resources",
+		 peer, creq.host_id, dev->name, param.responder_resources);
+	return false;
+}
+
+static bool rmemd_listen_on_conn_event(struct rmemd_appliance *app, struct rdma_cm_event *ev)
+{
+	struct rmemd_conn *conn = ev->id->context;
+
+	if (ev->id == app->lis.id) {
+		/* Events on the listening id itself (device removal of a bound address). */
+		rmemd_warn("listener: %s (status %d)", rdma_event_str(ev->event), ev->status);
+		return false;
+	}
+	if (!conn)
+		return false;
+
+	switch (ev->event) {
+	case RDMA_CM_EVENT_ESTABLISHED:
+		conn->established = true;
+		app->lis.established++;
+		rmemd_info("host %s (id %016" PRIx64 ") connected via %s; %u connected",
+			  conn->peer, conn->host_id, conn->dev->name, app->lis.established);
+		return false;
+	case RDMA_CM_EVENT_DISCONNECTED:
+		rmemd_info("host %s disconnected; %u connected", conn->peer,
+			  app->lis.established - (conn->established ? 1 : 0));
+		break;
+	case RDMA_CM_EVENT_DEVICE_REMOVAL:
+		rmemd_warn("host %s: %s removed under the connection", conn->peer, conn->dev->name);
+		break;
+	default:
+		/* REJECTED, UNREACHABLE, CONNECT_ERROR: the accept never completed. */
+		rmemd_warn("host %s: %s (status %d)", conn->peer, rdma_event_str(ev->event),
+			  ev->status);
+		break;
+	}
+	rmemd_conn_release(&app->lis, conn);
+	return true;
+}
+
+/*
+ * Handles every event waiting on the channel.  Returns 0, or a negative
+ * errno when the channel itself failed (the serve loop then restarts).
+ */
+int rmemd_listen_process(struct rmemd_appliance *app)
+{
+	struct rdma_cm_event *ev;
+	struct rdma_cm_id *id;
+	bool destroy;
+
+	for (;;) {
+		if (rdma_get_cm_event(app->lis.channel, &ev)) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+				return 0;
+			rmemd_err("rdma_get_cm_event failed: %s", strerror(errno));
+			return -errno;
+		}
+		id = ev->id;
+		switch (ev->event) {
+		case RDMA_CM_EVENT_CONNECT_REQUEST:
+			destroy = rmemd_listen_on_request(app, ev);
+			break;
+		case RDMA_CM_EVENT_TIMEWAIT_EXIT:
+		case RDMA_CM_EVENT_ADDR_CHANGE:
+			rmemd_dbg("%s", rdma_event_str(ev->event));
+			destroy = false;
+			break;
+		default:
+			destroy = rmemd_listen_on_conn_event(app, ev);
+			break;
+		}
+		rdma_ack_cm_event(ev);
+		if (destroy)
+			rdma_destroy_id(id);
+	}
+}
+
+void rmemd_listen_stop(struct rmemd_appliance *app)
+{
+	struct rmemd_listener *lis = &app->lis;
+	struct rmemd_conn *conn;
+	struct rdma_cm_id *id;
+
+	lis->stopping = true;
+	if (lis->conns)
+		rmemd_info("disconnecting %u host connection(s)", lis->established);
+	while ((conn = lis->conns)) {
+		id = conn->id;
+		if (conn->established)
+			rdma_disconnect(id);
+		rmemd_conn_release(lis, conn);
+		rdma_destroy_id(id);
+	}
+	if (lis->id) {
+		rdma_destroy_id(lis->id);
+		lis->id = NULL;
+	}
+	if (lis->channel) {
+		rdma_destroy_event_channel(lis->channel);
+		lis->channel = NULL;
+	}
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * rmemd_log.h - rmem-appliance's log lines and its clock.
+ *
+ * Levels are syslog's, so under systemd the journal keeps them as they
+ * are.  The level and the journal format are process-wide settings made
+ * once per serve attempt by main or init (rmemd_log_setup); everything
+ * else only logs.
+ */
+#ifndef RMEMD_LOG_H
+#define RMEMD_LOG_H
+
+#include <stdint.h>
+
+enum rmemd_log_level { RMEMD_LOG_ERR = 3, RMEMD_LOG_WARN = 4, RMEMD_LOG_INFO = 6, RMEMD_LOG_DEBUG = 7 };
+
+void rmemd_log_setup(int debug);
+void rmemd_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define rmemd_err(...) rmemd_log(RMEMD_LOG_ERR, __VA_ARGS__)
+#define rmemd_warn(...) rmemd_log(RMEMD_LOG_WARN, __VA_ARGS__)
+#define rmemd_info(...) rmemd_log(RMEMD_LOG_INFO, __VA_ARGS__)
+#define rmemd_dbg(...) rmemd_log(RMEMD_LOG_DEBUG, __VA_ARGS__)
+
+uint64_t rmemd_now_ms(void);	/* CLOCK_MONOTONIC */
+
+#endif /* RMEMD_LOG_H */

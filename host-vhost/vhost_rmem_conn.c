@@ -1,0 +1,538 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vhost_rmem_conn.c - one RC connection to a donor, in the kernel: rdma_cm
+ * handshake (the handler records each event, the connecting caller waits
+ * with a timeout and does the next step in process context), PD, CQ and QP
+ * setup with a mirror teardown, and synchronous one-sided operations.
+ *
+ * Every work request carries an ib_cqe whose .done only records the status
+ * and wakes the waiter.  Nothing recovers in a handler: a failed or timed-out
+ * operation, or a DISCONNECTED event, marks the connection broken, moves the
+ * QP to the error state (which flushes whatever is outstanding, so every
+ * waiter returns) and queues break_work, which tells the owner (the backend
+ * reconnects with its own delayed work).  A broken connection is never
+ * repaired in place: the owner destroys it and creates a new one.
+ *
+ * Teardown order: disconnect -> drain QP -> buffers -> QP -> CQ -> PD ->
+ * cm id (which also drops the ib_device reference rdma_cm holds).
+ */
+#include <linux/dma-mapping.h>
+#include <linux/in.h>
+#include <linux/slab.h>
+#include <net/net_namespace.h>
+
+#include "vhost_rmem_rdma.h"
+
+/* Completions of one synchronous call (one or a chain of WRs). */
+struct vhost_rmem_op {
+	struct ib_cqe cqe;
+	struct completion done;
+	atomic_t pending;	/* WRs not completed yet */
+	int wc_status;		/* first failure, IB_WC_SUCCESS if none */
+};
+
+static void vhost_rmem_op_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct vhost_rmem_op *op = container_of(wc->wr_cqe, struct vhost_rmem_op, cqe);
+
+	if (wc->status != IB_WC_SUCCESS && op->wc_status == IB_WC_SUCCESS)
+		op->wc_status = wc->status;
+	if (atomic_dec_and_test(&op->pending))
+		complete(&op->done);
+}
+
+static void vhost_rmem_conn_break_work(struct work_struct *work)
+{
+	struct vhost_rmem_conn *c = container_of(work, struct vhost_rmem_conn, break_work);
+	struct ib_qp_attr attr = { .qp_state = IB_QPS_ERR };
+
+	/* Flushes outstanding WRs: their waiters return at once. */
+	if (c->cm_id && c->cm_id->qp)
+		ib_modify_qp(c->cm_id->qp, &attr, IB_QP_STATE);
+	if (c->cfg.broken)
+		c->cfg.broken(c->cfg.ctx);
+}
+
+/* Marks @c broken (once) and queues the owner's notification. */
+static void vhost_rmem_conn_fail(struct vhost_rmem_conn *c, const char *why)
+{
+	unsigned long flags;
+	bool first;
+
+	spin_lock_irqsave(&c->lock, flags);
+	first = !c->broken;
+	c->broken = true;
+	if (first && !c->dying)
+		queue_work(system_wq, &c->break_work);
+	spin_unlock_irqrestore(&c->lock, flags);
+	if (first)
+		pr_warn_ratelimited("vhost_rmem: donor %s: connection lost: %s\n", c->name, why);
+}
+
+bool vhost_rmem_conn_ok(struct vhost_rmem_conn *c)
+{
+	return c && !READ_ONCE(c->broken);
+}
+
+/* ------------------------------------------------------------ rdma_cm */
+
+/* Handshake steps: record and wake the caller. */
+static int vhost_rmem_cm_step(struct vhost_rmem_conn *c, struct rdma_cm_event *ev)
+{
+	const void *p = ev->param.conn.private_data;
+	size_t len = ev->param.conn.private_data_len;
+
+	c->cm_event = ev->event;
+	c->cm_status = ev->status;
+	c->priv_len = 0;
+	if ((ev->event == RDMA_CM_EVENT_ESTABLISHED || ev->event == RDMA_CM_EVENT_REJECTED) &&
+	    p && len) {
+		/* Zero padded areas are normal; anything longer decodes as oversized. */
+		len = min_t(size_t, len, sizeof(c->priv));
+		memcpy(c->priv, p, len);
+		c->priv_len = len;
+	}
+	complete(&c->cm_done);
+	return 0;
+}
+
+static int vhost_rmem_cm_lost(struct vhost_rmem_conn *c, struct rdma_cm_event *ev)
+{
+	vhost_rmem_conn_fail(c, rdma_event_msg(ev->event));
+	return 0;
+}
+
+static int vhost_rmem_cm_handler(struct rdma_cm_id *id, struct rdma_cm_event *ev)
+{
+	struct vhost_rmem_conn *c = id->context;
+
+	switch (ev->event) {
+	case RDMA_CM_EVENT_ADDR_RESOLVED:
+	case RDMA_CM_EVENT_ADDR_ERROR:
+	case RDMA_CM_EVENT_ROUTE_RESOLVED:
+	case RDMA_CM_EVENT_ROUTE_ERROR:
+	case RDMA_CM_EVENT_CONNECT_ERROR:
+	case RDMA_CM_EVENT_UNREACHABLE:
+	case RDMA_CM_EVENT_REJECTED:
+	case RDMA_CM_EVENT_ESTABLISHED:
+		return vhost_rmem_cm_step(c, ev);
+	case RDMA_CM_EVENT_DISCONNECTED:
+	case RDMA_CM_EVENT_DEVICE_REMOVAL:
+	case RDMA_CM_EVENT_ADDR_CHANGE:
+		return vhost_rmem_cm_lost(c, ev);
+	default:
+		return 0;	/* TIMEWAIT_EXIT and friends: nothing to do */
+	}
+}
+
+/* Waits for the handshake step the caller just started. */
+static int vhost_rmem_cm_wait(struct vhost_rmem_conn *c, int want, const char *what)
+{
+	struct rmem_reject rej;
+
+	if (!wait_for_completion_timeout(&c->cm_done, msecs_to_jiffies(c->cfg.timeout_ms))) {
+		pr_warn_ratelimited("vhost_rmem: donor %s: %s timed out after %u ms\n", c->name,
+				    what, c->cfg.timeout_ms);
+		return -ETIMEDOUT;
+	}
+	if (c->cm_event == want)
+		return 0;
+	if (c->cm_event == RDMA_CM_EVENT_REJECTED && c->priv_len &&
+	    !rmem_reject_decode(c->priv, c->priv_len, &rej)) {
+		pr_warn_ratelimited("vhost_rmem: donor %s rejected the connection: %s\n", c->name,
+				    rmem_reject_str(rej.reason));
+		return -ECONNREFUSED;
+	}
+	pr_warn_ratelimited("vhost_rmem: donor %s: %s failed: %s (status %d)\n", c->name, what,
+			    rdma_event_msg(c->cm_event), c->cm_status);
+	return c->cm_event == RDMA_CM_EVENT_REJECTED ? -ECONNREFUSED : -EHOSTUNREACH;
+}
+
+static int vhost_rmem_conn_resources(struct vhost_rmem_conn *c)
+{
+	struct ib_device *dev = c->cm_id->device;
+	struct ib_qp_init_attr qpa = {};
+	int ret;
+
+	if (dev->attrs.atomic_cap == IB_ATOMIC_NONE) {
+		pr_warn_ratelimited("vhost_rmem: donor %s: RDMA device %s has no atomics\n",
+				    c->name, dev_name(&dev->dev));
+		return -EOPNOTSUPP;
+	}
+	c->pd = ib_alloc_pd(dev, 0);
+	if (IS_ERR(c->pd)) {
+		ret = PTR_ERR(c->pd);
+		c->pd = NULL;
+		return ret;
+	}
+	/*
+	 * One CQE per send WR plus the drain markers of both queues.  Polled
+	 * by the waiting caller (vhost_rmem_conn_reap), not from a softirq.
+	 */
+	c->cq = ib_alloc_cq(dev, c, VHOST_RMEM_CONN_MAX_WR + 4, 0, IB_POLL_DIRECT);
+	if (IS_ERR(c->cq)) {
+		ret = PTR_ERR(c->cq);
+		c->cq = NULL;
+		return ret;
+	}
+	qpa.qp_context = c;
+	qpa.send_cq = c->cq;
+	qpa.recv_cq = c->cq;
+	qpa.qp_type = IB_QPT_RC;
+	qpa.sq_sig_type = IB_SIGNAL_REQ_WR;
+	qpa.cap.max_send_wr = VHOST_RMEM_CONN_MAX_WR + 1;	/* + ib_drain_sq's marker */
+	qpa.cap.max_recv_wr = 1;			/* ib_drain_rq's marker */
+	qpa.cap.max_send_sge = 1;
+	qpa.cap.max_recv_sge = 1;
+	ret = rdma_create_qp(c->cm_id, c->pd, &qpa);
+	if (ret)
+		return ret;
+
+	c->buf = kzalloc(VHOST_RMEM_CONN_BUF + 64, GFP_KERNEL);
+	c->zero = kzalloc(VHOST_RMEM_CONN_ZERO, GFP_KERNEL);
+	if (!c->buf || !c->zero)
+		return -ENOMEM;
+	c->buf_dma = ib_dma_map_single(dev, c->buf, VHOST_RMEM_CONN_BUF + 64, DMA_BIDIRECTIONAL);
+	if (ib_dma_mapping_error(dev, c->buf_dma)) {
+		c->buf_dma = 0;
+		return -ENOMEM;
+	}
+	c->zero_dma = ib_dma_map_single(dev, c->zero, VHOST_RMEM_CONN_ZERO, DMA_TO_DEVICE);
+	if (ib_dma_mapping_error(dev, c->zero_dma)) {
+		c->zero_dma = 0;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int vhost_rmem_conn_handshake(struct vhost_rmem_conn *c)
+{
+	struct ib_device *dev = c->cm_id->device;
+	struct rmem_connect_req req = { .version = RMEM_WIRE_VERSION, .host_id = c->cfg.host_id };
+	u8 priv[RMEM_CM_REQ_PRIV_MAX];
+	struct rdma_conn_param param = {};
+	struct rmem_wire_superblock sb;
+	int n, ret;
+
+	n = rmem_connect_encode(&req, priv, sizeof(priv));
+	if (n < 0)
+		return -EINVAL;
+	param.private_data = priv;
+	param.private_data_len = n;
+	/* We READ and CAS; the donor never reads from us. */
+	param.initiator_depth = min_t(int, dev->attrs.max_qp_init_rd_atom, 8) ?: 1;
+	param.responder_resources = 0;
+	param.retry_count = 7;
+	param.rnr_retry_count = 7;
+	reinit_completion(&c->cm_done);
+	ret = rdma_connect(c->cm_id, &param);
+	if (ret)
+		return ret;
+	ret = vhost_rmem_cm_wait(c, RDMA_CM_EVENT_ESTABLISHED, "connect");
+	if (ret)
+		return ret;
+	c->established = true;
+	ret = rmem_desc_decode(c->priv, c->priv_len, &c->desc);
+	if (ret) {
+		pr_warn_ratelimited("vhost_rmem: donor %s accepted with a bad descriptor: %s\n",
+				    c->name, rmem_wire_strerror(ret));
+		return -EPROTO;
+	}
+	/* Proves the metadata key and that the descriptor is this boot's. */
+	ret = rmem_conn_meta_read(c, 0, sizeof(sb));
+	if (ret)
+		return ret;
+	memcpy(&sb, c->buf, sizeof(sb));
+	ret = rmem_sb_check(&sb, &c->desc);
+	if (ret) {
+		pr_warn_ratelimited("vhost_rmem: donor %s: superblock check failed: %s\n", c->name,
+				    rmem_wire_strerror(ret));
+		return -EPROTO;
+	}
+	return 0;
+}
+
+struct vhost_rmem_conn *vhost_rmem_conn_create(const struct vhost_rmem_conn_cfg *cfg)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)&cfg->addr;
+	struct vhost_rmem_conn *c;
+	int ret;
+
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return ERR_PTR(-ENOMEM);
+	c->cfg = *cfg;
+	snprintf(c->name, sizeof(c->name), "%pI4:%u", &sin->sin_addr, ntohs(sin->sin_port));
+	init_completion(&c->cm_done);
+	spin_lock_init(&c->lock);
+	INIT_WORK(&c->break_work, vhost_rmem_conn_break_work);
+
+	c->cm_id = rdma_create_id(&init_net, vhost_rmem_cm_handler, c, RDMA_PS_TCP, IB_QPT_RC);
+	if (IS_ERR(c->cm_id)) {
+		ret = PTR_ERR(c->cm_id);
+		c->cm_id = NULL;
+		goto out_destroy;
+	}
+	ret = rdma_resolve_addr(c->cm_id, NULL, (struct sockaddr *)&c->cfg.addr,
+				c->cfg.timeout_ms);
+	if (ret)
+		goto out_destroy;
+	ret = vhost_rmem_cm_wait(c, RDMA_CM_EVENT_ADDR_RESOLVED, "address resolution");
+	if (ret)
+		goto out_destroy;
+	reinit_completion(&c->cm_done);
+	ret = rdma_resolve_route(c->cm_id, c->cfg.timeout_ms);
+	if (ret)
+		goto out_destroy;
+	ret = vhost_rmem_cm_wait(c, RDMA_CM_EVENT_ROUTE_RESOLVED, "route resolution");
+	if (ret)
+		goto out_destroy;
+	ret = vhost_rmem_conn_resources(c);
+	if (ret)
+		goto out_destroy;
+	ret = vhost_rmem_conn_handshake(c);
+	if (ret)
+		goto out_destroy;
+	return c;
+
+out_destroy:
+	vhost_rmem_conn_destroy(c);
+	return ERR_PTR(ret);
+}
+
+/*
+ * Idempotent over a partly built connection.  The caller guarantees no
+ * operation is in flight (it serialises them).
+ */
+void vhost_rmem_conn_destroy(struct vhost_rmem_conn *c)
+{
+	struct ib_device *dev = c->cm_id ? c->cm_id->device : NULL;
+	unsigned long flags;
+
+	spin_lock_irqsave(&c->lock, flags);
+	c->dying = true;
+	c->broken = true;
+	spin_unlock_irqrestore(&c->lock, flags);
+	cancel_work_sync(&c->break_work);
+
+	if (c->established)
+		rdma_disconnect(c->cm_id);
+	/* Only a connected QP can have work outstanding. */
+	if (c->established && c->cm_id->qp)
+		ib_drain_qp(c->cm_id->qp);
+	if (c->zero_dma)
+		ib_dma_unmap_single(dev, c->zero_dma, VHOST_RMEM_CONN_ZERO, DMA_TO_DEVICE);
+	if (c->buf_dma)
+		ib_dma_unmap_single(dev, c->buf_dma, VHOST_RMEM_CONN_BUF + 64, DMA_BIDIRECTIONAL);
+	kfree(c->zero);
+	kfree(c->buf);
+	if (c->cm_id && c->cm_id->qp)
+		rdma_destroy_qp(c->cm_id);
+	if (c->cq)
+		ib_free_cq(c->cq);
+	if (c->pd)
+		ib_dealloc_pd(c->pd);
+	if (c->cm_id)
+		rdma_destroy_id(c->cm_id);
+	kfree(c);
+}
+
+/* ------------------------------------------------------------ operations */
+
+/* Spin this long on the CQ before polling it between short sleeps. */
+#define VHOST_RMEM_CONN_SPIN_NS (200 * NSEC_PER_USEC)
+
+/*
+ * Polls the CQ until @op completes or @deadline (jiffies; 0: no deadline)
+ * passes.  The caller reaps its own completions: no softirq and no wake-up
+ * between a CQE and the waiting worker, which under soft-RoCE are a large
+ * part of a small operation's round trip.  A short spin serves small
+ * operations; longer ones (a chunk clear) are polled between sleeps so the
+ * CPU stays free for the RDMA device's own work.
+ */
+static bool vhost_rmem_conn_reap(struct vhost_rmem_conn *c, struct vhost_rmem_op *op, unsigned long deadline)
+{
+	u64 spin_end = ktime_get_ns() + VHOST_RMEM_CONN_SPIN_NS;
+
+	for (;;) {
+		ib_process_cq_direct(c->cq, VHOST_RMEM_CONN_MAX_WR + 4);
+		if (completion_done(&op->done))
+			return true;
+		if (deadline && time_after(jiffies, deadline))
+			return false;
+		if (ktime_get_ns() < spin_end)
+			cpu_relax();
+		else
+			usleep_range(20, 50);
+	}
+}
+
+/*
+ * Posts the chain @wr (@nwr WRs, all signalled, all with @op's cqe) and
+ * waits for every completion.  On a timeout the connection breaks: the QP
+ * goes to the error state, which flushes the chain, so the wait after it is
+ * short and @op (on our stack) is never touched after we return.
+ */
+static int vhost_rmem_conn_exec(struct vhost_rmem_conn *c, struct ib_send_wr *wr, unsigned int nwr,
+			  const char *what)
+{
+	struct ib_qp_attr attr = { .qp_state = IB_QPS_ERR };
+	const struct ib_send_wr *bad = NULL;
+	struct ib_send_wr *w;
+	struct vhost_rmem_op op;
+	unsigned int posted = 0;
+	int ret;
+
+	if (!vhost_rmem_conn_ok(c))
+		return -ENOTCONN;
+	op.cqe.done = vhost_rmem_op_done;
+	init_completion(&op.done);
+	atomic_set(&op.pending, nwr);
+	op.wc_status = IB_WC_SUCCESS;
+	for (w = wr; w; w = w->next) {
+		w->wr_cqe = &op.cqe;
+		w->send_flags |= IB_SEND_SIGNALED;
+	}
+	ib_dma_sync_single_for_device(c->cm_id->device, c->buf_dma, VHOST_RMEM_CONN_BUF + 64,
+				      DMA_BIDIRECTIONAL);
+	ret = ib_post_send(c->cm_id->qp, wr, &bad);
+	if (ret) {
+		/* Without @bad nothing is known to be posted: wait for none. */
+		for (w = wr; bad && w && w != bad; w = w->next)
+			posted++;
+		vhost_rmem_conn_fail(c, "post_send failed");
+		if (atomic_sub_and_test(nwr - posted, &op.pending))
+			return ret;
+	}
+	if (!vhost_rmem_conn_reap(c, &op, jiffies + msecs_to_jiffies(c->cfg.timeout_ms) ?: 1)) {
+		pr_warn_ratelimited("vhost_rmem: donor %s: %s timed out after %u ms\n", c->name,
+				    what, c->cfg.timeout_ms);
+		vhost_rmem_conn_fail(c, "operation timed out");
+		/* The error state flushes the chain: every WR completes, soon. */
+		ib_modify_qp(c->cm_id->qp, &attr, IB_QP_STATE);
+		vhost_rmem_conn_reap(c, &op, 0);
+		return -ETIMEDOUT;
+	}
+	ib_dma_sync_single_for_cpu(c->cm_id->device, c->buf_dma, VHOST_RMEM_CONN_BUF + 64,
+				   DMA_BIDIRECTIONAL);
+	if (ret)
+		return ret;
+	if (op.wc_status != IB_WC_SUCCESS) {
+		if (op.wc_status != IB_WC_WR_FLUSH_ERR)
+			pr_warn_ratelimited("vhost_rmem: donor %s: %s failed: %s\n", c->name,
+					    what, ib_wc_status_msg(op.wc_status));
+		vhost_rmem_conn_fail(c, ib_wc_status_msg(op.wc_status));
+		return -EIO;
+	}
+	return 0;
+}
+
+int vhost_rmem_conn_rwv(struct vhost_rmem_conn *c, bool write, const struct vhost_rmem_conn_seg *seg,
+		  unsigned int n, u32 rkey)
+{
+	struct ib_rdma_wr *wr = c->wr;
+	struct ib_sge *sge = c->sge;
+	unsigned int i;
+
+	if (!n || n > VHOST_RMEM_CONN_MAX_WR)
+		return -EINVAL;
+	memset(wr, 0, n * sizeof(*wr));
+	for (i = 0; i < n; i++) {
+		if (seg[i].boff > VHOST_RMEM_CONN_BUF || seg[i].len > VHOST_RMEM_CONN_BUF - seg[i].boff)
+			return -EINVAL;
+		sge[i].addr = c->buf_dma + seg[i].boff;
+		sge[i].length = seg[i].len;
+		sge[i].lkey = c->pd->local_dma_lkey;
+		wr[i].wr.opcode = write ? IB_WR_RDMA_WRITE : IB_WR_RDMA_READ;
+		wr[i].wr.sg_list = &sge[i];
+		wr[i].wr.num_sge = 1;
+		wr[i].remote_addr = seg[i].raddr;
+		wr[i].rkey = rkey;
+		if (i)
+			wr[i - 1].wr.next = &wr[i].wr;
+	}
+	return vhost_rmem_conn_exec(c, &wr[0].wr, n, write ? "RDMA WRITE" : "RDMA READ");
+}
+
+/* One piece at the start of c->buf: a vectored move of one segment. */
+int vhost_rmem_conn_read(struct vhost_rmem_conn *c, u64 raddr, u32 rkey, u32 len)
+{
+	struct vhost_rmem_conn_seg seg = { .boff = 0, .len = len, .raddr = raddr };
+
+	return vhost_rmem_conn_rwv(c, false, &seg, 1, rkey);
+}
+
+int vhost_rmem_conn_write(struct vhost_rmem_conn *c, u64 raddr, u32 rkey, u32 len)
+{
+	struct vhost_rmem_conn_seg seg = { .boff = 0, .len = len, .raddr = raddr };
+
+	return vhost_rmem_conn_rwv(c, true, &seg, 1, rkey);
+}
+
+int vhost_rmem_conn_zero(struct vhost_rmem_conn *c, u64 raddr, u32 rkey, u64 len)
+{
+	struct ib_rdma_wr *wr = c->wr;
+	struct ib_sge *sge = c->sge;
+	unsigned int n;
+	int ret;
+
+	while (len) {
+		memset(wr, 0, sizeof(c->wr));
+		for (n = 0; n < VHOST_RMEM_CONN_MAX_WR && len; n++) {
+			u32 piece = min_t(u64, len, VHOST_RMEM_CONN_ZERO);
+
+			sge[n].addr = c->zero_dma;
+			sge[n].length = piece;
+			sge[n].lkey = c->pd->local_dma_lkey;
+			wr[n].wr.opcode = IB_WR_RDMA_WRITE;
+			wr[n].wr.sg_list = &sge[n];
+			wr[n].wr.num_sge = 1;
+			wr[n].remote_addr = raddr;
+			wr[n].rkey = rkey;
+			if (n)
+				wr[n - 1].wr.next = &wr[n].wr;
+			raddr += piece;
+			len -= piece;
+		}
+		ret = vhost_rmem_conn_exec(c, &wr[0].wr, n, "clearing a chunk");
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int vhost_rmem_conn_cas(struct vhost_rmem_conn *c, u64 raddr, u32 rkey, u64 expect, u64 swap, u64 *old)
+{
+	struct ib_sge sge = { .addr = c->buf_dma + VHOST_RMEM_CONN_BUF, .length = 8,
+			      .lkey = c->pd->local_dma_lkey };
+	struct ib_atomic_wr wr = {};
+	int ret;
+
+	wr.wr.opcode = IB_WR_ATOMIC_CMP_AND_SWP;
+	wr.wr.sg_list = &sge;
+	wr.wr.num_sge = 1;
+	wr.remote_addr = raddr;
+	wr.rkey = rkey;
+	wr.compare_add = expect;
+	wr.swap = swap;
+	ret = vhost_rmem_conn_exec(c, &wr.wr, 1, "compare-and-swap");
+	if (ret)
+		return ret;
+	/* The old value arrives in our byte order (rmem_wire.h). */
+	memcpy(old, c->buf + VHOST_RMEM_CONN_BUF, 8);
+	return 0;
+}
+
+int rmem_conn_meta_read(struct vhost_rmem_conn *c, u64 off, u32 len)
+{
+	if (off > c->desc.meta_len || len > c->desc.meta_len - off)
+		return -EINVAL;
+	return vhost_rmem_conn_read(c, c->desc.meta_addr + off, c->desc.meta_rkey, len);
+}
+
+int vhost_rmem_conn_meta_cas(struct vhost_rmem_conn *c, u64 off, u64 expect, u64 swap, u64 *old)
+{
+	if (off > c->desc.meta_len || 8 > c->desc.meta_len - off || (off & 7))
+		return -EINVAL;
+	return vhost_rmem_conn_cas(c, c->desc.meta_addr + off, c->desc.meta_rkey, expect, swap, old);
+}

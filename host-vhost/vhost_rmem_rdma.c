@@ -1,0 +1,1149 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vhost_rmem_rdma.c - the "rdma" backend: a device's blocks live in
+ * chunks of one donor (rmem-appliance), reached with one-sided RDMA.
+ *
+ * Map: vhost_rmem_map.c, vchunk -> donor chunk + live 4 KiB blocks.  The first
+ * write into a virtual chunk allocates a donor chunk (vhost_rmem_alloc.c: CAS of
+ * an owner word naming our lease slot, generation and vchunk) and clears it
+ * on the donor, so no byte of a previous tenant is ever readable; reads of
+ * blocks without data are answered with zeros from host memory; a discard
+ * that empties a chunk frees it (CAS owner -> 0).
+ *
+ * Data: the vq worker (process context, device lock held) moves each piece
+ * of a request (at most one 64 KiB-aligned window, io_shift) through the
+ * connection's registered bounce buffer: RDMA READs into it then a copy to
+ * the guest, or a copy from the guest then RDMA WRITEs, one WR per run of
+ * blocks consecutive on the donor, one synchronous round trip per piece;
+ * every wait is bounded by rdma_timeout_ms.
+ *
+ * Failures.  A dead donor breaks the connection (DISCONNECTED event, failed
+ * or timed-out work request): outstanding work is flushed, requests fail
+ * with IOERR, and reconnect work retries with a backoff capped at
+ * reconnect_max_ms.  A reconnect that finds a new boot epoch, or a lease
+ * check that finds our slot reclaimed, marks every mapped chunk lost: its
+ * blocks answer IOERR (never zeros) until discarded or the device is reset;
+ * new chunks are allocated normally.  Host-side fencing: with no successful
+ * renewal for lease_timeout / 2, I/O fails instead of touching chunks the
+ * reaper may already have handed to someone else.
+ *
+ * Reset and delete free everything the device owns (detach: fence the
+ * slot, bump its generation, free every owner word naming it, release it),
+ * unless rmem/keep_chunks is 1: then only the host's map and lease are
+ * dropped, and a device created with the same id (here or on another host,
+ * within the donor's lease timeout) adopts the slot and rebuilds its map
+ * from the owner table: vhost_rmem_map_rebuild().
+ *
+ * Locking: r->lock serialises I/O (called under the device lock), the
+ * renewal and reconnect work, and the debugfs map dump.  Lock order:
+ * device lock -> r->lock.  The works never take the device lock.
+ */
+#include <linux/debugfs.h>
+#include <linux/inet.h>
+#include <linux/jiffies.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+
+#include "vhost_rmem_dev.h"
+#include "vhost_rmem_rdma.h"
+
+static unsigned int vhost_rmem_rdma_timeout_ms = 5000;
+module_param_named(rdma_timeout_ms, vhost_rmem_rdma_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(rdma_timeout_ms,
+		 "bound of every rdma_cm step and RDMA operation to a donor, ms (default 5000, min 100)");
+
+static unsigned int vhost_rmem_reconnect_max_ms = 5000;
+module_param_named(reconnect_max_ms, vhost_rmem_reconnect_max_ms, uint, 0644);
+MODULE_PARM_DESC(reconnect_max_ms,
+		 "longest pause between reconnect attempts to a lost donor, ms (default 5000, min 100)");
+
+#define VHOST_RMEM_RECONNECT_MIN_MS 250
+
+static struct workqueue_struct *vhost_rmem_rdma_wq;
+static struct dentry *vhost_rmem_debugfs_root;
+static const u8 vhost_rmem_rdma_zeros[RMEM_BLOCK_SIZE];
+
+/* Connection state of the device's donor (rdma/state). */
+enum vhost_rmem_rdma_state {
+	VHOST_RMEM_RDMA_NONE = 0,		/* no backend store yet */
+	VHOST_RMEM_RDMA_CONNECTING,
+	VHOST_RMEM_RDMA_CONNECTED,
+	VHOST_RMEM_RDMA_DOWN,			/* lost; reconnecting with backoff */
+};
+
+/* rdma/: what each counter means is in rmem_sysfs.h (RMEM_SYSFS_RDMA_COUNTERS). */
+struct vhost_rmem_rdma_stats {
+	atomic_t state;			/* enum vhost_rmem_rdma_state */
+	atomic_t slot;			/* lease slot on the donor, -1 if none */
+	atomic64_t epoch;		/* donor boot epoch of the connection */
+	atomic64_t chunks;
+	atomic64_t lost_chunks;
+	atomic64_t connects;
+	atomic64_t disconnects;
+	atomic64_t epoch_changes;
+	atomic64_t renewals;
+	atomic64_t leases_lost;
+	atomic64_t allocs;
+	atomic64_t frees;
+	atomic64_t rebuilt;
+	atomic64_t errors;
+	atomic64_t data_posts;
+	atomic64_t data_wrs;
+};
+
+/*
+ * The backend's per-device state, from the choice of backend "rdma" to the
+ * next choice or the device's end: what the operator set in rmem/ and what
+ * rdma/ shows, which outlive the store (reset, reconnects).
+ */
+struct vhost_rmem_rdma_dev {
+	struct vhost_rmem_backend_priv head;
+	struct sockaddr_in donor;	/* rmem/donor (sin_port 0 = unset) */
+	/*
+	 * rmem/keep_chunks: reset and delete drop the host's map and lease but
+	 * leave the chunks on the donor, for a device of the same id to adopt
+	 * (map rebuild).  Writable while live: it is an operation, not config.
+	 */
+	bool keep_chunks;
+	struct vhost_rmem_rdma_stats st;
+};
+
+/* The store, created when a driver sets FEATURES_OK, dropped on reset. */
+struct vhost_rmem_rdma {
+	struct vhost_rmem_dev *d;
+	struct vhost_rmem_rdma_dev *rd;	/* the device's rdma state */
+	struct vhost_rmem_rdma_stats *st;	/* = &rd->st */
+	struct mutex lock;		/* everything below */
+	struct vhost_rmem_conn *conn;		/* NULL while down */
+	struct vhost_rmem_conn_cfg cfg;	/* fixed at creation */
+	struct rmem_lease lease;
+	struct vhost_rmem_map map;
+	unsigned int chunk_shift;
+	u64 nr_vchunks;			/* virtual chunks of the capacity */
+	u64 epoch;			/* donor boot the map's chunks live in */
+	bool map_valid;			/* map reflects the donor (else: ready() first) */
+	bool adopt;			/* ready() adopts a slot naming us (else sweeps it) */
+	bool stopping;
+	unsigned long renewed;		/* jiffies of the last good renewal */
+	unsigned int lease_ms;
+	unsigned int backoff_ms;
+	struct delayed_work reconnect;
+	struct delayed_work renew;
+	struct dentry *dbg;
+};
+
+static void vhost_rmem_rdma_sync_stats(struct vhost_rmem_rdma *r)
+{
+	atomic64_set(&r->d->stats.chunks, r->map.held);
+	atomic64_set(&r->st->chunks, r->map.held);
+	atomic64_set(&r->st->lost_chunks, r->map.lost);
+	atomic_set(&r->st->slot, r->lease.held ? (int)r->lease.slot : -1);
+}
+
+/* Every chunk in the map is gone on the donor: fail its blocks loudly. */
+static void vhost_rmem_rdma_lose_all(struct vhost_rmem_rdma *r, const char *why)
+{
+	struct vhost_rmem_map_chunk *e;
+	unsigned long idx;
+	u64 n = 0;
+
+	xa_for_each(&r->map.xa, idx, e) {
+		if (!e->lost) {
+			vhost_rmem_map_mark_lost(&r->map, e);
+			n++;
+		}
+	}
+	r->lease.held = false;
+	r->lease.scan_started = false;
+	vhost_rmem_rdma_sync_stats(r);
+	if (n)
+		dev_err(&r->d->vdpa.dev,
+			"%s: %llu chunks lost on donor %pI4: their blocks now fail with IOERR\n",
+			why, n, &r->rd->donor.sin_addr);
+}
+
+/* I/O may touch donor chunks: connected and the lease not stale (fencing). */
+static int vhost_rmem_rdma_usable(struct vhost_rmem_rdma *r)
+{
+	if (!vhost_rmem_conn_ok(r->conn))
+		return -ENOTCONN;
+	if (r->lease.held &&
+	    time_after(jiffies, r->renewed + msecs_to_jiffies(r->lease_ms / 2))) {
+		dev_warn_ratelimited(&r->d->vdpa.dev,
+				     "lease not renewed for %u ms: fenced until it is\n",
+				     r->lease_ms / 2);
+		return -ETIME;
+	}
+	return 0;
+}
+
+static void vhost_rmem_rdma_lease_held(struct vhost_rmem_rdma *r)
+{
+	r->renewed = jiffies;
+	vhost_rmem_rdma_sync_stats(r);
+	mod_delayed_work(vhost_rmem_rdma_wq, &r->renew, msecs_to_jiffies(r->lease_ms / 3));
+}
+
+/* ------------------------------------------------------------ connection */
+
+static void vhost_rmem_rdma_broken(void *ctx)
+{
+	struct vhost_rmem_rdma *r = ctx;
+
+	atomic_set(&r->st->state, VHOST_RMEM_RDMA_DOWN);
+	mod_delayed_work(vhost_rmem_rdma_wq, &r->reconnect, 0);
+}
+
+/* Makes @c the connection; checks what happened to our chunks meanwhile. */
+static int vhost_rmem_rdma_install(struct vhost_rmem_rdma *r, struct vhost_rmem_conn *c)
+{
+	int ret;
+
+	if (c->desc.chunk_shift != r->chunk_shift) {
+		dev_err_ratelimited(&r->d->vdpa.dev,
+				    "donor %s serves %u-byte chunks, the device uses %u (chunk_shift)\n",
+				    c->name, 1u << c->desc.chunk_shift, 1u << r->chunk_shift);
+		return -EINVAL;
+	}
+	if (r->epoch && c->desc.epoch != r->epoch) {
+		atomic64_inc(&r->st->epoch_changes);
+		dev_warn(&r->d->vdpa.dev, "donor %s restarted (epoch %016llx -> %016llx)\n",
+			 c->name, r->epoch, c->desc.epoch);
+		vhost_rmem_rdma_lose_all(r, "donor restarted");
+	} else if (r->lease.held) {
+		ret = vhost_rmem_alloc_renew(c, &r->lease);
+		if (ret == -EKEYEXPIRED) {
+			atomic64_inc(&r->st->leases_lost);
+			vhost_rmem_rdma_lose_all(r, "lease reclaimed while disconnected");
+		} else if (ret) {
+			return ret;
+		}
+	}
+	r->epoch = c->desc.epoch;
+	r->lease_ms = c->desc.lease_timeout_ms;
+	r->conn = c;
+	atomic64_set(&r->st->epoch, c->desc.epoch);
+	atomic64_inc(&r->st->connects);
+	atomic_set(&r->st->state, VHOST_RMEM_RDMA_CONNECTED);
+	if (r->lease.held)
+		vhost_rmem_rdma_lease_held(r);
+	return 0;
+}
+
+static void vhost_rmem_rdma_reconnect_work(struct work_struct *work)
+{
+	struct vhost_rmem_rdma *r = container_of(to_delayed_work(work), struct vhost_rmem_rdma, reconnect);
+	struct vhost_rmem_conn *c;
+	int ret;
+
+	mutex_lock(&r->lock);
+	if (r->stopping || vhost_rmem_conn_ok(r->conn)) {
+		mutex_unlock(&r->lock);
+		return;
+	}
+	if (r->conn) {
+		/* Nothing is in flight: every op runs under r->lock. */
+		vhost_rmem_conn_destroy(r->conn);
+		r->conn = NULL;
+		atomic64_inc(&r->st->disconnects);
+	}
+	atomic_set(&r->st->state, VHOST_RMEM_RDMA_DOWN);
+	mutex_unlock(&r->lock);
+
+	/* Without the lock: I/O meanwhile fails fast instead of waiting on us. */
+	c = vhost_rmem_conn_create(&r->cfg);
+
+	mutex_lock(&r->lock);
+	ret = IS_ERR(c) ? PTR_ERR(c) : 0;
+	if (!ret && r->stopping)
+		ret = -ESHUTDOWN;
+	if (!ret)
+		ret = vhost_rmem_rdma_install(r, c);
+	if (ret) {
+		if (!IS_ERR(c))
+			vhost_rmem_conn_destroy(c);
+		if (!r->stopping) {
+			r->backoff_ms = clamp(r->backoff_ms * 2, VHOST_RMEM_RECONNECT_MIN_MS,
+					      max(vhost_rmem_reconnect_max_ms, 100u));
+			queue_delayed_work(vhost_rmem_rdma_wq, &r->reconnect,
+					   msecs_to_jiffies(r->backoff_ms));
+		}
+	} else {
+		r->backoff_ms = 0;
+		dev_info(&r->d->vdpa.dev, "connected to donor %s (epoch %016llx)\n", c->name,
+			 c->desc.epoch);
+	}
+	mutex_unlock(&r->lock);
+}
+
+static void vhost_rmem_rdma_renew_work(struct work_struct *work)
+{
+	struct vhost_rmem_rdma *r = container_of(to_delayed_work(work), struct vhost_rmem_rdma, renew);
+	int ret;
+
+	mutex_lock(&r->lock);
+	if (r->stopping || !r->lease.held) {
+		mutex_unlock(&r->lock);
+		return;
+	}
+	if (vhost_rmem_conn_ok(r->conn)) {
+		ret = vhost_rmem_alloc_renew(r->conn, &r->lease);
+		if (!ret) {
+			r->renewed = jiffies;
+			atomic64_inc(&r->st->renewals);
+		} else if (ret == -EKEYEXPIRED) {
+			atomic64_inc(&r->st->leases_lost);
+			vhost_rmem_rdma_lose_all(r, "lease reclaimed by the donor");
+		}
+	}
+	/* Down: the reconnect re-checks the lease; keep ticking meanwhile. */
+	if (r->lease.held)
+		queue_delayed_work(vhost_rmem_rdma_wq, &r->renew, msecs_to_jiffies(r->lease_ms / 3));
+	mutex_unlock(&r->lock);
+}
+
+/* ------------------------------------------------------------ map upkeep */
+
+struct vhost_rmem_rebuild_ctx {
+	struct vhost_rmem_rdma *r;
+	u64 found;
+	int err;
+};
+
+static int vhost_rmem_rebuild_one(void *arg, u64 chunk, u64 word)
+{
+	struct vhost_rmem_rebuild_ctx *x = arg;
+	struct vhost_rmem_rdma *r = x->r;
+	struct vhost_rmem_map_chunk *e;
+	u64 v = word & RMEM_VCHUNK_MAX;
+
+	if (!rmem_owner_is(word, r->lease.slot, (u32)r->lease.generation))
+		return 0;
+	if (v >= r->nr_vchunks || vhost_rmem_map_get(&r->map, v)) {
+		/* Beyond a shrunk capacity, or a duplicate: nobody can read it. */
+		dev_warn_ratelimited(&r->d->vdpa.dev,
+				     "rebuild: donor chunk %llu (vchunk %llu) %s; freeing it\n",
+				     chunk, v, v >= r->nr_vchunks ? "beyond the capacity" :
+				     "duplicates another");
+		return vhost_rmem_alloc_free(r->conn, &r->lease, chunk, word);
+	}
+	e = vhost_rmem_map_add(&r->map, v, chunk, word, true);
+	if (IS_ERR(e))
+		return PTR_ERR(e);
+	x->found++;
+	return 0;
+}
+
+/*
+ * The map is a cache of the owner table: adopt the slot naming our device
+ * id and take every owner word of (slot, generation).  Which blocks of a
+ * chunk were written is not on the donor, so all count as live; chunks are
+ * cleared when allocated, so the never-written ones still read zeros.
+ */
+static int vhost_rmem_map_rebuild(struct vhost_rmem_rdma *r, u32 slot)
+{
+	struct vhost_rmem_rebuild_ctx x = { .r = r };
+	int ret;
+
+	ret = vhost_rmem_alloc_adopt(r->conn, &r->lease, slot);
+	if (ret)
+		return ret;
+	vhost_rmem_rdma_lease_held(r);
+	vhost_rmem_map_empty(&r->map);
+	ret = vhost_rmem_alloc_walk(r->conn, vhost_rmem_rebuild_one, &x);
+	atomic64_add(x.found, &r->st->rebuilt);
+	vhost_rmem_rdma_sync_stats(r);
+	if (ret) {
+		vhost_rmem_map_empty(&r->map);
+		vhost_rmem_rdma_sync_stats(r);
+		return ret;
+	}
+	dev_info(&r->d->vdpa.dev, "map rebuilt from donor %s: slot %u, %llu chunks\n",
+		 r->conn->name, slot, x.found);
+	return 0;
+}
+
+/* Brings the map in line with the donor before the first I/O after create/reset. */
+static int vhost_rmem_rdma_ready(struct vhost_rmem_rdma *r)
+{
+	u64 freed;
+	u32 slot;
+	int ret;
+
+	if (r->map_valid)
+		return 0;
+	if (!vhost_rmem_conn_ok(r->conn))
+		return -ENOTCONN;
+	ret = vhost_rmem_alloc_find_slot(r->conn, &r->lease, &slot);
+	if (ret == -ENOENT) {
+		r->map_valid = true;
+		return 0;
+	}
+	if (ret)
+		return ret;
+	if (r->adopt) {
+		ret = vhost_rmem_map_rebuild(r, slot);
+	} else {
+		/* Left over by a reset whose detach failed: free it now. */
+		ret = vhost_rmem_alloc_detach(r->conn, &r->lease, slot, &freed);
+		if (!ret)
+			dev_info(&r->d->vdpa.dev, "released stale slot %u (%llu chunks)\n", slot,
+				 freed);
+	}
+	if (!ret)
+		r->map_valid = true;
+	return ret;
+}
+
+/* Everything the device holds goes back to the donor (or is kept for adoption). */
+static void vhost_rmem_rdma_clear_locked(struct vhost_rmem_rdma *r)
+{
+	u64 freed = 0, had = r->map.held;
+	int ret;
+
+	if (READ_ONCE(r->rd->keep_chunks)) {
+		if (had)
+			dev_info(&r->d->vdpa.dev,
+				 "keep_chunks: leaving %llu chunks in slot %u on the donor\n", had,
+				 r->lease.slot);
+		r->adopt = true;
+	} else {
+		if (r->lease.held && vhost_rmem_conn_ok(r->conn)) {
+			ret = vhost_rmem_alloc_detach(r->conn, &r->lease, r->lease.slot, &freed);
+			if (ret)
+				dev_warn(&r->d->vdpa.dev,
+					 "freeing %llu chunks on the donor failed (%d): the next use or the donor's reaper frees them\n",
+					 had, ret);
+		} else if (had) {
+			dev_warn(&r->d->vdpa.dev,
+				 "donor unreachable: %llu chunks left to the next use or the donor's reaper\n",
+				 had);
+		}
+		r->adopt = false;
+	}
+	vhost_rmem_map_empty(&r->map);
+	r->lease.held = false;
+	r->lease.scan_started = false;
+	r->map_valid = false;
+	vhost_rmem_rdma_sync_stats(r);
+}
+
+/* ------------------------------------------------------------ I/O */
+
+struct vhost_rmem_rdma_pos {
+	u64 vchunk;
+	u32 block;		/* in the chunk */
+	u64 coff;		/* byte offset in the chunk */
+};
+
+static void vhost_rmem_rdma_pos(struct vhost_rmem_rdma *r, u64 off, struct vhost_rmem_rdma_pos *p)
+{
+	p->vchunk = off >> r->chunk_shift;
+	p->coff = off & ((1ull << r->chunk_shift) - 1);
+	p->block = (u32)(p->coff >> RMEM_BLOCK_SHIFT);
+}
+
+static u64 vhost_rmem_rdma_raddr(struct vhost_rmem_rdma *r, const struct vhost_rmem_map_chunk *e, u64 coff)
+{
+	return r->conn->desc.data_addr + (e->chunk << r->chunk_shift) + coff;
+}
+
+static int vhost_rmem_rdma_lost(struct vhost_rmem_rdma *r, u64 vchunk)
+{
+	dev_err_ratelimited(&r->d->vdpa.dev,
+			    "vchunk %llu: data lost with the donor's chunk; answering IOERR\n",
+			    vchunk);
+	return -EIO;
+}
+
+static int vhost_rmem_rdma_done(struct vhost_rmem_rdma *r, int ret)
+{
+	mutex_unlock(&r->lock);
+	if (ret && ret != -EFAULT)
+		atomic64_inc(&r->st->errors);
+	/* -EFAULT means the guest's buffer: the request layer counts it as access. */
+	return ret == -EFAULT ? ret : ret ? -EIO : 0;
+}
+
+/*
+ * A request's piece staged in the connection's buffer for one round trip.
+ * The request layer hands over pieces inside one VHOST_RMEM_CONN_BUF-aligned
+ * window (io_shift), so the blocks they touch fit the buffer, c->buf[0]
+ * being the start of the first block.  Pieces that are consecutive in both
+ * the buffer and donor memory merge: a run of blocks in a chunk is one WR.
+ */
+struct vhost_rmem_rdma_batch {
+	u64 base;		/* device offset of c->buf[0] */
+	unsigned int n;
+	struct vhost_rmem_conn_seg seg[VHOST_RMEM_CONN_BUF / RMEM_BLOCK_SIZE];
+};
+
+static void vhost_rmem_rdma_io_add(struct vhost_rmem_rdma_batch *io, u64 off, u32 len, u64 raddr)
+{
+	struct vhost_rmem_conn_seg *s = io->n ? &io->seg[io->n - 1] : NULL;
+	u32 boff = (u32)(off - io->base);
+
+	if (s && s->boff + s->len == boff && s->raddr + s->len == raddr) {
+		s->len += len;
+		return;
+	}
+	s = &io->seg[io->n++];
+	s->boff = boff;
+	s->len = len;
+	s->raddr = raddr;
+}
+
+/* The request layer keeps pieces in one window; anything else is a bug here. */
+static bool vhost_rmem_rdma_io_fits(const struct vhost_rmem_rdma_batch *io, u64 end)
+{
+	return round_up(end, RMEM_BLOCK_SIZE) - io->base <= VHOST_RMEM_CONN_BUF;
+}
+
+static int vhost_rmem_rdma_io_post(struct vhost_rmem_rdma *r, struct vhost_rmem_rdma_batch *io, bool write)
+{
+	int ret;
+
+	BUILD_BUG_ON(ARRAY_SIZE(io->seg) > VHOST_RMEM_CONN_MAX_WR);
+	ret = vhost_rmem_conn_rwv(r->conn, write, io->seg, io->n, r->conn->desc.data_rkey);
+	if (!ret) {
+		atomic64_inc(&r->st->data_posts);
+		atomic64_add(io->n, &r->st->data_wrs);
+	}
+	return ret;
+}
+
+/* Takes r->lock with the map in line with the donor; released again on failure. */
+static int vhost_rmem_rdma_lock_ready(struct vhost_rmem_rdma *r)
+{
+	int ret;
+
+	mutex_lock(&r->lock);
+	ret = vhost_rmem_rdma_ready(r);
+	return ret ? vhost_rmem_rdma_done(r, ret) : 0;
+}
+
+/* A data move up to @end: it must fit the buffer; then as vhost_rmem_rdma_lock_ready(). */
+static int vhost_rmem_rdma_begin_move(struct vhost_rmem_rdma *r, const struct vhost_rmem_rdma_batch *io, u64 end)
+{
+	if (!vhost_rmem_rdma_io_fits(io, end))
+		return -EINVAL;
+	return vhost_rmem_rdma_lock_ready(r);
+}
+
+/* The block at @pos of a piece ending at @end: its bytes (@n), place, map entry. */
+static struct vhost_rmem_map_chunk *vhost_rmem_rdma_block(struct vhost_rmem_rdma *r, u64 pos, u64 end, u32 *n,
+					      struct vhost_rmem_rdma_pos *p)
+{
+	*n = vhost_rmem_block_piece(pos, end - pos);
+	vhost_rmem_rdma_pos(r, pos, p);
+	return vhost_rmem_map_get(&r->map, p->vchunk);
+}
+
+/* Blocks without data read as zeros; the others come in one round trip. */
+static int vhost_rmem_rdma_read(void *be, u64 off, u32 len, struct vhost_rmem_req_iter *to)
+{
+	struct vhost_rmem_rdma *r = be;
+	struct vhost_rmem_rdma_batch io = { .base = round_down(off, RMEM_BLOCK_SIZE) };
+	struct vhost_rmem_map_chunk *e;
+	struct vhost_rmem_rdma_pos p;
+	u64 pos, end = off + len;
+	u32 n;
+	int ret;
+
+	ret = vhost_rmem_rdma_begin_move(r, &io, end);
+	if (ret)
+		return ret;
+	for (pos = off; pos < end; pos += n) {
+		e = vhost_rmem_rdma_block(r, pos, end, &n, &p);
+		if (!e || !test_bit(p.block, e->live_map))
+			continue;
+		if (e->lost)
+			return vhost_rmem_rdma_done(r, vhost_rmem_rdma_lost(r, p.vchunk));
+		/* The first block on the donor needs the connection (and its address). */
+		if (!io.n) {
+			ret = vhost_rmem_rdma_usable(r);
+			if (ret)
+				return vhost_rmem_rdma_done(r, ret);
+		}
+		vhost_rmem_rdma_io_add(&io, pos, n, vhost_rmem_rdma_raddr(r, e, p.coff));
+	}
+	if (!io.n) {
+		/* Nothing on the donor: no connection needed. */
+		for (pos = off; pos < end && !ret; pos += n) {
+			n = vhost_rmem_block_piece(pos, end - pos);
+			ret = vhost_rmem_req_iter_write(to, vhost_rmem_rdma_zeros, n);
+		}
+		return vhost_rmem_rdma_done(r, ret);
+	}
+	memset(r->conn->buf + (off - io.base), 0, len);
+	ret = vhost_rmem_rdma_io_post(r, &io, false);
+	if (!ret)
+		ret = vhost_rmem_req_iter_write(to, r->conn->buf + (off - io.base), len);
+	return vhost_rmem_rdma_done(r, ret);
+}
+
+/* A fresh donor chunk for @vchunk, cleared, in the map. */
+static int vhost_rmem_rdma_alloc(struct vhost_rmem_rdma *r, u64 vchunk, struct vhost_rmem_map_chunk **out)
+{
+	struct vhost_rmem_map_chunk *e;
+	u64 chunk, owner;
+	int ret;
+
+	if (!r->lease.held) {
+		ret = vhost_rmem_alloc_claim(r->conn, &r->lease);
+		if (ret) {
+			dev_err_ratelimited(&r->d->vdpa.dev, "no lease slot on donor %s (%d)\n",
+					    r->conn->name, ret);
+			return ret;
+		}
+		vhost_rmem_rdma_lease_held(r);
+	}
+	ret = vhost_rmem_alloc_chunk(r->conn, &r->lease, vchunk, &chunk, &owner);
+	if (ret) {
+		dev_err_ratelimited(&r->d->vdpa.dev, "allocating vchunk %llu on donor %s: %d%s\n",
+				    vchunk, r->conn->name, ret,
+				    ret == -ENOSPC ? " (donor full)" : "");
+		return ret;
+	}
+	atomic64_inc(&r->st->allocs);
+	/* A previous tenant's bytes must never be readable, even after a rebuild. */
+	ret = vhost_rmem_conn_zero(r->conn, r->conn->desc.data_addr + (chunk << r->chunk_shift),
+			     r->conn->desc.data_rkey, 1ull << r->chunk_shift);
+	if (!ret) {
+		e = vhost_rmem_map_add(&r->map, vchunk, chunk, owner, false);
+		ret = IS_ERR(e) ? PTR_ERR(e) : 0;
+	}
+	if (ret) {
+		/* Best effort; a chunk we cannot free is the detach's or reaper's. */
+		if (vhost_rmem_conn_ok(r->conn))
+			vhost_rmem_alloc_free(r->conn, &r->lease, chunk, owner);
+		return ret;
+	}
+	vhost_rmem_rdma_sync_stats(r);
+	*out = e;
+	return 0;
+}
+
+/*
+ * Lost chunks refuse first, then chunks are allocated (allocation uses the
+ * connection's buffer), then the data is staged and goes in one round trip.
+ * A partly written block without data goes out whole, zero-filled: it may
+ * hold stale bytes (this device's own, discarded).
+ */
+static int vhost_rmem_rdma_write(void *be, u64 off, u32 len, struct vhost_rmem_req_iter *from)
+{
+	struct vhost_rmem_rdma *r = be;
+	struct vhost_rmem_rdma_batch io = { .base = round_down(off, RMEM_BLOCK_SIZE) };
+	struct vhost_rmem_map_chunk *e;
+	struct vhost_rmem_rdma_pos p;
+	u64 pos, end = off + len;
+	u32 n, boff;
+	int ret;
+
+	ret = vhost_rmem_rdma_begin_move(r, &io, end);
+	if (ret)
+		return ret;
+	for (pos = off; pos < end; pos += n) {
+		e = vhost_rmem_rdma_block(r, pos, end, &n, &p);
+		if (e && e->lost)
+			return vhost_rmem_rdma_done(r, vhost_rmem_rdma_lost(r, p.vchunk));
+	}
+	ret = vhost_rmem_rdma_usable(r);
+	if (ret)
+		return vhost_rmem_rdma_done(r, ret);
+	for (pos = off; pos < end; pos += n) {
+		e = vhost_rmem_rdma_block(r, pos, end, &n, &p);
+		if (!e) {
+			ret = vhost_rmem_rdma_alloc(r, p.vchunk, &e);
+			if (ret)
+				return vhost_rmem_rdma_done(r, ret);
+		}
+	}
+	for (pos = off; pos < end; pos += n) {
+		e = vhost_rmem_rdma_block(r, pos, end, &n, &p);
+		if (n < RMEM_BLOCK_SIZE && !test_bit(p.block, e->live_map)) {
+			boff = pos & (RMEM_BLOCK_SIZE - 1);
+			memset(r->conn->buf + (pos - boff - io.base), 0, RMEM_BLOCK_SIZE);
+			vhost_rmem_rdma_io_add(&io, pos - boff, RMEM_BLOCK_SIZE,
+					 vhost_rmem_rdma_raddr(r, e, p.coff - boff));
+		} else {
+			vhost_rmem_rdma_io_add(&io, pos, n, vhost_rmem_rdma_raddr(r, e, p.coff));
+		}
+	}
+	ret = vhost_rmem_req_iter_read(from, r->conn->buf + (off - io.base), len);
+	/* Clearing fresh chunks takes time: the lease may have gone stale. */
+	if (!ret)
+		ret = vhost_rmem_rdma_usable(r);
+	if (!ret)
+		ret = vhost_rmem_rdma_io_post(r, &io, true);
+	if (ret)
+		return vhost_rmem_rdma_done(r, ret);
+	for (pos = off; pos < end; pos += n) {
+		e = vhost_rmem_rdma_block(r, pos, end, &n, &p);
+		vhost_rmem_map_set_live(&r->map, e, p.block);
+	}
+	return vhost_rmem_rdma_done(r, 0);
+}
+
+/* Whole blocks [first, end) lose their data; emptied chunks go back to the donor. */
+static int vhost_rmem_rdma_drop_blocks(struct vhost_rmem_rdma *r, u64 first, u64 end)
+{
+	unsigned int bshift = r->chunk_shift - RMEM_BLOCK_SHIFT;
+	int ret = 0, err;
+	u64 b = first;
+
+	while (b < end) {
+		u64 v = b >> bshift;
+		u64 stop = min(end, (v + 1) << bshift);
+		struct vhost_rmem_map_chunk *e = vhost_rmem_map_get(&r->map, v);
+
+		if (e) {
+			for (; b < stop; b++)
+				vhost_rmem_map_clear_live(&r->map, e, (u32)(b & ((1ull << bshift) - 1)));
+			if (!e->live) {
+				err = e->lost ? 0 : vhost_rmem_rdma_usable(r);
+				if (!err && !e->lost)
+					err = vhost_rmem_alloc_free(r->conn, &r->lease, e->chunk, e->owner);
+				if (!err && !e->lost)
+					atomic64_inc(&r->st->frees);
+				/* Refused means not ours any more: forget it either way. */
+				if (!err || err == -EPERM || err == -EKEYEXPIRED || err == -EINVAL)
+					vhost_rmem_map_del(&r->map, v);
+				else
+					ret = err;	/* kept, empty: a later discard/reset retries */
+			}
+		}
+		b = stop;
+		cond_resched();
+	}
+	vhost_rmem_rdma_sync_stats(r);
+	return ret;
+}
+
+static int vhost_rmem_rdma_discard(void *be, u64 off, u64 len)
+{
+	struct vhost_rmem_rdma *r = be;
+	u64 first, end;
+	int ret;
+
+	vhost_rmem_whole_blocks(off, len, &first, &end);
+	ret = vhost_rmem_rdma_lock_ready(r);
+	if (ret)
+		return ret;
+	return vhost_rmem_rdma_done(r, vhost_rmem_rdma_drop_blocks(r, first, end));
+}
+
+/* Zeroes [off, off + len) inside one block, if it has data. */
+static int vhost_rmem_rdma_zero_part(struct vhost_rmem_rdma *r, u64 off, u32 len)
+{
+	struct vhost_rmem_map_chunk *e;
+	struct vhost_rmem_rdma_pos p;
+	int ret;
+
+	vhost_rmem_rdma_pos(r, off, &p);
+	e = vhost_rmem_map_get(&r->map, p.vchunk);
+	if (!e || !test_bit(p.block, e->live_map))
+		return 0;
+	if (e->lost)
+		return vhost_rmem_rdma_lost(r, p.vchunk);
+	ret = vhost_rmem_rdma_usable(r);
+	if (ret)
+		return ret;
+	memset(r->conn->buf, 0, len);
+	return vhost_rmem_conn_write(r->conn, vhost_rmem_rdma_raddr(r, e, p.coff), r->conn->desc.data_rkey,
+			       len);
+}
+
+static int vhost_rmem_rdma_write_zeroes(void *be, u64 off, u64 len)
+{
+	struct vhost_rmem_rdma *r = be;
+	u64 first, end, o;
+	int ret;
+	u32 n;
+
+	vhost_rmem_whole_blocks(off, len, &first, &end);
+	ret = vhost_rmem_rdma_lock_ready(r);
+	if (ret)
+		return ret;
+	if (first == end) {
+		for (o = off; !ret && o < off + len; o += n) {
+			n = vhost_rmem_block_piece(o, off + len - o);
+			ret = vhost_rmem_rdma_zero_part(r, o, n);
+		}
+		return vhost_rmem_rdma_done(r, ret);
+	}
+	if (off < first << RMEM_BLOCK_SHIFT)
+		ret = vhost_rmem_rdma_zero_part(r, off, (first << RMEM_BLOCK_SHIFT) - off);
+	if (!ret && off + len > end << RMEM_BLOCK_SHIFT)
+		ret = vhost_rmem_rdma_zero_part(r, end << RMEM_BLOCK_SHIFT,
+					  off + len - (end << RMEM_BLOCK_SHIFT));
+	if (!ret)
+		ret = vhost_rmem_rdma_drop_blocks(r, first, end);
+	return vhost_rmem_rdma_done(r, ret);
+}
+
+/*
+ * Every write completed (RDMA WRITE completion = placed in the donor's
+ * memory by its RC responder) before its request was answered, so a flush
+ * has nothing to wait for; it fails if data the device holds is unreachable.
+ */
+static int vhost_rmem_rdma_flush(void *be)
+{
+	struct vhost_rmem_rdma *r = be;
+	int ret = 0;
+
+	mutex_lock(&r->lock);
+	if (r->map.lost)
+		ret = -EIO;
+	else if (r->map.held)
+		ret = vhost_rmem_rdma_usable(r);
+	return vhost_rmem_rdma_done(r, ret);
+}
+
+/* ------------------------------------------------------------ debugfs */
+
+/* One line per mapped chunk: what tests compare with the donor's owner table. */
+static int vhost_rmem_rdma_map_show(struct seq_file *s, void *unused)
+{
+	struct vhost_rmem_rdma *r = s->private;
+	struct vhost_rmem_map_chunk *e;
+	unsigned long idx;
+
+	mutex_lock(&r->lock);
+	seq_printf(s, "# slot %d generation %llu epoch %016llx\n",
+		   r->lease.held ? (int)r->lease.slot : -1, r->lease.generation, r->epoch);
+	xa_for_each(&r->map.xa, idx, e)
+		seq_printf(s, "vchunk %lu chunk %llu live %u%s\n", idx, e->chunk, e->live,
+			   e->lost ? " lost" : "");
+	mutex_unlock(&r->lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vhost_rmem_rdma_map);
+
+/* ------------------------------------------------------------ backend type */
+
+static void *vhost_rmem_rdma_create(struct vhost_rmem_dev *d)
+{
+	struct vhost_rmem_rdma_dev *rd = vhost_rmem_dev_backend_priv(d, &vhost_rmem_rdma_backend);
+	struct vhost_rmem_rdma *r;
+	struct vhost_rmem_conn *c;
+	int ret;
+
+	if (!rd->donor.sin_port) {
+		dev_warn(&d->vdpa.dev, "backend rdma needs a donor (rmem/donor)\n");
+		return ERR_PTR(-EDESTADDRREQ);
+	}
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return ERR_PTR(-ENOMEM);
+	r->d = d;
+	r->rd = rd;
+	r->st = &rd->st;
+	mutex_init(&r->lock);
+	ret = vhost_rmem_lease_init(&r->lease, d->device_id);
+	if (ret)
+		goto out_free;
+	r->chunk_shift = d->chunk_shift;
+	vhost_rmem_map_init(&r->map, d->chunk_shift);
+	r->nr_vchunks = vhost_rmem_chunks_for(d->capacity >> RMEM_SECTOR_SHIFT, d->chunk_shift);
+	memcpy(&r->cfg.addr, &rd->donor, sizeof(rd->donor));
+	r->cfg.host_id = d->device_id;
+	r->cfg.timeout_ms = max(vhost_rmem_rdma_timeout_ms, 100u);
+	r->cfg.broken = vhost_rmem_rdma_broken;
+	r->cfg.ctx = r;
+	INIT_DELAYED_WORK(&r->reconnect, vhost_rmem_rdma_reconnect_work);
+	INIT_DELAYED_WORK(&r->renew, vhost_rmem_rdma_renew_work);
+	r->adopt = true;	/* a device id with a slot on the donor: rebuild */
+	r->lease_ms = RMEM_LEASE_TIMEOUT_DEFAULT_MS;
+	atomic_set(&rd->st.state, VHOST_RMEM_RDMA_CONNECTING);
+	atomic_set(&rd->st.slot, -1);
+
+	c = vhost_rmem_conn_create(&r->cfg);
+	if (IS_ERR(c)) {
+		ret = PTR_ERR(c);
+		dev_warn(&d->vdpa.dev, "cannot connect to donor %pI4:%u (%d)\n",
+			 &rd->donor.sin_addr, ntohs(rd->donor.sin_port), ret);
+		goto out_fini;
+	}
+	mutex_lock(&r->lock);
+	ret = vhost_rmem_rdma_install(r, c);
+	mutex_unlock(&r->lock);
+	if (ret) {
+		vhost_rmem_conn_destroy(c);
+		goto out_fini;
+	}
+	dev_info(&d->vdpa.dev, "connected to donor %s (epoch %016llx, %llu chunks of %u bytes)\n",
+		 c->name, c->desc.epoch, c->desc.chunk_count, 1u << c->desc.chunk_shift);
+	if (vhost_rmem_debugfs_root) {
+		r->dbg = debugfs_create_dir(dev_name(&d->vdpa.dev), vhost_rmem_debugfs_root);
+		debugfs_create_file("map", 0400, r->dbg, r, &vhost_rmem_rdma_map_fops);
+	}
+	return r;
+
+out_fini:
+	atomic_set(&rd->st.state, VHOST_RMEM_RDMA_NONE);
+	vhost_rmem_lease_fini(&r->lease);
+out_free:
+	mutex_destroy(&r->lock);
+	kfree(r);
+	return ERR_PTR(ret);
+}
+
+static void vhost_rmem_rdma_clear(void *be)
+{
+	struct vhost_rmem_rdma *r = be;
+
+	mutex_lock(&r->lock);
+	vhost_rmem_rdma_clear_locked(r);
+	mutex_unlock(&r->lock);
+}
+
+static void vhost_rmem_rdma_destroy(void *be)
+{
+	struct vhost_rmem_rdma *r = be;
+
+	mutex_lock(&r->lock);
+	r->stopping = true;
+	mutex_unlock(&r->lock);
+	/* Waits for map readers; no new ones can open it. */
+	debugfs_remove_recursive(r->dbg);
+	cancel_delayed_work_sync(&r->renew);
+
+	mutex_lock(&r->lock);
+	vhost_rmem_rdma_clear_locked(r);
+	if (r->conn) {
+		vhost_rmem_conn_destroy(r->conn);
+		r->conn = NULL;
+	}
+	mutex_unlock(&r->lock);
+	/* After the connection: its break work can no longer queue us. */
+	cancel_delayed_work_sync(&r->reconnect);
+
+	atomic_set(&r->st->state, VHOST_RMEM_RDMA_NONE);
+	atomic_set(&r->st->slot, -1);
+	xa_destroy(&r->map.xa);
+	vhost_rmem_lease_fini(&r->lease);
+	mutex_destroy(&r->lock);
+	kfree(r);
+}
+
+static const struct vhost_rmem_backend_ops vhost_rmem_rdma_io = {
+	.name = "rdma",
+	/* One round trip per 64 KiB window of a request, not per 4 KiB block. */
+	.io_shift = VHOST_RMEM_CONN_BUF_SHIFT,
+	.read = vhost_rmem_rdma_read,
+	.write = vhost_rmem_rdma_write,
+	.discard = vhost_rmem_rdma_discard,
+	.write_zeroes = vhost_rmem_rdma_write_zeroes,
+	.flush = vhost_rmem_rdma_flush,
+};
+
+/* ------------------------------------------------------------ sysfs rdma/ */
+
+static const char *const vhost_rmem_rdma_state_names[] = {
+	[VHOST_RMEM_RDMA_NONE] = "none",
+	[VHOST_RMEM_RDMA_CONNECTING] = "connecting",
+	[VHOST_RMEM_RDMA_CONNECTED] = "connected",
+	[VHOST_RMEM_RDMA_DOWN] = "down",
+};
+
+static struct vhost_rmem_rdma_stats *vhost_rmem_rdma_stats_of(struct device *dev)
+{
+	struct vhost_rmem_rdma_dev *rd = vhost_rmem_dev_backend_priv(vhost_rmem_dev_from_dev(dev),
+							 &vhost_rmem_rdma_backend);
+
+	return rd ? &rd->st : NULL;
+}
+
+static ssize_t state_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct vhost_rmem_rdma_stats *st = vhost_rmem_rdma_stats_of(dev);
+	unsigned int s;
+
+	if (!st)
+		return -ENODEV;
+	s = atomic_read(&st->state);
+	return sysfs_emit(buf, "%s\n", s < ARRAY_SIZE(vhost_rmem_rdma_state_names) ?
+			  vhost_rmem_rdma_state_names[s] : "?");
+}
+static DEVICE_ATTR_RO(state);
+
+static ssize_t slot_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct vhost_rmem_rdma_stats *st = vhost_rmem_rdma_stats_of(dev);
+
+	return st ? sysfs_emit(buf, "%d\n", atomic_read(&st->slot)) : -ENODEV;
+}
+static DEVICE_ATTR_RO(slot);
+
+static ssize_t epoch_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct vhost_rmem_rdma_stats *st = vhost_rmem_rdma_stats_of(dev);
+
+	return st ? sysfs_emit(buf, "%016llx\n", (u64)atomic64_read(&st->epoch)) : -ENODEV;
+}
+static DEVICE_ATTR_RO(epoch);
+
+#define VHOST_RMEM_RDMA_COUNTER(_name)						\
+	VHOST_RMEM_COUNTER_ATTR(_name, &vhost_rmem_rdma_backend, struct vhost_rmem_rdma_dev, st._name),
+
+static struct vhost_rmem_counter_attr vhost_rmem_rdma_counter_attrs[] = {
+	RMEM_SYSFS_RDMA_COUNTERS(VHOST_RMEM_RDMA_COUNTER)
+};
+
+/* state, slot, epoch, the counters; filled by vhost_rmem_rdma_init(). */
+static struct attribute *vhost_rmem_rdma_attrs[3 + ARRAY_SIZE(vhost_rmem_rdma_counter_attrs) + 1];
+
+static const struct attribute_group vhost_rmem_rdma_group = {
+	.name = RMEM_SYSFS_RDMA_DIR,
+	.attrs = vhost_rmem_rdma_attrs,
+};
+
+static const struct attribute_group *vhost_rmem_rdma_groups[] = {
+	&vhost_rmem_rdma_group,
+	NULL,
+};
+
+/* ------------------------------------------------------------ sysfs rmem/ */
+
+/* IPV4[:PORT] (port RMEM_DEFAULT_PORT if left out); an empty write unsets it. */
+static int vhost_rmem_rdma_parse_in4(const char *buf, void *v)
+{
+	struct sockaddr_in *sin = v;
+	size_t len = strcspn(buf, "\n");
+	unsigned int port = RMEM_DEFAULT_PORT;
+	const char *end;
+	char tail[8];
+	int ret;
+
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	if (!len)
+		return 0;
+	if (!in4_pton(buf, len, (u8 *)&sin->sin_addr.s_addr, ':', &end))
+		return -EINVAL;
+	if (end < buf + len) {
+		/* in4_pton stopped at ':' (anything else fails to parse) */
+		if (*end != ':' || buf + len - end - 1 >= sizeof(tail) || end + 1 == buf + len)
+			return -EINVAL;
+		memcpy(tail, end + 1, buf + len - end - 1);
+		tail[buf + len - end - 1] = 0;
+		ret = kstrtouint(tail, 10, &port);
+		if (ret || !port || port > 65535)
+			return -EINVAL;
+	}
+	if (!sin->sin_addr.s_addr)
+		return -EINVAL;
+	sin->sin_port = htons(port);
+	return 0;
+}
+
+static ssize_t vhost_rmem_rdma_emit_in4(char *buf, const void *v)
+{
+	const struct sockaddr_in *sin = v;
+
+	if (!sin->sin_port)
+		return sysfs_emit(buf, "\n");
+	return sysfs_emit(buf, "%pI4:%u\n", &sin->sin_addr, ntohs(sin->sin_port));
+}
+
+static const struct vhost_rmem_cfg_format vhost_rmem_cfg_fmt_in4 = {
+	.size = sizeof(struct sockaddr_in),
+	.locked = true,
+	.parse = vhost_rmem_rdma_parse_in4,
+	.emit = vhost_rmem_rdma_emit_in4,
+};
+static_assert(sizeof(struct sockaddr_in) <= VHOST_RMEM_CFG_VALUE_MAX);
+
+/* One donor per device for now; a store connected to another is dropped. */
+static int vhost_rmem_rdma_donor_set(struct vhost_rmem_dev *d, void *field, const void *v)
+{
+	if (memcmp(field, v, sizeof(struct sockaddr_in)))
+		vhost_rmem_dev_drop_store(d);
+	memcpy(field, v, sizeof(struct sockaddr_in));
+	return 0;
+}
+
+static VHOST_RMEM_CFG_ATTR(donor, 0644, in4, &vhost_rmem_rdma_backend, struct vhost_rmem_rdma_dev, NULL,
+		     vhost_rmem_rdma_donor_set, false);
+/* Not frozen while live: setting it just before a delete is the point. */
+static VHOST_RMEM_CFG_ATTR(keep_chunks, 0644, bool, &vhost_rmem_rdma_backend, struct vhost_rmem_rdma_dev, NULL,
+		     NULL, true);
+
+#define VHOST_RMEM_RDMA_CFG_REF(_name) VHOST_RMEM_CFG_ATTR_PTR(_name),
+static struct attribute *vhost_rmem_rdma_config_attrs[] = {
+	RMEM_SYSFS_RDMA_CONFIG(VHOST_RMEM_RDMA_CFG_REF)
+	NULL,
+};
+
+/* Merged into the device's rmem/ while it has this backend. */
+static const struct attribute_group vhost_rmem_rdma_config_group = {
+	.name = RMEM_SYSFS_CONFIG_DIR,
+	.attrs = vhost_rmem_rdma_config_attrs,
+};
+
+/* ------------------------------------------------------------ backend type */
+
+static struct vhost_rmem_backend_priv *vhost_rmem_rdma_dev_init(struct vhost_rmem_dev *d)
+{
+	struct vhost_rmem_rdma_dev *rd = kzalloc(sizeof(*rd), GFP_KERNEL);
+
+	if (!rd)
+		return ERR_PTR(-ENOMEM);
+	/* Zeroed: state none, no donor, slot 0 until a store sets it. */
+	rd->donor.sin_family = AF_INET;
+	return &rd->head;
+}
+
+static void vhost_rmem_rdma_dev_fini(struct vhost_rmem_backend_priv *priv)
+{
+	kfree(container_of(priv, struct vhost_rmem_rdma_dev, head));
+}
+
+static bool vhost_rmem_rdma_configured(struct vhost_rmem_dev *d)
+{
+	struct vhost_rmem_rdma_dev *rd = vhost_rmem_dev_backend_priv(d, &vhost_rmem_rdma_backend);
+
+	return rd && rd->donor.sin_port;
+}
+
+const struct vhost_rmem_backend_type vhost_rmem_rdma_backend = {
+	.name = "rdma",
+	.io = &vhost_rmem_rdma_io,
+	.cfg_flags = RMEM_VIRTIO_CFG_F_RDMA,
+	.init = vhost_rmem_rdma_dev_init,
+	.fini = vhost_rmem_rdma_dev_fini,
+	.config_group = &vhost_rmem_rdma_config_group,
+	.groups = vhost_rmem_rdma_groups,
+	.configured = vhost_rmem_rdma_configured,
+	.create = vhost_rmem_rdma_create,
+	.clear = vhost_rmem_rdma_clear,
+	.destroy = vhost_rmem_rdma_destroy,
+};
+
+int vhost_rmem_rdma_init(void)
+{
+	vhost_rmem_rdma_attrs[0] = &dev_attr_state.attr;
+	vhost_rmem_rdma_attrs[1] = &dev_attr_slot.attr;
+	vhost_rmem_rdma_attrs[2] = &dev_attr_epoch.attr;
+	vhost_rmem_counter_attrs(&vhost_rmem_rdma_attrs[3], vhost_rmem_rdma_counter_attrs,
+			   ARRAY_SIZE(vhost_rmem_rdma_counter_attrs));
+
+	/* Renewals must run while this kernel swaps onto the device. */
+	vhost_rmem_rdma_wq = alloc_workqueue("vhost_rmem_rdma", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	if (!vhost_rmem_rdma_wq)
+		return -ENOMEM;
+	vhost_rmem_debugfs_root = debugfs_create_dir("vhost_rmem", NULL);
+	if (IS_ERR(vhost_rmem_debugfs_root))
+		vhost_rmem_debugfs_root = NULL;
+	return 0;
+}
+
+void vhost_rmem_rdma_exit(void)
+{
+	debugfs_remove_recursive(vhost_rmem_debugfs_root);
+	destroy_workqueue(vhost_rmem_rdma_wq);
+}

@@ -1,0 +1,878 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vhost_rmem_vdpa.c - the vDPA side of vhost_rmem: management device "rmem",
+ * vdpa_config_ops (features, config space, status and reset, queue setup,
+ * IOTLB), the worker that serves the rings, and the translation of driver
+ * addresses.
+ *
+ * Address translation.  Bound to vhost_vdpa, every address in a ring is an
+ * IOVA of the user's address space: vhost_vdpa pins the user's pages and
+ * hands us the IOVA -> physical map through set_map(); we keep our own copy
+ * (dev->iotlb) and look every access up in it, permissions included.  An
+ * empty map (the state after creation, reset_map or a CLEAN_MAP reset)
+ * translates nothing, so a user can never make the device touch memory it
+ * did not map.  Bound to virtio_vdpa, the driver is this kernel: rings and
+ * buffers are DMA-mapped on the vDPA device itself, which has no IOMMU and
+ * no dma_ops, so DMA addresses are physical addresses (dma-direct); they
+ * are checked to be valid RAM pages and accessed through kmap_local_page().
+ */
+#include <linux/device.h>
+#include <linux/dma-mapping.h>
+#include <linux/highmem.h>
+#include <linux/ktime.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/virtio_config.h>
+#include <uapi/linux/virtio_ids.h>
+
+#include "vhost_rmem_dev.h"
+
+#define VHOST_RMEM_FEATURES                                                           \
+	(BIT_ULL(RMEM_VIRTIO_BLK_F_SIZE_MAX) | BIT_ULL(RMEM_VIRTIO_BLK_F_SEG_MAX) | \
+	 BIT_ULL(RMEM_VIRTIO_BLK_F_BLK_SIZE) | BIT_ULL(RMEM_VIRTIO_BLK_F_FLUSH) | \
+	 BIT_ULL(RMEM_VIRTIO_BLK_F_MQ) | BIT_ULL(RMEM_VIRTIO_BLK_F_DISCARD) |   \
+	 BIT_ULL(RMEM_VIRTIO_BLK_F_WRITE_ZEROES) |                              \
+	 BIT_ULL(RMEM_VIRTIO_F_INDIRECT_DESC) | BIT_ULL(RMEM_VIRTIO_F_EVENT_IDX) | \
+	 BIT_ULL(RMEM_VIRTIO_F_VERSION_1) | BIT_ULL(RMEM_VIRTIO_F_ACCESS_PLATFORM) | \
+	 BIT_ULL(RMEM_VIRTIO_F_RMEM))
+
+static struct device *vhost_rmem_mgmt_parent;
+static struct workqueue_struct *vhost_rmem_wq;
+
+/* ------------------------------------------------------------ driver memory */
+
+/*
+ * Finds the physical address behind @addr and how many bytes from there are
+ * contiguous in the map.  Caller holds d->lock.
+ */
+static int vhost_rmem_translate(struct vhost_rmem_dev *d, u64 addr, bool write, u64 *pa, u64 *room)
+{
+	struct vhost_iotlb_map *map;
+	u32 need = write ? VHOST_MAP_WO : VHOST_MAP_RO;
+
+	if (d->direct) {
+		*pa = addr;
+		*room = U64_MAX;	/* the vq layer refused wrapping buffers */
+		return 0;
+	}
+	map = vhost_iotlb_itree_first(&d->iotlb, addr, addr);
+	if (!map || !(map->perm & need))
+		return -EFAULT;
+	*pa = map->addr + (addr - map->start);
+	*room = map->last - addr + 1;
+	return 0;
+}
+
+static int vhost_rmem_mem_copy(struct vhost_rmem_dev *d, u64 addr, void *buf, u32 len, bool write)
+{
+	u8 *p = buf;
+
+	while (len) {
+		unsigned long pfn;
+		struct page *page;
+		u64 pa, room;
+		u32 n;
+		void *va;
+
+		if (vhost_rmem_translate(d, addr, write, &pa, &room))
+			return -EFAULT;
+		n = min_t(u64, len, room);
+		n = min_t(u32, n, PAGE_SIZE - offset_in_page(pa));
+		pfn = PHYS_PFN(pa);
+		if (!pfn_valid(pfn))
+			return -EFAULT;
+		page = pfn_to_page(pfn);
+		va = kmap_local_page(page);
+		if (write)
+			memcpy(va + offset_in_page(pa), p, n);
+		else
+			memcpy(p, va + offset_in_page(pa), n);
+		kunmap_local(va);
+		addr += n;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int vhost_rmem_mem_read(void *ctx, u64 addr, void *dst, u32 len)
+{
+	return vhost_rmem_mem_copy(ctx, addr, dst, len, false);
+}
+
+static int vhost_rmem_mem_write(void *ctx, u64 addr, const void *src, u32 len)
+{
+	return vhost_rmem_mem_copy(ctx, addr, (void *)src, len, true);
+}
+
+/* ------------------------------------------------------------ worker */
+
+static void vhost_rmem_needs_reset(struct vhost_rmem_dev *d, unsigned int qi)
+{
+	dev_warn_ratelimited(&d->vdpa.dev,
+			     "queue %u: ring unusable (bad index or unmapped ring); device needs reset\n",
+			     qi);
+	vhost_rmem_stats_error(d, VHOST_RMEM_REQ_E_CHAIN);
+	d->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
+	if (d->config_cb.callback)
+		d->config_cb.callback(d->config_cb.private);
+}
+
+static void vhost_rmem_log_refused(struct vhost_rmem_dev *d, unsigned int qi, const struct vhost_rmem_req *req)
+{
+	dev_warn_ratelimited(&d->vdpa.dev, "queue %u: request type %u sector %llu refused: %s\n",
+			     qi, req->type, req->sector, vhost_rmem_req_err_name(req->err));
+}
+
+/*
+ * Serves one queue up to VHOST_RMEM_WORK_WEIGHT requests.  Returns true when it
+ * stopped at the weight with work left (kicks stay disabled; the caller
+ * requeues).  The drain loop follows vhost: disable kicks, drain, enable,
+ * re-check for buffers that slipped in between.
+ */
+static bool vhost_rmem_serve_vq(struct vhost_rmem_dev *d, unsigned int qi)
+{
+	struct vhost_rmem_dev_vq *q = &d->vqs[qi];
+	unsigned int done = 0;
+	bool again = false;
+
+	for (;;) {
+		unsigned int batch = 0;
+
+		vhost_rmem_vq_disable_kick(&q->vq);
+		while (done < VHOST_RMEM_WORK_WEIGHT) {
+			u64 t0 = ktime_get_ns();
+			int ret = vhost_rmem_vq_pop(&q->vq, &d->chain);
+			u32 len;
+
+			if (ret == 0)
+				break;
+			if (ret == -EIO) {
+				vhost_rmem_needs_reset(d, qi);
+				return false;
+			}
+			if (ret == -EBADMSG) {
+				dev_warn_ratelimited(&d->vdpa.dev,
+						     "queue %u: descriptor chain %u refused: %s\n",
+						     qi, d->chain.head,
+						     vhost_rmem_vq_err_name(q->vq.last_err));
+				vhost_rmem_stats_error(d, VHOST_RMEM_REQ_E_CHAIN);
+				len = 0;
+			} else {
+				len = vhost_rmem_req_handle(&d->req, &d->lim, d->backend->io, d->be,
+						      &d->chain, &d->mem);
+				if (d->req.err != VHOST_RMEM_REQ_E_NONE)
+					vhost_rmem_log_refused(d, qi, &d->req);
+				vhost_rmem_stats_account(d, &d->req, ktime_get_ns() - t0);
+			}
+			if (vhost_rmem_vq_add_used(&q->vq, d->chain.head, len)) {
+				vhost_rmem_needs_reset(d, qi);
+				return false;
+			}
+			done++;
+			batch++;
+		}
+		if (batch) {
+			if (vhost_rmem_vq_publish(&q->vq)) {
+				vhost_rmem_needs_reset(d, qi);
+				return false;
+			}
+			/* Completions may run the driver's I/O path: keep BHs off like an IRQ. */
+			if (vhost_rmem_vq_need_notify(&q->vq) && q->cb.callback) {
+				local_bh_disable();
+				q->cb.callback(q->cb.private);
+				local_bh_enable();
+			}
+		}
+		if (done >= VHOST_RMEM_WORK_WEIGHT) {
+			again = true;
+			break;
+		}
+		if (!vhost_rmem_vq_enable_kick(&q->vq))
+			break;
+	}
+	return again;
+}
+
+static void vhost_rmem_work(struct work_struct *work)
+{
+	struct vhost_rmem_dev *d = container_of(work, struct vhost_rmem_dev, work);
+	bool again = false;
+	unsigned int i;
+
+	mutex_lock(&d->lock);
+	if ((d->status & VIRTIO_CONFIG_S_DRIVER_OK) && !d->suspended &&
+	    !(d->status & VIRTIO_CONFIG_S_NEEDS_RESET)) {
+		for (i = 0; i < d->num_queues; i++) {
+			if (d->vqs[i].ready && !d->vqs[i].vq.broken && vhost_rmem_serve_vq(d, i))
+				again = true;
+		}
+	}
+	mutex_unlock(&d->lock);
+	if (again)
+		queue_work(vhost_rmem_wq, &d->work);
+}
+
+/* ------------------------------------------------------------ reset */
+
+/* Back to the state after creation, minus the IOTLB.  Caller holds d->lock. */
+static void vhost_rmem_reset_locked(struct vhost_rmem_dev *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(d->vqs); i++) {
+		struct vhost_rmem_dev_vq *q = &d->vqs[i];
+
+		q->ready = false;
+		q->desc_addr = 0;
+		q->driver_addr = 0;
+		q->device_addr = 0;
+		q->num = 0;
+		q->avail_base = 0;
+		q->cb.callback = NULL;
+		q->cb.private = NULL;
+		q->cb.trigger = NULL;
+		memset(&q->vq, 0, sizeof(q->vq));
+	}
+	d->config_cb.callback = NULL;
+	d->config_cb.private = NULL;
+	d->status = 0;
+	d->features = 0;
+	d->direct = false;
+	d->suspended = false;
+	d->generation++;
+	/* "reset frees everything the device owns" (docs/virtio-rmem.md). */
+	if (d->be)
+		d->backend->clear(d->be);
+}
+
+/* ------------------------------------------------------------ vdpa_config_ops */
+
+static struct vhost_rmem_dev *vdpa_to_rmem(struct vdpa_device *vdpa)
+{
+	return vhost_rmem_dev_from_vdpa(vdpa);
+}
+
+static bool vhost_rmem_vq_idx_ok(struct vhost_rmem_dev *d, u16 idx)
+{
+	return idx < d->num_queues;
+}
+
+static int vhost_rmem_set_vq_address(struct vdpa_device *vdpa, u16 idx, u64 desc, u64 driver,
+			       u64 device)
+{
+	struct vhost_rmem_dev *d = vdpa_to_rmem(vdpa);
+
+	if (!vhost_rmem_vq_idx_ok(d, idx))
+		return -EINVAL;
+	mutex_lock(&d->lock);
+	d->vqs[idx].desc_addr = desc;
+	d->vqs[idx].driver_addr = driver;
+	d->vqs[idx].device_addr = device;
+	mutex_unlock(&d->lock);
+	return 0;
+}
+
+static void vhost_rmem_set_vq_num(struct vdpa_device *vdpa, u16 idx, u32 num)
+{
+	struct vhost_rmem_dev *d = vdpa_to_rmem(vdpa);
+
+	if (!vhost_rmem_vq_idx_ok(d, idx))
+		return;
+	mutex_lock(&d->lock);
+	d->vqs[idx].num = num;
+	mutex_unlock(&d->lock);
+}
+
+/* May be called in atomic context (virtio_blk's submit path): only queue work. */
+static void vhost_rmem_kick_vq(struct vdpa_device *vdpa, u16 idx)
+{
+	struct vhost_rmem_dev *d = vdpa_to_rmem(vdpa);
+
+	if (vhost_rmem_vq_idx_ok(d, idx))
+		queue_work(vhost_rmem_wq, &d->work);
+}
+
+static void vhost_rmem_set_vq_cb(struct vdpa_device *vdpa, u16 idx, struct vdpa_callback *cb)
+{
+	struct vhost_rmem_dev *d = vdpa_to_rmem(vdpa);
+
+	if (!vhost_rmem_vq_idx_ok(d, idx))
+		return;
+	mutex_lock(&d->lock);
+	d->vqs[idx].cb = *cb;
+	mutex_unlock(&d->lock);
+}
+
+static void vhost_rmem_set_vq_ready(struct vdpa_device *vdpa, u16 idx, bool ready)
+{
+	struct vhost_rmem_dev *d = vdpa_to_rmem(vdpa);
+	struct vhost_rmem_dev_vq *q;
+
+	if (!vhost_rmem_vq_idx_ok(d, idx))
+		return;
+	mutex_lock(&d->lock);
+	q = &d->vqs[idx];
+	if (!ready) {
+		/* Keep where we are, for get_vq_state (suspend, migration). */
+		q->avail_base = q->vq.last_avail;
+		q->ready = false;
+		goto out_unlock;
+	}
+	/*
+	 * QEMU's vhost-vdpa enables every queue the device offers, also those
+	 * the guest driver never set up (a 1-vCPU virtio_blk uses one): such a
+	 * queue stays disabled without a word.
+	 */
+	if (!q->num && !q->desc_addr)
+		goto out_unlock;
+	if (q->num > RMEM_VIRTIO_QUEUE_MAX ||
+	    vhost_rmem_vq_check_layout(q->num, q->desc_addr, q->driver_addr, q->device_addr)) {
+		dev_warn_ratelimited(&d->vdpa.dev, "queue %u: bad ring layout (num %u), not enabled\n",
+				     idx, q->num);
+		goto out_unlock;
+	}
+	q->vq.num = q->num;
+	q->vq.desc = q->desc_addr;
+	q->vq.avail = q->driver_addr;
+	q->vq.used = q->device_addr;
+	q->vq.indirect = !!(d->features & BIT_ULL(RMEM_VIRTIO_F_INDIRECT_DESC));
+	q->vq.event_idx = !!(d->features & BIT_ULL(RMEM_VIRTIO_F_EVENT_IDX));
+	q->vq.mem = &d->mem;
+	vhost_rmem_vq_reset_state(&q->vq, q->avail_base);
+	q->ready = true;
+out_unlock:
+	mutex_unlock(&d->lock);
+}
+
+static bool vhost_rmem_get_vq_ready(struct vdpa_device *vdpa, u16 idx)
+{
+	struct vhost_rmem_dev *d = vdpa_to_rmem(vdpa);
+	bool ready;
+
+	if (!vhost_rmem_vq_idx_ok(d, idx))
+		return false;
+	mutex_lock(&d->lock);
+	ready = d->vqs[idx].ready;
+	mutex_unlock(&d->lock);
+	return ready;
+}
+
+static int vhost_rmem_set_vq_state(struct vdpa_device *vdpa, u16 idx, const struct vdpa_vq_state *state)
+{
+	struct vhost_rmem_dev *d = vdpa_to_rmem(vdpa);
+
+	if (!vhost_rmem_vq_idx_ok(d, idx))
+		return -EINVAL;
+	mutex_lock(&d->lock);
+	d->vqs[idx].avail_base = state->split.avail_index;
+	if (d->vqs[idx].ready)
+		vhost_rmem_vq_reset_state(&d->vqs[idx].vq, state->split.avail_index);
+	mutex_unlock(&d->lock);
+	return 0;
+}
+
+static int vhost_rmem_get_vq_state(struct vdpa_device *vdpa, u16 idx, struct vdpa_vq_state *state)
+{
+	struct vhost_rmem_dev *d = vdpa_to_rmem(vdpa);
+
+	if (!vhost_rmem_vq_idx_ok(d, idx))
+		return -EINVAL;
+	mutex_lock(&d->lock);
+	/* Requests complete before the worker drops the lock: used == avail here. */
+	state->split.avail_index = d->vqs[idx].ready ? d->vqs[idx].vq.last_avail :
+						       d->vqs[idx].avail_base;
+	mutex_unlock(&d->lock);
+	return 0;
+}
+
+static u16 vhost_rmem_get_vq_size(struct vdpa_device *vdpa, u16 idx)
+{
+	struct vhost_rmem_dev *d = vdpa_to_rmem(vdpa);
+
+	return vhost_rmem_vq_idx_ok(d, idx) && d->vqs[idx].num ? d->vqs[idx].num :
+							   RMEM_VIRTIO_QUEUE_MAX;
+}
+
+static u32 vhost_rmem_get_vq_align(struct vdpa_device *vdpa)
+{
+	return PAGE_SIZE;
+}
+
+static u32 vhost_rmem_get_vq_group(struct vdpa_device *vdpa, u16 idx)
+{
+	return 0;
+}
+
+static u64 vhost_rmem_get_device_features(struct vdpa_device *vdpa)
+{
+	return VHOST_RMEM_FEATURES;
+}
+
+static int vhost_rmem_set_driver_features(struct vdpa_device *vdpa, u64 features)
+{
+	struct vhost_rmem_dev *d = vdpa_to_rmem(vdpa);
+
+	mutex_lock(&d->lock);
+	d->features = features;
+	mutex_unlock(&d->lock);
+	return 0;
+}
+
+static u64 vhost_rmem_get_driver_features(struct vdpa_device *vdpa)
+{
+	struct vhost_rmem_dev *d = vdpa_to_rmem(vdpa);
+
+	return READ_ONCE(d->features);
+}
+
+static void vhost_rmem_set_config_cb(struct vdpa_device *vdpa, struct vdpa_callback *cb)
+{
+	struct vhost_rmem_dev *d = vdpa_to_rmem(vdpa);
+
+	mutex_lock(&d->lock);
+	d->config_cb = *cb;
+	mutex_unlock(&d->lock);
+}
+
+static u16 vhost_rmem_get_vq_num_max(struct vdpa_device *vdpa)
+{
+	return RMEM_VIRTIO_QUEUE_MAX;
+}
+
+static u32 vhost_rmem_get_device_id(struct vdpa_device *vdpa)
+{
+	return VIRTIO_ID_BLOCK;
+}
+
+static u32 vhost_rmem_get_vendor_id(struct vdpa_device *vdpa)
+{
+	return 0;
+}
+
+static u8 vhost_rmem_get_status(struct vdpa_device *vdpa)
+{
+	struct vhost_rmem_dev *d = vdpa_to_rmem(vdpa);
+	u8 status;
+
+	mutex_lock(&d->lock);
+	status = d->status;
+	mutex_unlock(&d->lock);
+	return status;
+}
+
+/*
+ * FEATURES_OK: the driver's features must be ours and include VERSION_1, and
+ * the device must be configured; then the limits the requests are checked
+ * against are fixed and the backend store is created.  Caller holds d->lock.
+ */
+static bool vhost_rmem_features_ok_locked(struct vhost_rmem_dev *d)
+{
+	u64 f = d->features;
+	void *be;
+
+	if ((f & ~VHOST_RMEM_FEATURES) || !(f & BIT_ULL(RMEM_VIRTIO_F_VERSION_1))) {
+		dev_warn_ratelimited(&d->vdpa.dev, "driver features %#llx refused\n", f);
+		return false;
+	}
+	if (!vhost_rmem_dev_configured(d)) {
+		dev_warn_ratelimited(&d->vdpa.dev,
+				     "not configured (capacity and device_id in sysfs rmem/)\n");
+		return false;
+	}
+	if (!d->be) {
+		be = d->backend->create(d);
+		if (IS_ERR(be)) {
+			dev_warn_ratelimited(&d->vdpa.dev, "backend %s: %ld\n",
+					     d->backend->name, PTR_ERR(be));
+			return false;
+		}
+		d->be = be;
+	}
+	d->lim.capacity = d->capacity >> RMEM_SECTOR_SHIFT;
+	d->lim.device_id = d->device_id;
+	d->lim.max_bytes = RMEM_VIRTIO_REQ_MAX_BYTES;
+	d->lim.max_discard_sectors = RMEM_VIRTIO_MAX_DISCARD_SECTORS;
+	d->lim.max_discard_seg = RMEM_VIRTIO_MAX_DISCARD_SEG;
+	d->lim.flush = !!(f & BIT_ULL(RMEM_VIRTIO_BLK_F_FLUSH));
+	d->lim.discard = !!(f & BIT_ULL(RMEM_VIRTIO_BLK_F_DISCARD));
+	d->lim.write_zeroes = !!(f & BIT_ULL(RMEM_VIRTIO_BLK_F_WRITE_ZEROES));
+	return true;
+}
+
+/*
+ * Which driver is bound decides how addresses translate (see the top of
+ * this file).  Looked at once, at DRIVER_OK, when a driver is necessarily
+ * bound and cannot change under us.
+ */
+static bool vhost_rmem_bound_to_virtio_vdpa(struct vhost_rmem_dev *d)
+{
+	const struct device_driver *drv = READ_ONCE(d->vdpa.dev.driver);
+
+	return drv && !strcmp(drv->name, "virtio_vdpa");
+}
+
+static void vhost_rmem_set_status(struct vdpa_device *vdpa, u8 status)
+{
+	struct vhost_rmem_dev *d = vdpa_to_rmem(vdpa);
+	bool start = false;
+
+	mutex_lock(&d->lock);
+	if (status == 0) {
+		vhost_rmem_reset_locked(d);
+		goto out_unlock;
+	}
+	if ((status & VIRTIO_CONFIG_S_FEATURES_OK) && !(d->status & VIRTIO_CONFIG_S_FEATURES_OK) &&
+	    !vhost_rmem_features_ok_locked(d))
+		status &= ~VIRTIO_CONFIG_S_FEATURES_OK;
+	if ((status & VIRTIO_CONFIG_S_DRIVER_OK) && !(d->status & VIRTIO_CONFIG_S_DRIVER_OK)) {
+		if (!(status & VIRTIO_CONFIG_S_FEATURES_OK)) {
+			status &= ~VIRTIO_CONFIG_S_DRIVER_OK;
+		} else {
+			d->direct = vhost_rmem_bound_to_virtio_vdpa(d);
+			start = true;
+		}
+	}
+	/* NEEDS_RESET is ours to set; a driver cannot clear it but by reset. */
+	d->status = status | (d->status & VIRTIO_CONFIG_S_NEEDS_RESET);
+out_unlock:
+	mutex_unlock(&d->lock);
+	/* Buffers may have been made available before DRIVER_OK. */
+	if (start)
+		queue_work(vhost_rmem_wq, &d->work);
+}
+
+static int vhost_rmem_reset(struct vdpa_device *vdpa)
+{
+	struct vhost_rmem_dev *d = vdpa_to_rmem(vdpa);
+
+	mutex_lock(&d->lock);
+	vhost_rmem_reset_locked(d);
+	mutex_unlock(&d->lock);
+	return 0;
+}
+
+/*
+ * QEMU suspends the device before it reads the queue state at stop (without
+ * suspend it distrusts get_vq_state and says "ring restore failed").  The
+ * worker completes every request before it drops d->lock, so once suspend
+ * holds the lock nothing is in flight and used == avail on every queue.
+ */
+static int vhost_rmem_suspend(struct vdpa_device *vdpa)
+{
+	struct vhost_rmem_dev *d = vdpa_to_rmem(vdpa);
+
+	mutex_lock(&d->lock);
+	d->suspended = true;
+	mutex_unlock(&d->lock);
+	return 0;
+}
+
+static int vhost_rmem_resume(struct vdpa_device *vdpa)
+{
+	struct vhost_rmem_dev *d = vdpa_to_rmem(vdpa);
+
+	mutex_lock(&d->lock);
+	d->suspended = false;
+	mutex_unlock(&d->lock);
+	/* Kicks that came while suspended were dropped by the worker. */
+	queue_work(vhost_rmem_wq, &d->work);
+	return 0;
+}
+
+static int vhost_rmem_compat_reset(struct vdpa_device *vdpa, u32 flags)
+{
+	struct vhost_rmem_dev *d = vdpa_to_rmem(vdpa);
+
+	mutex_lock(&d->lock);
+	vhost_rmem_reset_locked(d);
+	if (flags & VDPA_RESET_F_CLEAN_MAP)
+		vhost_iotlb_reset(&d->iotlb);
+	mutex_unlock(&d->lock);
+	return 0;
+}
+
+static size_t vhost_rmem_get_config_size(struct vdpa_device *vdpa)
+{
+	return RMEM_VIRTIO_CFG_SIZE;
+}
+
+static void vhost_rmem_fill_config(struct vhost_rmem_dev *d, u8 *cfg)
+{
+	struct rmem_virtio_blk_config *blk = (void *)cfg;
+	struct rmem_virtio_config *ext = (void *)(cfg + RMEM_VIRTIO_CFG_OFFSET);
+
+	memset(cfg, 0, RMEM_VIRTIO_CFG_SIZE);
+	blk->capacity = cpu_to_le64(d->capacity >> RMEM_SECTOR_SHIFT);
+	blk->size_max = cpu_to_le32(RMEM_VIRTIO_SIZE_MAX);
+	blk->seg_max = cpu_to_le32(RMEM_VIRTIO_SEG_MAX);
+	blk->blk_size = cpu_to_le32(RMEM_BLOCK_SIZE);
+	blk->num_queues = cpu_to_le16(d->num_queues);
+	blk->max_discard_sectors = cpu_to_le32(RMEM_VIRTIO_MAX_DISCARD_SECTORS);
+	blk->max_discard_seg = cpu_to_le32(RMEM_VIRTIO_MAX_DISCARD_SEG);
+	blk->discard_sector_alignment = cpu_to_le32(RMEM_SECTORS_PER_BLOCK);
+	blk->max_write_zeroes_sectors = cpu_to_le32(RMEM_VIRTIO_MAX_DISCARD_SECTORS);
+	blk->max_write_zeroes_seg = cpu_to_le32(RMEM_VIRTIO_MAX_DISCARD_SEG);
+	blk->write_zeroes_may_unmap = 1;
+
+	ext->magic = cpu_to_le32(RMEM_VIRTIO_MAGIC);
+	ext->version = cpu_to_le16(RMEM_VIRTIO_VERSION);
+	ext->length = cpu_to_le16(sizeof(*ext));
+	ext->device_id = cpu_to_le64(d->device_id);
+	ext->chunk_shift = d->chunk_shift;
+	ext->block_shift = RMEM_BLOCK_SHIFT;
+	ext->max_chain = cpu_to_le16(RMEM_VIRTIO_MAX_CHAIN);
+	ext->flags = cpu_to_le32(d->backend ? d->backend->cfg_flags : 0);
+}
+
+static void vhost_rmem_get_config(struct vdpa_device *vdpa, unsigned int offset, void *buf,
+			    unsigned int len)
+{
+	struct vhost_rmem_dev *d = vdpa_to_rmem(vdpa);
+	u8 cfg[RMEM_VIRTIO_CFG_SIZE];
+	unsigned int n = 0;
+
+	mutex_lock(&d->lock);
+	vhost_rmem_fill_config(d, cfg);
+	mutex_unlock(&d->lock);
+	/* Bytes past the config space read as zero (vhost_vdpa bounds the rest). */
+	if (offset < sizeof(cfg))
+		n = min_t(unsigned int, len, sizeof(cfg) - offset);
+	memcpy(buf, cfg + offset, n);
+	memset(buf + n, 0, len - n);
+}
+
+/* Nothing in our config space is driver-writable. */
+static void vhost_rmem_set_config(struct vdpa_device *vdpa, unsigned int offset, const void *buf,
+			    unsigned int len)
+{
+}
+
+static u32 vhost_rmem_get_generation(struct vdpa_device *vdpa)
+{
+	struct vhost_rmem_dev *d = vdpa_to_rmem(vdpa);
+
+	return READ_ONCE(d->generation);
+}
+
+/*
+ * vhost_vdpa hands us its whole IOTLB after each change; copy it, so the
+ * worker never walks a tree vhost_vdpa is changing, and so a failed copy
+ * leaves an empty map (translates nothing) rather than a partial one.
+ */
+static int vhost_rmem_set_map(struct vdpa_device *vdpa, unsigned int asid, struct vhost_iotlb *iotlb)
+{
+	struct vhost_rmem_dev *d = vdpa_to_rmem(vdpa);
+	struct vhost_iotlb_map *map;
+	int ret = 0;
+
+	if (asid != 0)
+		return -EINVAL;
+	mutex_lock(&d->lock);
+	vhost_iotlb_reset(&d->iotlb);
+	for (map = vhost_iotlb_itree_first(iotlb, 0, U64_MAX); map;
+	     map = vhost_iotlb_itree_next(map, 0, U64_MAX)) {
+		ret = vhost_iotlb_add_range(&d->iotlb, map->start, map->last, map->addr,
+					    map->perm);
+		if (ret) {
+			vhost_iotlb_reset(&d->iotlb);
+			break;
+		}
+	}
+	mutex_unlock(&d->lock);
+	return ret;
+}
+
+static int vhost_rmem_reset_map(struct vdpa_device *vdpa, unsigned int asid)
+{
+	struct vhost_rmem_dev *d = vdpa_to_rmem(vdpa);
+
+	if (asid != 0)
+		return -EINVAL;
+	mutex_lock(&d->lock);
+	vhost_iotlb_reset(&d->iotlb);
+	mutex_unlock(&d->lock);
+	return 0;
+}
+
+/* Last reference to the vDPA device is gone: free what the device owns. */
+static void vhost_rmem_free(struct vdpa_device *vdpa)
+{
+	struct vhost_rmem_dev *d = vdpa_to_rmem(vdpa);
+
+	vhost_rmem_dev_unregister(d);
+	cancel_work_sync(&d->work);
+	if (d->be)
+		d->backend->destroy(d->be);
+	d->be = NULL;
+	vhost_rmem_dev_backend_fini(d);
+	vhost_iotlb_reset(&d->iotlb);
+	mutex_destroy(&d->lock);
+}
+
+static const struct vdpa_config_ops vhost_rmem_vdpa_ops = {
+	.set_vq_address = vhost_rmem_set_vq_address,
+	.set_vq_num = vhost_rmem_set_vq_num,
+	.kick_vq = vhost_rmem_kick_vq,
+	.set_vq_cb = vhost_rmem_set_vq_cb,
+	.set_vq_ready = vhost_rmem_set_vq_ready,
+	.get_vq_ready = vhost_rmem_get_vq_ready,
+	.set_vq_state = vhost_rmem_set_vq_state,
+	.get_vq_state = vhost_rmem_get_vq_state,
+	.get_vq_size = vhost_rmem_get_vq_size,
+	.get_vq_align = vhost_rmem_get_vq_align,
+	.get_vq_group = vhost_rmem_get_vq_group,
+	.get_device_features = vhost_rmem_get_device_features,
+	.set_driver_features = vhost_rmem_set_driver_features,
+	.get_driver_features = vhost_rmem_get_driver_features,
+	.set_config_cb = vhost_rmem_set_config_cb,
+	.get_vq_num_max = vhost_rmem_get_vq_num_max,
+	.get_device_id = vhost_rmem_get_device_id,
+	.get_vendor_id = vhost_rmem_get_vendor_id,
+	.get_status = vhost_rmem_get_status,
+	.set_status = vhost_rmem_set_status,
+	.reset = vhost_rmem_reset,
+	.suspend = vhost_rmem_suspend,
+	.resume = vhost_rmem_resume,
+	.compat_reset = vhost_rmem_compat_reset,
+	.get_config_size = vhost_rmem_get_config_size,
+	.get_config = vhost_rmem_get_config,
+	.set_config = vhost_rmem_set_config,
+	.get_generation = vhost_rmem_get_generation,
+	.set_map = vhost_rmem_set_map,
+	.reset_map = vhost_rmem_reset_map,
+	.free = vhost_rmem_free,
+};
+
+/* ------------------------------------------------------------ management device */
+
+static const struct attribute_group *vhost_rmem_dev_groups[] = {
+	&vhost_rmem_dev_config_group,
+	&vhost_rmem_dev_stats_group,
+	NULL,
+};
+
+static int vhost_rmem_dev_add(struct vdpa_mgmt_dev *mdev, const char *name,
+			const struct vdpa_dev_set_config *config)
+{
+	struct vhost_rmem_dev *d;
+	int ret;
+
+	/* Everything is configured through sysfs; no netlink attributes. */
+	if (config->mask)
+		return -EOPNOTSUPP;
+	/* Each device pins the module: rmmod with live devices is refused. */
+	if (!try_module_get(THIS_MODULE))
+		return -ENODEV;
+
+	d = vdpa_alloc_device(struct vhost_rmem_dev, vdpa, vhost_rmem_mgmt_parent, &vhost_rmem_vdpa_ops, 1, 1,
+			      name, false);
+	if (IS_ERR(d)) {
+		ret = PTR_ERR(d);
+		goto out_put_module;
+	}
+	/* From here on put_device() frees through vhost_rmem_free(): set up what it undoes first. */
+	mutex_init(&d->lock);
+	INIT_WORK(&d->work, vhost_rmem_work);
+	vhost_iotlb_init(&d->iotlb, 0, 0);
+	INIT_LIST_HEAD(&d->node);
+	d->num_queues = vhost_rmem_param_num_queues;
+	d->chunk_shift = vhost_rmem_param_chunk_shift;
+	d->backend = &vhost_rmem_ram_backend;
+	d->mem.read = vhost_rmem_mem_read;
+	d->mem.write = vhost_rmem_mem_write;
+	d->mem.ctx = d;
+
+	/* virtio_vdpa maps rings and buffers on this device: dma-direct, 64-bit. */
+	d->vdpa.dev.dma_mask = &d->vdpa.dev.coherent_dma_mask;
+	ret = dma_set_mask_and_coherent(&d->vdpa.dev, DMA_BIT_MASK(64));
+	if (ret)
+		goto out_put_device;
+	d->vdpa.dma_dev = &d->vdpa.dev;
+	d->vdpa.mdev = mdev;
+	d->vdpa.dev.groups = vhost_rmem_dev_groups;
+	ret = driver_set_override(&d->vdpa.dev, &d->vdpa.driver_override, VHOST_RMEM_PARKED_DRIVER,
+				  strlen(VHOST_RMEM_PARKED_DRIVER));
+	if (ret)
+		goto out_put_device;
+	ret = vhost_rmem_dev_register(d);
+	if (ret)
+		goto out_put_device;
+	ret = _vdpa_register_device(&d->vdpa, d->num_queues);
+	if (ret)
+		goto out_put_device;
+	dev_info(&d->vdpa.dev, "created (%u queues); configure it in sysfs rmem/\n",
+		 d->num_queues);
+	return 0;
+
+out_put_device:
+	put_device(&d->vdpa.dev);
+out_put_module:
+	module_put(THIS_MODULE);
+	return ret;
+}
+
+/*
+ * Unregistering unbinds the driver first: virtio_blk's remove drains its
+ * queues while the worker still serves them, and vhost_vdpa's remove waits
+ * for its user to close.  The device memory is freed in vhost_rmem_free(), which
+ * also releases the device id.
+ */
+static void vhost_rmem_dev_del(struct vdpa_mgmt_dev *mdev, struct vdpa_device *vdpa)
+{
+	_vdpa_unregister_device(vdpa);
+	module_put(THIS_MODULE);
+}
+
+static const struct vdpa_mgmtdev_ops vhost_rmem_mgmtdev_ops = {
+	.dev_add = vhost_rmem_dev_add,
+	.dev_del = vhost_rmem_dev_del,
+};
+
+static struct virtio_device_id vhost_rmem_id_table[] = {
+	{ VIRTIO_ID_BLOCK, VIRTIO_DEV_ANY_ID },
+	{ 0 },
+};
+
+static struct vdpa_mgmt_dev vhost_rmem_mgmt_dev = {
+	.ops = &vhost_rmem_mgmtdev_ops,
+	.id_table = vhost_rmem_id_table,
+	.supported_features = VHOST_RMEM_FEATURES,
+	.max_supported_vqs = RMEM_VIRTIO_NUM_QUEUES_MAX,
+};
+
+int vhost_rmem_vdpa_init(void)
+{
+	int ret;
+
+	/*
+	 * Unbound: a device's work item may run on any CPU; WQ_MEM_RECLAIM
+	 * because the device can be the swap device of this very kernel.
+	 */
+	vhost_rmem_wq = alloc_workqueue("vhost_rmem", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	if (!vhost_rmem_wq)
+		return -ENOMEM;
+	vhost_rmem_mgmt_parent = root_device_register(VHOST_RMEM_MGMTDEV_NAME);
+	if (IS_ERR(vhost_rmem_mgmt_parent)) {
+		ret = PTR_ERR(vhost_rmem_mgmt_parent);
+		goto out_destroy_wq;
+	}
+	vhost_rmem_mgmt_dev.device = vhost_rmem_mgmt_parent;
+	ret = vdpa_mgmtdev_register(&vhost_rmem_mgmt_dev);
+	if (ret)
+		goto out_unregister_root;
+	return 0;
+
+out_unregister_root:
+	root_device_unregister(vhost_rmem_mgmt_parent);
+out_destroy_wq:
+	destroy_workqueue(vhost_rmem_wq);
+	return ret;
+}
+
+void vhost_rmem_vdpa_exit(void)
+{
+	vdpa_mgmtdev_unregister(&vhost_rmem_mgmt_dev);
+	root_device_unregister(vhost_rmem_mgmt_parent);
+	destroy_workqueue(vhost_rmem_wq);
+}
