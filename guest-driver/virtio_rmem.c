@@ -377,8 +377,8 @@ static int virtio_rmem_add(struct virtio_rmem_vq *rvq, struct request *leader, u
  * under the same lock (the request is still in flight, so its pdu is still
  * ours) and nobody writes to the caller's frame later.
  */
-static void virtio_rmem_poll(struct virtio_rmem_dev *rd, struct virtio_rmem_vq *rvq, struct virtio_rmem_req *r,
-		      bool *done, unsigned int us)
+static void virtio_rmem_poll(struct virtio_rmem_dev *rd, struct virtio_rmem_vq *rvq,
+			     struct virtio_rmem_req *r, bool *done, unsigned int us)
 {
 	unsigned long flags;
 	u64 deadline;
@@ -404,7 +404,8 @@ static void virtio_rmem_poll(struct virtio_rmem_dev *rd, struct virtio_rmem_vq *
  * while writes - swap-out above all - are asynchronous to their submitter,
  * and spinning on them would only turn reclaim's batches into single file.
  */
-static bool virtio_rmem_want_poll(struct virtio_rmem_dev *rd, struct request *rq, unsigned int bytes)
+static bool virtio_rmem_want_poll(struct virtio_rmem_dev *rd, struct request *rq,
+				  unsigned int bytes)
 {
 	unsigned int us = READ_ONCE(poll_us);
 
@@ -422,7 +423,8 @@ static bool virtio_rmem_want_poll(struct virtio_rmem_dev *rd, struct request *rq
 	return true;
 }
 
-static blk_status_t virtio_rmem_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_mq_queue_data *bd)
+static blk_status_t virtio_rmem_queue_rq(struct blk_mq_hw_ctx *hctx,
+					 const struct blk_mq_queue_data *bd)
 {
 	struct virtio_rmem_dev *rd = hctx->queue->queuedata;
 	struct virtio_rmem_vq *rvq = &rd->vqs[hctx->queue_num];
@@ -495,8 +497,9 @@ static void virtio_rmem_commit_rqs(struct blk_mq_hw_ctx *hctx)
  * member is requeued, as virtio_blk does for a batch that did not fit.
  */
 static struct request *virtio_rmem_send_run(struct virtio_rmem_dev *rd, struct virtio_rmem_vq *rvq,
-				     struct request **batch, const struct virtio_rmem_merge_run *run,
-				     bool *poll_done)
+					    struct request **batch,
+					    const struct virtio_rmem_merge_run *run,
+					    bool *poll_done)
 {
 	struct request *leader, *prev = NULL, *rq;
 	struct scatterlist *last = NULL;
@@ -536,8 +539,9 @@ static struct request *virtio_rmem_send_run(struct virtio_rmem_dev *rd, struct v
  * leader is returned with its poll hook set to @done: the caller spins for
  * it after the kick (a QD1 reader's batch is exactly this).
  */
-static struct request *virtio_rmem_send_batch(struct virtio_rmem_dev *rd, struct virtio_rmem_vq *rvq,
-				       struct request **batch, unsigned int n, bool *done)
+static struct request *virtio_rmem_send_batch(struct virtio_rmem_dev *rd,
+					      struct virtio_rmem_vq *rvq, struct request **batch,
+					      unsigned int n, bool *done)
 {
 	struct virtio_rmem_merge_req mr[VIRTIO_RMEM_BATCH_MAX];
 	struct virtio_rmem_merge_limits lim = {
@@ -567,7 +571,8 @@ static struct request *virtio_rmem_send_batch(struct virtio_rmem_dev *rd, struct
 	return leader;
 }
 
-static void virtio_rmem_flush_batch(struct virtio_rmem_dev *rd, struct request **batch, unsigned int n)
+static void virtio_rmem_flush_batch(struct virtio_rmem_dev *rd, struct request **batch,
+				    unsigned int n)
 {
 	struct request *polled;
 	struct virtio_rmem_vq *rvq;
@@ -645,7 +650,7 @@ static void virtio_rmem_rw_page_end(struct bio *bio)
  * asynchronously through page_endio() as the contract allows.
  */
 static int virtio_rmem_rw_page(struct block_device *bdev, sector_t sector, struct page *page,
-			enum req_op op)
+			       enum req_op op)
 {
 	struct bio *bio;
 
@@ -750,7 +755,8 @@ static struct attribute *virtio_rmem_attrs[] = {
 	&dev_attr_requests.attr, &dev_attr_reads.attr, &dev_attr_writes.attr,
 	&dev_attr_flushes.attr, &dev_attr_discards.attr, &dev_attr_vq_requests.attr,
 	&dev_attr_merges.attr, &dev_attr_polls.attr, &dev_attr_poll_hits.attr,
-	&dev_attr_poll_skips.attr, &dev_attr_read_lat_us.attr, &dev_attr_errors.attr, &dev_attr_device_id.attr, &dev_attr_chunk_shift.attr,
+	&dev_attr_poll_skips.attr, &dev_attr_read_lat_us.attr, &dev_attr_errors.attr,
+	&dev_attr_device_id.attr, &dev_attr_chunk_shift.attr,
 	&dev_attr_backend.attr, &dev_attr_num_queues.attr,
 	NULL,
 };
@@ -899,7 +905,8 @@ static void virtio_rmem_fill_limits(struct virtio_rmem_dev *rd, struct request_q
 	if (virtio_has_feature(vdev, RMEM_VIRTIO_BLK_F_DISCARD)) {
 		virtio_cread_le(vdev, struct rmem_virtio_blk_config, max_discard_sectors, &dsec);
 		virtio_cread_le(vdev, struct rmem_virtio_blk_config, max_discard_seg, &dseg);
-		virtio_cread_le(vdev, struct rmem_virtio_blk_config, discard_sector_alignment, &dalign);
+		virtio_cread_le(vdev, struct rmem_virtio_blk_config, discard_sector_alignment,
+				&dalign);
 		dseg = clamp_t(u32, dseg, 1, RMEM_VIRTIO_MAX_DISCARD_SEG);
 		if (!dalign)
 			dalign = 8;

@@ -57,17 +57,18 @@ struct virtio_rmem_merge_run {
 
 static inline bool virtio_rmem_merge_can_start(const struct virtio_rmem_merge_req *r)
 {
-	return (r->op == VIRTIO_RMEM_MERGE_READ || r->op == VIRTIO_RMEM_MERGE_WRITE) && r->nr_sectors;
+	return (r->op == VIRTIO_RMEM_MERGE_READ || r->op == VIRTIO_RMEM_MERGE_WRITE) &&
+	       r->nr_sectors;
 }
 
 /*
  * Plans the run that begins at batch entry @start (< @n) and returns its
  * length (>= 1).  A request that cannot merge is a run of its own.
  */
-static inline unsigned int virtio_rmem_merge_plan(const struct virtio_rmem_merge_req *reqs, unsigned int n,
-					   unsigned int start,
-					   const struct virtio_rmem_merge_limits *lim,
-					   struct virtio_rmem_merge_run *run)
+static inline unsigned int virtio_rmem_merge_plan(const struct virtio_rmem_merge_req *reqs,
+						  unsigned int n, unsigned int start,
+						  const struct virtio_rmem_merge_limits *lim,
+						  struct virtio_rmem_merge_run *run)
 {
 	const struct virtio_rmem_merge_req *first = &reqs[start];
 	unsigned int j;

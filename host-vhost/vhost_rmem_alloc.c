@@ -111,7 +111,7 @@ int vhost_rmem_alloc_claim(struct vhost_rmem_conn *c, struct rmem_lease *l)
 }
 
 int vhost_rmem_alloc_chunk(struct vhost_rmem_conn *c, struct rmem_lease *l, u64 vchunk, u64 *chunk,
-		     u64 *owner)
+			   u64 *owner)
 {
 	struct rmem_alloc_donor dn = vhost_rmem_conn_donor(c);
 
@@ -126,7 +126,8 @@ int vhost_rmem_alloc_free(struct vhost_rmem_conn *c, struct rmem_lease *l, u64 c
 	return rmem_lease_free(&dn, l, chunk, owner, &old);
 }
 
-int vhost_rmem_alloc_walk(struct vhost_rmem_conn *c, int (*fn)(void *arg, u64 chunk, u64 word), void *arg)
+int vhost_rmem_alloc_walk(struct vhost_rmem_conn *c, int (*fn)(void *arg, u64 chunk, u64 word),
+			  void *arg)
 {
 	struct rmem_alloc_donor dn = vhost_rmem_conn_donor(c);
 	__le64 *buf;

@@ -350,7 +350,8 @@ void vhost_rmem_conn_destroy(struct vhost_rmem_conn *c)
  * operations; longer ones (a chunk clear) are polled between sleeps so the
  * CPU stays free for the RDMA device's own work.
  */
-static bool vhost_rmem_conn_reap(struct vhost_rmem_conn *c, struct vhost_rmem_op *op, unsigned long deadline)
+static bool vhost_rmem_conn_reap(struct vhost_rmem_conn *c, struct vhost_rmem_op *op,
+				 unsigned long deadline)
 {
 	u64 spin_end = ktime_get_ns() + VHOST_RMEM_CONN_SPIN_NS;
 
@@ -374,7 +375,7 @@ static bool vhost_rmem_conn_reap(struct vhost_rmem_conn *c, struct vhost_rmem_op
  * short and @op (on our stack) is never touched after we return.
  */
 static int vhost_rmem_conn_exec(struct vhost_rmem_conn *c, struct ib_send_wr *wr, unsigned int nwr,
-			  const char *what)
+				const char *what)
 {
 	struct ib_qp_attr attr = { .qp_state = IB_QPS_ERR };
 	const struct ib_send_wr *bad = NULL;
@@ -427,8 +428,8 @@ static int vhost_rmem_conn_exec(struct vhost_rmem_conn *c, struct ib_send_wr *wr
 	return 0;
 }
 
-int vhost_rmem_conn_rwv(struct vhost_rmem_conn *c, bool write, const struct vhost_rmem_conn_seg *seg,
-		  unsigned int n, u32 rkey)
+int vhost_rmem_conn_rwv(struct vhost_rmem_conn *c, bool write,
+			const struct vhost_rmem_conn_seg *seg, unsigned int n, u32 rkey)
 {
 	struct ib_rdma_wr *wr = c->wr;
 	struct ib_sge *sge = c->sge;
@@ -438,7 +439,8 @@ int vhost_rmem_conn_rwv(struct vhost_rmem_conn *c, bool write, const struct vhos
 		return -EINVAL;
 	memset(wr, 0, n * sizeof(*wr));
 	for (i = 0; i < n; i++) {
-		if (seg[i].boff > VHOST_RMEM_CONN_BUF || seg[i].len > VHOST_RMEM_CONN_BUF - seg[i].boff)
+		if (seg[i].boff > VHOST_RMEM_CONN_BUF ||
+		    seg[i].len > VHOST_RMEM_CONN_BUF - seg[i].boff)
 			return -EINVAL;
 		sge[i].addr = c->buf_dma + seg[i].boff;
 		sge[i].length = seg[i].len;
@@ -501,7 +503,8 @@ int vhost_rmem_conn_zero(struct vhost_rmem_conn *c, u64 raddr, u32 rkey, u64 len
 	return 0;
 }
 
-int vhost_rmem_conn_cas(struct vhost_rmem_conn *c, u64 raddr, u32 rkey, u64 expect, u64 swap, u64 *old)
+int vhost_rmem_conn_cas(struct vhost_rmem_conn *c, u64 raddr, u32 rkey, u64 expect, u64 swap,
+			u64 *old)
 {
 	struct ib_sge sge = { .addr = c->buf_dma + VHOST_RMEM_CONN_BUF, .length = 8,
 			      .lkey = c->pd->local_dma_lkey };
@@ -534,5 +537,6 @@ int vhost_rmem_conn_meta_cas(struct vhost_rmem_conn *c, u64 off, u64 expect, u64
 {
 	if (off > c->desc.meta_len || 8 > c->desc.meta_len - off || (off & 7))
 		return -EINVAL;
-	return vhost_rmem_conn_cas(c, c->desc.meta_addr + off, c->desc.meta_rkey, expect, swap, old);
+	return vhost_rmem_conn_cas(c, c->desc.meta_addr + off, c->desc.meta_rkey, expect, swap,
+				   old);
 }

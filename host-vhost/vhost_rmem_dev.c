@@ -133,12 +133,16 @@ static ssize_t vhost_rmem_cfg_emit_bool(char *buf, const void *v)
 const struct vhost_rmem_cfg_format vhost_rmem_cfg_fmt_u64 = {
 	.size = sizeof(u64), .parse = vhost_rmem_cfg_parse_u64, .emit = vhost_rmem_cfg_emit_u64,
 };
+
 const struct vhost_rmem_cfg_format vhost_rmem_cfg_fmt_x64 = {
 	.size = sizeof(u64), .parse = vhost_rmem_cfg_parse_u64, .emit = vhost_rmem_cfg_emit_x64,
 };
+
 const struct vhost_rmem_cfg_format vhost_rmem_cfg_fmt_uint = {
-	.size = sizeof(unsigned int), .parse = vhost_rmem_cfg_parse_uint, .emit = vhost_rmem_cfg_emit_uint,
+	.size = sizeof(unsigned int), .parse = vhost_rmem_cfg_parse_uint,
+	.emit = vhost_rmem_cfg_emit_uint,
 };
+
 const struct vhost_rmem_cfg_format vhost_rmem_cfg_fmt_bool = {
 	.size = sizeof(bool), .parse = vhost_rmem_cfg_parse_bool, .emit = vhost_rmem_cfg_emit_bool,
 };
@@ -167,7 +171,7 @@ ssize_t vhost_rmem_cfg_show(struct device *dev, struct device_attribute *attr, c
 }
 
 ssize_t vhost_rmem_cfg_store(struct device *dev, struct device_attribute *attr, const char *buf,
-		       size_t count)
+			     size_t count)
 {
 	const struct vhost_rmem_cfg_attr *a = container_of(attr, struct vhost_rmem_cfg_attr, dattr);
 	struct vhost_rmem_dev *d = vhost_rmem_dev_from_dev(dev);
@@ -203,8 +207,8 @@ ssize_t vhost_rmem_cfg_store(struct device *dev, struct device_attribute *attr, 
 	return ret ? ret : count;
 }
 
-struct attribute **vhost_rmem_counter_attrs(struct attribute **out, struct vhost_rmem_counter_attr *a,
-				      size_t n)
+struct attribute **vhost_rmem_counter_attrs(struct attribute **out,
+					    struct vhost_rmem_counter_attr *a, size_t n)
 {
 	size_t i;
 
@@ -215,7 +219,8 @@ struct attribute **vhost_rmem_counter_attrs(struct attribute **out, struct vhost
 
 ssize_t vhost_rmem_counter_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
-	const struct vhost_rmem_counter_attr *a = container_of(attr, struct vhost_rmem_counter_attr, dattr);
+	const struct vhost_rmem_counter_attr *a = container_of(attr, struct vhost_rmem_counter_attr,
+							       dattr);
 	u8 *base = vhost_rmem_attr_base(vhost_rmem_dev_from_dev(dev), a->backend);
 
 	if (!base)
@@ -265,7 +270,8 @@ static int vhost_rmem_device_id_set(struct vhost_rmem_dev *d, void *field, const
 		d->device_id = id;
 	mutex_unlock(&vhost_rmem_registry_lock);
 	if (ret)
-		dev_warn(&d->vdpa.dev, "device id 0x%016llx is already used by another device\n", id);
+		dev_warn(&d->vdpa.dev, "device id 0x%016llx is already used by another device\n",
+			 id);
 	return ret;
 }
 
@@ -291,10 +297,10 @@ static int vhost_rmem_chunk_shift_set(struct vhost_rmem_dev *d, void *field, con
 
 static VHOST_RMEM_CFG_ATTR(capacity, 0644, u64, NULL, struct vhost_rmem_dev, vhost_rmem_capacity_ok,
 		     vhost_rmem_capacity_set, false);
-static VHOST_RMEM_CFG_ATTR(device_id, 0644, x64, NULL, struct vhost_rmem_dev, vhost_rmem_device_id_ok,
-		     vhost_rmem_device_id_set, false);
-static VHOST_RMEM_CFG_ATTR(chunk_shift, 0644, uint, NULL, struct vhost_rmem_dev, vhost_rmem_chunk_shift_ok,
-		     vhost_rmem_chunk_shift_set, false);
+static VHOST_RMEM_CFG_ATTR(device_id, 0644, x64, NULL, struct vhost_rmem_dev,
+			   vhost_rmem_device_id_ok, vhost_rmem_device_id_set, false);
+static VHOST_RMEM_CFG_ATTR(chunk_shift, 0644, uint, NULL, struct vhost_rmem_dev,
+			   vhost_rmem_chunk_shift_ok, vhost_rmem_chunk_shift_set, false);
 static VHOST_RMEM_CFG_ATTR(num_queues, 0444, uint, NULL, struct vhost_rmem_dev, NULL, NULL, false);
 
 static ssize_t live_show(struct device *dev, struct device_attribute *attr, char *buf)
@@ -310,7 +316,8 @@ static ssize_t backend_show(struct device *dev, struct device_attribute *attr, c
 	return sysfs_emit(buf, "%s\n", b ? b->name : "");
 }
 
-static int vhost_rmem_backend_files_add(struct vhost_rmem_dev *d, const struct vhost_rmem_backend_type *b)
+static int vhost_rmem_backend_files_add(struct vhost_rmem_dev *d,
+					const struct vhost_rmem_backend_type *b)
 {
 	struct kobject *kobj = &d->vdpa.dev.kobj;
 	int ret = 0;
@@ -325,7 +332,8 @@ static int vhost_rmem_backend_files_add(struct vhost_rmem_dev *d, const struct v
 	return ret;
 }
 
-static void vhost_rmem_backend_files_remove(struct vhost_rmem_dev *d, const struct vhost_rmem_backend_type *b)
+static void vhost_rmem_backend_files_remove(struct vhost_rmem_dev *d,
+					    const struct vhost_rmem_backend_type *b)
 {
 	struct kobject *kobj = &d->vdpa.dev.kobj;
 

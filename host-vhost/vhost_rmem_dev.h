@@ -187,7 +187,8 @@ void vhost_rmem_dev_drop_store(struct vhost_rmem_dev *d);
  * in a callback of one of @b's files (they are removed before the state is
  * freed) and under d->lock.
  */
-static inline void *vhost_rmem_dev_backend_priv(struct vhost_rmem_dev *d, const struct vhost_rmem_backend_type *b)
+static inline void *vhost_rmem_dev_backend_priv(struct vhost_rmem_dev *d,
+						const struct vhost_rmem_backend_type *b)
 {
 	struct vhost_rmem_backend_priv *p = READ_ONCE(d->be_priv);
 
@@ -214,18 +215,18 @@ struct vhost_rmem_cfg_format {
 struct vhost_rmem_cfg_attr {
 	struct device_attribute dattr;
 	const struct vhost_rmem_cfg_format *fmt;
-	const struct vhost_rmem_backend_type *backend;	/* field in its state; NULL: in the device */
+	const struct vhost_rmem_backend_type *backend; /* field in its state; NULL: in the device */
 	size_t off;
 	bool live;
 	bool (*ok)(const void *v);
 	int (*set)(struct vhost_rmem_dev *d, void *field, const void *v);
 };
 
-extern const struct vhost_rmem_cfg_format vhost_rmem_cfg_fmt_u64, vhost_rmem_cfg_fmt_x64, vhost_rmem_cfg_fmt_uint,
-	vhost_rmem_cfg_fmt_bool;
+extern const struct vhost_rmem_cfg_format vhost_rmem_cfg_fmt_u64, vhost_rmem_cfg_fmt_x64,
+	vhost_rmem_cfg_fmt_uint, vhost_rmem_cfg_fmt_bool;
 ssize_t vhost_rmem_cfg_show(struct device *dev, struct device_attribute *attr, char *buf);
 ssize_t vhost_rmem_cfg_store(struct device *dev, struct device_attribute *attr, const char *buf,
-		       size_t count);
+			     size_t count);
 
 #define VHOST_RMEM_CFG_ATTR(_name, _mode, _fmt, _backend, _type, _ok, _set, _live)	\
 	struct vhost_rmem_cfg_attr vhost_rmem_cfg_attr_##_name = {				\
@@ -265,8 +266,8 @@ ssize_t vhost_rmem_counter_show(struct device *dev, struct device_attribute *att
 	}
 
 /* Fills @out with the attributes of @a[0..n); returns the slot after them. */
-struct attribute **vhost_rmem_counter_attrs(struct attribute **out, struct vhost_rmem_counter_attr *a,
-				      size_t n);
+struct attribute **vhost_rmem_counter_attrs(struct attribute **out,
+					    struct vhost_rmem_counter_attr *a, size_t n);
 
 /* The attribute of a generated file, for a group's list. */
 #define VHOST_RMEM_CFG_ATTR_PTR(_name) (&vhost_rmem_cfg_attr_##_name.dattr.attr)

@@ -25,7 +25,8 @@ static int __init vhost_rmem_init(void)
 {
 	int ret;
 
-	if (!vhost_rmem_param_num_queues || vhost_rmem_param_num_queues > RMEM_VIRTIO_NUM_QUEUES_MAX) {
+	if (!vhost_rmem_param_num_queues ||
+	    vhost_rmem_param_num_queues > RMEM_VIRTIO_NUM_QUEUES_MAX) {
 		pr_err("vhost_rmem: num_queues=%u out of 1..%u\n", vhost_rmem_param_num_queues,
 		       RMEM_VIRTIO_NUM_QUEUES_MAX);
 		return -EINVAL;

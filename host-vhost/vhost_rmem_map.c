@@ -31,13 +31,14 @@ struct vhost_rmem_map_chunk *vhost_rmem_map_get(struct vhost_rmem_map *m, u64 vc
 	return xa_load(&m->xa, vchunk);
 }
 
-struct vhost_rmem_map_chunk *vhost_rmem_map_add(struct vhost_rmem_map *m, u64 vchunk, u64 chunk, u64 owner,
-				    bool all_live)
+struct vhost_rmem_map_chunk *vhost_rmem_map_add(struct vhost_rmem_map *m, u64 vchunk, u64 chunk,
+						u64 owner, bool all_live)
 {
 	struct vhost_rmem_map_chunk *e;
 	int ret;
 
-	e = kvzalloc(struct_size(e, live_map, BITS_TO_LONGS(m->blocks_per_chunk)), VHOST_RMEM_MAP_GFP);
+	e = kvzalloc(struct_size(e, live_map, BITS_TO_LONGS(m->blocks_per_chunk)),
+		     VHOST_RMEM_MAP_GFP);
 	if (!e)
 		return ERR_PTR(-ENOMEM);
 	e->chunk = chunk;

@@ -236,7 +236,8 @@ static int vhost_rmem_ram_write_zeroes(void *be, u64 off, u64 len)
 	if (off < first << RMEM_BLOCK_SHIFT)
 		vhost_rmem_ram_zero_part(r, off, (first << RMEM_BLOCK_SHIFT) - off);
 	if (off + len > end << RMEM_BLOCK_SHIFT)
-		vhost_rmem_ram_zero_part(r, end << RMEM_BLOCK_SHIFT, off + len - (end << RMEM_BLOCK_SHIFT));
+		vhost_rmem_ram_zero_part(r, end << RMEM_BLOCK_SHIFT,
+					 off + len - (end << RMEM_BLOCK_SHIFT));
 	vhost_rmem_ram_drop_blocks(r, first, end);
 	return 0;
 }

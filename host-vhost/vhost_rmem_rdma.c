@@ -235,7 +235,8 @@ static int vhost_rmem_rdma_install(struct vhost_rmem_rdma *r, struct vhost_rmem_
 
 static void vhost_rmem_rdma_reconnect_work(struct work_struct *work)
 {
-	struct vhost_rmem_rdma *r = container_of(to_delayed_work(work), struct vhost_rmem_rdma, reconnect);
+	struct vhost_rmem_rdma *r = container_of(to_delayed_work(work), struct vhost_rmem_rdma,
+						 reconnect);
 	struct vhost_rmem_conn *c;
 	int ret;
 
@@ -281,7 +282,8 @@ static void vhost_rmem_rdma_reconnect_work(struct work_struct *work)
 
 static void vhost_rmem_rdma_renew_work(struct work_struct *work)
 {
-	struct vhost_rmem_rdma *r = container_of(to_delayed_work(work), struct vhost_rmem_rdma, renew);
+	struct vhost_rmem_rdma *r = container_of(to_delayed_work(work), struct vhost_rmem_rdma,
+						 renew);
 	int ret;
 
 	mutex_lock(&r->lock);
@@ -301,7 +303,8 @@ static void vhost_rmem_rdma_renew_work(struct work_struct *work)
 	}
 	/* Down: the reconnect re-checks the lease; keep ticking meanwhile. */
 	if (r->lease.held)
-		queue_delayed_work(vhost_rmem_rdma_wq, &r->renew, msecs_to_jiffies(r->lease_ms / 3));
+		queue_delayed_work(vhost_rmem_rdma_wq, &r->renew,
+				   msecs_to_jiffies(r->lease_ms / 3));
 	mutex_unlock(&r->lock);
 }
 
@@ -446,7 +449,8 @@ static void vhost_rmem_rdma_pos(struct vhost_rmem_rdma *r, u64 off, struct vhost
 	p->block = (u32)(p->coff >> RMEM_BLOCK_SHIFT);
 }
 
-static u64 vhost_rmem_rdma_raddr(struct vhost_rmem_rdma *r, const struct vhost_rmem_map_chunk *e, u64 coff)
+static u64 vhost_rmem_rdma_raddr(struct vhost_rmem_rdma *r, const struct vhost_rmem_map_chunk *e,
+				 u64 coff)
 {
 	return r->conn->desc.data_addr + (e->chunk << r->chunk_shift) + coff;
 }
@@ -502,7 +506,8 @@ static bool vhost_rmem_rdma_io_fits(const struct vhost_rmem_rdma_batch *io, u64 
 	return round_up(end, RMEM_BLOCK_SIZE) - io->base <= VHOST_RMEM_CONN_BUF;
 }
 
-static int vhost_rmem_rdma_io_post(struct vhost_rmem_rdma *r, struct vhost_rmem_rdma_batch *io, bool write)
+static int vhost_rmem_rdma_io_post(struct vhost_rmem_rdma *r, struct vhost_rmem_rdma_batch *io,
+				   bool write)
 {
 	int ret;
 
@@ -526,7 +531,8 @@ static int vhost_rmem_rdma_lock_ready(struct vhost_rmem_rdma *r)
 }
 
 /* A data move up to @end: it must fit the buffer; then as vhost_rmem_rdma_lock_ready(). */
-static int vhost_rmem_rdma_begin_move(struct vhost_rmem_rdma *r, const struct vhost_rmem_rdma_batch *io, u64 end)
+static int vhost_rmem_rdma_begin_move(struct vhost_rmem_rdma *r,
+				      const struct vhost_rmem_rdma_batch *io, u64 end)
 {
 	if (!vhost_rmem_rdma_io_fits(io, end))
 		return -EINVAL;
@@ -534,8 +540,9 @@ static int vhost_rmem_rdma_begin_move(struct vhost_rmem_rdma *r, const struct vh
 }
 
 /* The block at @pos of a piece ending at @end: its bytes (@n), place, map entry. */
-static struct vhost_rmem_map_chunk *vhost_rmem_rdma_block(struct vhost_rmem_rdma *r, u64 pos, u64 end, u32 *n,
-					      struct vhost_rmem_rdma_pos *p)
+static struct vhost_rmem_map_chunk *vhost_rmem_rdma_block(struct vhost_rmem_rdma *r, u64 pos,
+							  u64 end, u32 *n,
+							  struct vhost_rmem_rdma_pos *p)
 {
 	*n = vhost_rmem_block_piece(pos, end - pos);
 	vhost_rmem_rdma_pos(r, pos, p);
@@ -586,7 +593,8 @@ static int vhost_rmem_rdma_read(void *be, u64 off, u32 len, struct vhost_rmem_re
 }
 
 /* A fresh donor chunk for @vchunk, cleared, in the map. */
-static int vhost_rmem_rdma_alloc(struct vhost_rmem_rdma *r, u64 vchunk, struct vhost_rmem_map_chunk **out)
+static int vhost_rmem_rdma_alloc(struct vhost_rmem_rdma *r, u64 vchunk,
+				 struct vhost_rmem_map_chunk **out)
 {
 	struct vhost_rmem_map_chunk *e;
 	u64 chunk, owner;
@@ -611,7 +619,7 @@ static int vhost_rmem_rdma_alloc(struct vhost_rmem_rdma *r, u64 vchunk, struct v
 	atomic64_inc(&r->st->allocs);
 	/* A previous tenant's bytes must never be readable, even after a rebuild. */
 	ret = vhost_rmem_conn_zero(r->conn, r->conn->desc.data_addr + (chunk << r->chunk_shift),
-			     r->conn->desc.data_rkey, 1ull << r->chunk_shift);
+				   r->conn->desc.data_rkey, 1ull << r->chunk_shift);
 	if (!ret) {
 		e = vhost_rmem_map_add(&r->map, vchunk, chunk, owner, false);
 		ret = IS_ERR(e) ? PTR_ERR(e) : 0;
@@ -668,7 +676,7 @@ static int vhost_rmem_rdma_write(void *be, u64 off, u32 len, struct vhost_rmem_r
 			boff = pos & (RMEM_BLOCK_SIZE - 1);
 			memset(r->conn->buf + (pos - boff - io.base), 0, RMEM_BLOCK_SIZE);
 			vhost_rmem_rdma_io_add(&io, pos - boff, RMEM_BLOCK_SIZE,
-					 vhost_rmem_rdma_raddr(r, e, p.coff - boff));
+					       vhost_rmem_rdma_raddr(r, e, p.coff - boff));
 		} else {
 			vhost_rmem_rdma_io_add(&io, pos, n, vhost_rmem_rdma_raddr(r, e, p.coff));
 		}
@@ -702,18 +710,20 @@ static int vhost_rmem_rdma_drop_blocks(struct vhost_rmem_rdma *r, u64 first, u64
 
 		if (e) {
 			for (; b < stop; b++)
-				vhost_rmem_map_clear_live(&r->map, e, (u32)(b & ((1ull << bshift) - 1)));
+				vhost_rmem_map_clear_live(&r->map, e,
+							  (u32)(b & ((1ull << bshift) - 1)));
 			if (!e->live) {
 				err = e->lost ? 0 : vhost_rmem_rdma_usable(r);
 				if (!err && !e->lost)
-					err = vhost_rmem_alloc_free(r->conn, &r->lease, e->chunk, e->owner);
+					err = vhost_rmem_alloc_free(r->conn, &r->lease, e->chunk,
+								    e->owner);
 				if (!err && !e->lost)
 					atomic64_inc(&r->st->frees);
 				/* Refused means not ours any more: forget it either way. */
 				if (!err || err == -EPERM || err == -EKEYEXPIRED || err == -EINVAL)
 					vhost_rmem_map_del(&r->map, v);
 				else
-					ret = err;	/* kept, empty: a later discard/reset retries */
+					ret = err; /* kept, empty: a later discard/reset retries */
 			}
 		}
 		b = stop;
@@ -753,8 +763,8 @@ static int vhost_rmem_rdma_zero_part(struct vhost_rmem_rdma *r, u64 off, u32 len
 	if (ret)
 		return ret;
 	memset(r->conn->buf, 0, len);
-	return vhost_rmem_conn_write(r->conn, vhost_rmem_rdma_raddr(r, e, p.coff), r->conn->desc.data_rkey,
-			       len);
+	return vhost_rmem_conn_write(r->conn, vhost_rmem_rdma_raddr(r, e, p.coff),
+				     r->conn->desc.data_rkey, len);
 }
 
 static int vhost_rmem_rdma_write_zeroes(void *be, u64 off, u64 len)
@@ -779,7 +789,7 @@ static int vhost_rmem_rdma_write_zeroes(void *be, u64 off, u64 len)
 		ret = vhost_rmem_rdma_zero_part(r, off, (first << RMEM_BLOCK_SHIFT) - off);
 	if (!ret && off + len > end << RMEM_BLOCK_SHIFT)
 		ret = vhost_rmem_rdma_zero_part(r, end << RMEM_BLOCK_SHIFT,
-					  off + len - (end << RMEM_BLOCK_SHIFT));
+						off + len - (end << RMEM_BLOCK_SHIFT));
 	if (!ret)
 		ret = vhost_rmem_rdma_drop_blocks(r, first, end);
 	return vhost_rmem_rdma_done(r, ret);
@@ -988,7 +998,8 @@ static ssize_t epoch_show(struct device *dev, struct device_attribute *attr, cha
 static DEVICE_ATTR_RO(epoch);
 
 #define VHOST_RMEM_RDMA_COUNTER(_name)						\
-	VHOST_RMEM_COUNTER_ATTR(_name, &vhost_rmem_rdma_backend, struct vhost_rmem_rdma_dev, st._name),
+	VHOST_RMEM_COUNTER_ATTR(_name, &vhost_rmem_rdma_backend,		\
+				struct vhost_rmem_rdma_dev, st._name),
 
 static struct vhost_rmem_counter_attr vhost_rmem_rdma_counter_attrs[] = {
 	RMEM_SYSFS_RDMA_COUNTERS(VHOST_RMEM_RDMA_COUNTER)
@@ -1056,6 +1067,7 @@ static const struct vhost_rmem_cfg_format vhost_rmem_cfg_fmt_in4 = {
 	.parse = vhost_rmem_rdma_parse_in4,
 	.emit = vhost_rmem_rdma_emit_in4,
 };
+
 static_assert(sizeof(struct sockaddr_in) <= VHOST_RMEM_CFG_VALUE_MAX);
 
 /* One donor per device for now; a store connected to another is dropped. */
@@ -1067,11 +1079,11 @@ static int vhost_rmem_rdma_donor_set(struct vhost_rmem_dev *d, void *field, cons
 	return 0;
 }
 
-static VHOST_RMEM_CFG_ATTR(donor, 0644, in4, &vhost_rmem_rdma_backend, struct vhost_rmem_rdma_dev, NULL,
-		     vhost_rmem_rdma_donor_set, false);
+static VHOST_RMEM_CFG_ATTR(donor, 0644, in4, &vhost_rmem_rdma_backend, struct vhost_rmem_rdma_dev,
+			   NULL, vhost_rmem_rdma_donor_set, false);
 /* Not frozen while live: setting it just before a delete is the point. */
-static VHOST_RMEM_CFG_ATTR(keep_chunks, 0644, bool, &vhost_rmem_rdma_backend, struct vhost_rmem_rdma_dev, NULL,
-		     NULL, true);
+static VHOST_RMEM_CFG_ATTR(keep_chunks, 0644, bool, &vhost_rmem_rdma_backend,
+			   struct vhost_rmem_rdma_dev, NULL, NULL, true);
 
 #define VHOST_RMEM_RDMA_CFG_REF(_name) VHOST_RMEM_CFG_ATTR_PTR(_name),
 static struct attribute *vhost_rmem_rdma_config_attrs[] = {
@@ -1130,7 +1142,7 @@ int vhost_rmem_rdma_init(void)
 	vhost_rmem_rdma_attrs[1] = &dev_attr_slot.attr;
 	vhost_rmem_rdma_attrs[2] = &dev_attr_epoch.attr;
 	vhost_rmem_counter_attrs(&vhost_rmem_rdma_attrs[3], vhost_rmem_rdma_counter_attrs,
-			   ARRAY_SIZE(vhost_rmem_rdma_counter_attrs));
+				 ARRAY_SIZE(vhost_rmem_rdma_counter_attrs));
 
 	/* Renewals must run while this kernel swaps onto the device. */
 	vhost_rmem_rdma_wq = alloc_workqueue("vhost_rmem_rdma", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);

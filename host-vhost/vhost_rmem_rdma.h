@@ -38,7 +38,7 @@
  * in one READ.
  */
 #define VHOST_RMEM_CONN_BUF_SHIFT 16
-#define VHOST_RMEM_CONN_BUF (1u << VHOST_RMEM_CONN_BUF_SHIFT)
+#define VHOST_RMEM_CONN_BUF BIT(VHOST_RMEM_CONN_BUF_SHIFT)
 /* Zero source for clearing a fresh chunk: one WR per 64 KiB of chunk. */
 #define VHOST_RMEM_CONN_ZERO (64u << 10)
 /*
@@ -107,11 +107,12 @@ int vhost_rmem_conn_write(struct vhost_rmem_conn *c, u64 raddr, u32 rkey, u32 le
  * READ (@write false) or WRITE @n pieces between c->buf and the donor in one
  * chain, one round trip: @n <= VHOST_RMEM_CONN_MAX_WR, pieces inside c->buf.
  */
-int vhost_rmem_conn_rwv(struct vhost_rmem_conn *c, bool write, const struct vhost_rmem_conn_seg *seg,
-		  unsigned int n, u32 rkey);
+int vhost_rmem_conn_rwv(struct vhost_rmem_conn *c, bool write,
+			const struct vhost_rmem_conn_seg *seg, unsigned int n, u32 rkey);
 /* WRITE zeros over [raddr, raddr + len). */
 int vhost_rmem_conn_zero(struct vhost_rmem_conn *c, u64 raddr, u32 rkey, u64 len);
-int vhost_rmem_conn_cas(struct vhost_rmem_conn *c, u64 raddr, u32 rkey, u64 expect, u64 swap, u64 *old);
+int vhost_rmem_conn_cas(struct vhost_rmem_conn *c, u64 raddr, u32 rkey, u64 expect, u64 swap,
+			u64 *old);
 /* Metadata (superblock, slots, leases, owners) at an offset of the region. */
 int rmem_conn_meta_read(struct vhost_rmem_conn *c, u64 off, u32 len);
 int vhost_rmem_conn_meta_cas(struct vhost_rmem_conn *c, u64 off, u64 expect, u64 swap, u64 *old);
@@ -133,13 +134,14 @@ int vhost_rmem_alloc_claim(struct vhost_rmem_conn *c, struct rmem_lease *l);
 /* Writes the next counter and checks the slot is still ours (-EKEYEXPIRED). */
 int vhost_rmem_alloc_renew(struct vhost_rmem_conn *c, struct rmem_lease *l);
 int vhost_rmem_alloc_chunk(struct vhost_rmem_conn *c, struct rmem_lease *l, u64 vchunk, u64 *chunk,
-		     u64 *owner);
+			   u64 *owner);
 /* CAS owner -> 0; -EPERM if @owner is not this lease's or the table disagrees. */
 int vhost_rmem_alloc_free(struct vhost_rmem_conn *c, struct rmem_lease *l, u64 chunk, u64 owner);
 /* Fence the slot, bump its generation, free every word naming it, release it. */
 int vhost_rmem_alloc_detach(struct vhost_rmem_conn *c, struct rmem_lease *l, u32 slot, u64 *freed);
 /* Calls @fn for every nonzero owner word; stops at the first error. */
-int vhost_rmem_alloc_walk(struct vhost_rmem_conn *c, int (*fn)(void *arg, u64 chunk, u64 word), void *arg);
+int vhost_rmem_alloc_walk(struct vhost_rmem_conn *c, int (*fn)(void *arg, u64 chunk, u64 word),
+			  void *arg);
 
 /* ------------------------------------------------------------ vhost_rmem_map.c */
 
@@ -161,8 +163,8 @@ struct vhost_rmem_map {
 void vhost_rmem_map_init(struct vhost_rmem_map *m, unsigned int chunk_shift);
 struct vhost_rmem_map_chunk *vhost_rmem_map_get(struct vhost_rmem_map *m, u64 vchunk);
 /* New entry, no block live (or all, for a rebuilt chunk); ERR_PTR on failure. */
-struct vhost_rmem_map_chunk *vhost_rmem_map_add(struct vhost_rmem_map *m, u64 vchunk, u64 chunk, u64 owner,
-				    bool all_live);
+struct vhost_rmem_map_chunk *vhost_rmem_map_add(struct vhost_rmem_map *m, u64 vchunk, u64 chunk,
+						u64 owner, bool all_live);
 void vhost_rmem_map_del(struct vhost_rmem_map *m, u64 vchunk);
 /* Sets/clears a block's live bit; returns true if it changed. */
 bool vhost_rmem_map_set_live(struct vhost_rmem_map *m, struct vhost_rmem_map_chunk *e, u32 block);

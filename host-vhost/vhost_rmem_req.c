@@ -28,8 +28,9 @@ const char *vhost_rmem_req_err_name(enum vhost_rmem_req_err err)
 	return vhost_rmem_req_err_names[err];
 }
 
-void vhost_rmem_req_iter_init(struct vhost_rmem_req_iter *it, const struct vhost_rmem_vq_chain *chain,
-			const struct vhost_rmem_vq_mem *mem, bool writable, u64 skip, u64 len)
+void vhost_rmem_req_iter_init(struct vhost_rmem_req_iter *it,
+			      const struct vhost_rmem_vq_chain *chain,
+			      const struct vhost_rmem_vq_mem *mem, bool writable, u64 skip, u64 len)
 {
 	it->chain = chain;
 	it->mem = mem;
@@ -50,7 +51,8 @@ void vhost_rmem_req_iter_init(struct vhost_rmem_req_iter *it, const struct vhost
 }
 
 /* Moves @len bytes between driver memory and @buf, in either direction. */
-static int vhost_rmem_req_iter_copy(struct vhost_rmem_req_iter *it, void *buf, u32 len, bool to_driver)
+static int vhost_rmem_req_iter_copy(struct vhost_rmem_req_iter *it, void *buf, u32 len,
+				    bool to_driver)
 {
 	u8 *p = buf;
 
@@ -119,7 +121,8 @@ static bool vhost_rmem_req_in_range(const struct vhost_rmem_req_limits *lim, u64
 }
 
 /* DISCARD and WRITE_ZEROES: the payload is an array of 16-byte segments. */
-static int vhost_rmem_req_parse_ranges(struct vhost_rmem_req *req, const struct vhost_rmem_req_limits *lim)
+static int vhost_rmem_req_parse_ranges(struct vhost_rmem_req *req,
+				       const struct vhost_rmem_req_limits *lim)
 {
 	u64 len = req->chain->out_len - sizeof(struct rmem_virtio_blk_outhdr);
 	u32 unknown_flags = req->type == RMEM_VIRTIO_BLK_T_DISCARD ?
@@ -135,30 +138,35 @@ static int vhost_rmem_req_parse_ranges(struct vhost_rmem_req *req, const struct 
 		return vhost_rmem_req_fail(req, RMEM_VIRTIO_BLK_S_IOERR, VHOST_RMEM_REQ_E_TOO_BIG);
 	n = (u32)(len / sizeof(struct rmem_virtio_blk_discard));
 	vhost_rmem_req_iter_init(&it, req->chain, req->mem, false,
-			   sizeof(struct rmem_virtio_blk_outhdr), len);
+				 sizeof(struct rmem_virtio_blk_outhdr), len);
 	for (i = 0; i < n; i++) {
 		struct rmem_virtio_blk_discard d;
 		struct vhost_rmem_req_range *r = &req->ranges[i];
 
 		if (vhost_rmem_req_iter_read(&it, &d, sizeof(d)))
-			return vhost_rmem_req_fail(req, RMEM_VIRTIO_BLK_S_IOERR, VHOST_RMEM_REQ_E_ACCESS);
+			return vhost_rmem_req_fail(req, RMEM_VIRTIO_BLK_S_IOERR,
+						   VHOST_RMEM_REQ_E_ACCESS);
 		r->sector = le64_to_cpu(d.sector);
 		r->num_sectors = le32_to_cpu(d.num_sectors);
 		r->flags = le32_to_cpu(d.flags);
 		/* The spec asks for UNSUPP on the unmap flag of a discard too. */
 		if (r->flags & unknown_flags)
-			return vhost_rmem_req_fail(req, RMEM_VIRTIO_BLK_S_UNSUPP, VHOST_RMEM_REQ_E_UNSUPP);
+			return vhost_rmem_req_fail(req, RMEM_VIRTIO_BLK_S_UNSUPP,
+						   VHOST_RMEM_REQ_E_UNSUPP);
 		if (r->num_sectors > lim->max_discard_sectors)
-			return vhost_rmem_req_fail(req, RMEM_VIRTIO_BLK_S_IOERR, VHOST_RMEM_REQ_E_TOO_BIG);
+			return vhost_rmem_req_fail(req, RMEM_VIRTIO_BLK_S_IOERR,
+						   VHOST_RMEM_REQ_E_TOO_BIG);
 		if (!vhost_rmem_req_in_range(lim, r->sector, r->num_sectors))
-			return vhost_rmem_req_fail(req, RMEM_VIRTIO_BLK_S_IOERR, VHOST_RMEM_REQ_E_RANGE);
+			return vhost_rmem_req_fail(req, RMEM_VIRTIO_BLK_S_IOERR,
+						   VHOST_RMEM_REQ_E_RANGE);
 	}
 	req->nr_ranges = n;
 	return 0;
 }
 
 int vhost_rmem_req_parse(struct vhost_rmem_req *req, const struct vhost_rmem_req_limits *lim,
-		   const struct vhost_rmem_vq_chain *chain, const struct vhost_rmem_vq_mem *mem)
+			 const struct vhost_rmem_vq_chain *chain,
+			 const struct vhost_rmem_vq_mem *mem)
 {
 	const u64 hdr_len = sizeof(struct rmem_virtio_blk_outhdr);
 	struct rmem_virtio_blk_outhdr hdr;
@@ -178,7 +186,8 @@ int vhost_rmem_req_parse(struct vhost_rmem_req *req, const struct vhost_rmem_req
 
 	/* The status byte is the last writable byte; without it, no answer. */
 	if (!chain->nr_in)
-		return vhost_rmem_req_fail(req, RMEM_VIRTIO_BLK_S_IOERR, VHOST_RMEM_REQ_E_NO_STATUS);
+		return vhost_rmem_req_fail(req, RMEM_VIRTIO_BLK_S_IOERR,
+					   VHOST_RMEM_REQ_E_NO_STATUS);
 	last = &chain->seg[chain->nr_out + chain->nr_in - 1];
 	req->status_addr = last->addr + last->len - 1;
 	req->has_status = true;
@@ -195,32 +204,39 @@ int vhost_rmem_req_parse(struct vhost_rmem_req *req, const struct vhost_rmem_req
 	switch (req->type) {
 	case RMEM_VIRTIO_BLK_T_IN:
 		if (chain->out_len != hdr_len)
-			return vhost_rmem_req_fail(req, RMEM_VIRTIO_BLK_S_IOERR, VHOST_RMEM_REQ_E_SHAPE);
+			return vhost_rmem_req_fail(req, RMEM_VIRTIO_BLK_S_IOERR,
+						   VHOST_RMEM_REQ_E_SHAPE);
 		req->data_len = chain->in_len - 1;
 		break;
 	case RMEM_VIRTIO_BLK_T_OUT:
 		if (chain->in_len != 1)
-			return vhost_rmem_req_fail(req, RMEM_VIRTIO_BLK_S_IOERR, VHOST_RMEM_REQ_E_SHAPE);
+			return vhost_rmem_req_fail(req, RMEM_VIRTIO_BLK_S_IOERR,
+						   VHOST_RMEM_REQ_E_SHAPE);
 		req->data_len = chain->out_len - hdr_len;
 		break;
 	case RMEM_VIRTIO_BLK_T_FLUSH:
 		if (!lim->flush)
-			return vhost_rmem_req_fail(req, RMEM_VIRTIO_BLK_S_UNSUPP, VHOST_RMEM_REQ_E_UNSUPP);
+			return vhost_rmem_req_fail(req, RMEM_VIRTIO_BLK_S_UNSUPP,
+						   VHOST_RMEM_REQ_E_UNSUPP);
 		if (chain->out_len != hdr_len || chain->in_len != 1)
-			return vhost_rmem_req_fail(req, RMEM_VIRTIO_BLK_S_IOERR, VHOST_RMEM_REQ_E_SHAPE);
+			return vhost_rmem_req_fail(req, RMEM_VIRTIO_BLK_S_IOERR,
+						   VHOST_RMEM_REQ_E_SHAPE);
 		return 0;
 	case RMEM_VIRTIO_BLK_T_GET_ID:
 		if (chain->out_len != hdr_len || chain->in_len < 2)
-			return vhost_rmem_req_fail(req, RMEM_VIRTIO_BLK_S_IOERR, VHOST_RMEM_REQ_E_SHAPE);
+			return vhost_rmem_req_fail(req, RMEM_VIRTIO_BLK_S_IOERR,
+						   VHOST_RMEM_REQ_E_SHAPE);
 		req->data_len = chain->in_len - 1;
 		return 0;
 	case RMEM_VIRTIO_BLK_T_DISCARD:
 		if (!lim->discard)
-			return vhost_rmem_req_fail(req, RMEM_VIRTIO_BLK_S_UNSUPP, VHOST_RMEM_REQ_E_UNSUPP);
+			return vhost_rmem_req_fail(req, RMEM_VIRTIO_BLK_S_UNSUPP,
+						   VHOST_RMEM_REQ_E_UNSUPP);
 		return vhost_rmem_req_parse_ranges(req, lim);
 	case RMEM_VIRTIO_BLK_T_WRITE_ZEROES:
 		if (!lim->write_zeroes)
-			return vhost_rmem_req_fail(req, RMEM_VIRTIO_BLK_S_UNSUPP, VHOST_RMEM_REQ_E_UNSUPP);
+			return vhost_rmem_req_fail(req, RMEM_VIRTIO_BLK_S_UNSUPP,
+						   VHOST_RMEM_REQ_E_UNSUPP);
 		return vhost_rmem_req_parse_ranges(req, lim);
 	default:
 		return vhost_rmem_req_fail(req, RMEM_VIRTIO_BLK_S_UNSUPP, VHOST_RMEM_REQ_E_UNSUPP);
@@ -243,7 +259,8 @@ static void vhost_rmem_req_backend_err(struct vhost_rmem_req *req, int ret)
 }
 
 /* Moves the payload of IN/OUT, one backend call per piece it asked for. */
-static int vhost_rmem_req_rw(struct vhost_rmem_req *req, const struct vhost_rmem_backend_ops *ops, void *be)
+static int vhost_rmem_req_rw(struct vhost_rmem_req *req, const struct vhost_rmem_backend_ops *ops,
+			     void *be)
 {
 	unsigned int shift = ops->io_shift ? ops->io_shift : RMEM_BLOCK_SHIFT;
 	bool in = req->type == RMEM_VIRTIO_BLK_T_IN;
@@ -252,7 +269,7 @@ static int vhost_rmem_req_rw(struct vhost_rmem_req *req, const struct vhost_rmem
 	struct vhost_rmem_req_iter it;
 
 	vhost_rmem_req_iter_init(&it, req->chain, req->mem, in,
-			   in ? 0 : sizeof(struct rmem_virtio_blk_outhdr), left);
+				 in ? 0 : sizeof(struct rmem_virtio_blk_outhdr), left);
 	while (left) {
 		/* Aligned pieces: the backend never has to split one. */
 		u32 n = vhost_rmem_io_piece(off, left, shift);
@@ -267,7 +284,7 @@ static int vhost_rmem_req_rw(struct vhost_rmem_req *req, const struct vhost_rmem
 }
 
 void vhost_rmem_req_execute(struct vhost_rmem_req *req, const struct vhost_rmem_req_limits *lim,
-		      const struct vhost_rmem_backend_ops *ops, void *be)
+			    const struct vhost_rmem_backend_ops *ops, void *be)
 {
 	int ret = 0;
 	u32 i;
@@ -340,8 +357,9 @@ u32 vhost_rmem_req_complete(struct vhost_rmem_req *req)
 }
 
 u32 vhost_rmem_req_handle(struct vhost_rmem_req *req, const struct vhost_rmem_req_limits *lim,
-		    const struct vhost_rmem_backend_ops *ops, void *be,
-		    const struct vhost_rmem_vq_chain *chain, const struct vhost_rmem_vq_mem *mem)
+			  const struct vhost_rmem_backend_ops *ops, void *be,
+			  const struct vhost_rmem_vq_chain *chain,
+			  const struct vhost_rmem_vq_mem *mem)
 {
 	if (!vhost_rmem_req_parse(req, lim, chain, mem))
 		vhost_rmem_req_execute(req, lim, ops, be);

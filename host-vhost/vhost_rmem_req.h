@@ -61,8 +61,10 @@ struct vhost_rmem_req_iter {
  * stream of @chain, skipping @skip bytes and covering @len bytes.  The
  * caller has checked that skip + len fits the stream.
  */
-void vhost_rmem_req_iter_init(struct vhost_rmem_req_iter *it, const struct vhost_rmem_vq_chain *chain,
-			const struct vhost_rmem_vq_mem *mem, bool writable, u64 skip, u64 len);
+void vhost_rmem_req_iter_init(struct vhost_rmem_req_iter *it,
+			      const struct vhost_rmem_vq_chain *chain,
+			      const struct vhost_rmem_vq_mem *mem, bool writable, u64 skip,
+			      u64 len);
 /* Copy from driver memory into @dst / from @src into driver memory. */
 int vhost_rmem_req_iter_read(struct vhost_rmem_req_iter *it, void *dst, u32 len);
 int vhost_rmem_req_iter_write(struct vhost_rmem_req_iter *it, const void *src, u32 len);
@@ -78,8 +80,9 @@ struct vhost_rmem_backend_ops {
 	const char *name;
 	/*
 	 * read/write pieces never cross a multiple of 1 << io_shift bytes (0:
-	 * a 4 KiB block; at most 31, pieces are u32).  A store whose cost is per call, not per byte (a
-	 * network round trip), takes bigger pieces and moves them at once.
+	 * a 4 KiB block; at most 31, pieces are u32).  A store whose cost is
+	 * per call, not per byte (a network round trip), takes bigger pieces
+	 * and moves them at once.
 	 */
 	unsigned int io_shift;
 	int (*read)(void *be, u64 off, u32 len, struct vhost_rmem_req_iter *to);
@@ -119,11 +122,12 @@ struct vhost_rmem_req {
  * is answered without touching the backend.
  */
 int vhost_rmem_req_parse(struct vhost_rmem_req *req, const struct vhost_rmem_req_limits *lim,
-		   const struct vhost_rmem_vq_chain *chain, const struct vhost_rmem_vq_mem *mem);
+			 const struct vhost_rmem_vq_chain *chain,
+			 const struct vhost_rmem_vq_mem *mem);
 
 /* Runs a parsed request; sets status, err and used_len. */
 void vhost_rmem_req_execute(struct vhost_rmem_req *req, const struct vhost_rmem_req_limits *lim,
-		      const struct vhost_rmem_backend_ops *ops, void *be);
+			    const struct vhost_rmem_backend_ops *ops, void *be);
 
 /*
  * Writes the status byte (when there is one) and returns the length to put
@@ -134,8 +138,9 @@ u32 vhost_rmem_req_complete(struct vhost_rmem_req *req);
 
 /* parse + execute + complete; the used length is returned. */
 u32 vhost_rmem_req_handle(struct vhost_rmem_req *req, const struct vhost_rmem_req_limits *lim,
-		    const struct vhost_rmem_backend_ops *ops, void *be,
-		    const struct vhost_rmem_vq_chain *chain, const struct vhost_rmem_vq_mem *mem);
+			  const struct vhost_rmem_backend_ops *ops, void *be,
+			  const struct vhost_rmem_vq_chain *chain,
+			  const struct vhost_rmem_vq_mem *mem);
 
 /* GET_ID answer: "rmem" + 16 lowercase hex digits of the device id. */
 void vhost_rmem_req_format_id(u64 device_id, char out[RMEM_VIRTIO_BLK_ID_BYTES]);

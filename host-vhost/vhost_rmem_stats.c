@@ -12,7 +12,8 @@
 
 #include "vhost_rmem_dev.h"
 
-#define VHOST_RMEM_STAT(_file, _field) VHOST_RMEM_COUNTER_ATTR(_file, NULL, struct vhost_rmem_dev, stats._field)
+#define VHOST_RMEM_STAT(_file, _field)						\
+	VHOST_RMEM_COUNTER_ATTR(_file, NULL, struct vhost_rmem_dev, stats._field)
 #define VHOST_RMEM_STAT_REQS(_type, _file) VHOST_RMEM_STAT(_file, reqs[VHOST_RMEM_ST_##_type]),
 #define VHOST_RMEM_STAT_BYTES(_type, _file) VHOST_RMEM_STAT(_file, bytes[VHOST_RMEM_ST_##_type]),
 #define VHOST_RMEM_STAT_GAUGE(_file) VHOST_RMEM_STAT(_file, _file),
@@ -26,11 +27,13 @@ static struct vhost_rmem_counter_attr vhost_rmem_stat_attrs[] = {
 	RMEM_SYSFS_LAT(VHOST_RMEM_STAT_LAT)
 };
 
-#define VHOST_RMEM_STAT_ERROR(_cause, _name) VHOST_RMEM_STAT(err_##_name, errors[VHOST_RMEM_REQ_E_##_cause]),
+#define VHOST_RMEM_STAT_ERROR(_cause, _name)					\
+	VHOST_RMEM_STAT(err_##_name, errors[VHOST_RMEM_REQ_E_##_cause]),
 
 static struct vhost_rmem_counter_attr vhost_rmem_stat_err_attrs[] = {
 	RMEM_SYSFS_STAT_ERRORS(VHOST_RMEM_STAT_ERROR)
 };
+
 static_assert(ARRAY_SIZE(vhost_rmem_stat_err_attrs) == VHOST_RMEM_REQ_E_NR - 1,
 	      "an err_ file per cause but NONE");
 
@@ -48,7 +51,8 @@ void vhost_rmem_stats_init(void)
 	struct attribute **p = vhost_rmem_stats_attrs;
 
 	p = vhost_rmem_counter_attrs(p, vhost_rmem_stat_attrs, ARRAY_SIZE(vhost_rmem_stat_attrs));
-	vhost_rmem_counter_attrs(p, vhost_rmem_stat_err_attrs, ARRAY_SIZE(vhost_rmem_stat_err_attrs));
+	vhost_rmem_counter_attrs(p, vhost_rmem_stat_err_attrs,
+				 ARRAY_SIZE(vhost_rmem_stat_err_attrs));
 }
 
 /* The latency buckets in order with their bounds in us; the last is open. */

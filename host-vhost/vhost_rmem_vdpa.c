@@ -118,7 +118,8 @@ static void vhost_rmem_needs_reset(struct vhost_rmem_dev *d, unsigned int qi)
 		d->config_cb.callback(d->config_cb.private);
 }
 
-static void vhost_rmem_log_refused(struct vhost_rmem_dev *d, unsigned int qi, const struct vhost_rmem_req *req)
+static void vhost_rmem_log_refused(struct vhost_rmem_dev *d, unsigned int qi,
+				   const struct vhost_rmem_req *req)
 {
 	dev_warn_ratelimited(&d->vdpa.dev, "queue %u: request type %u sector %llu refused: %s\n",
 			     qi, req->type, req->sector, vhost_rmem_req_err_name(req->err));
@@ -160,7 +161,7 @@ static bool vhost_rmem_serve_vq(struct vhost_rmem_dev *d, unsigned int qi)
 				len = 0;
 			} else {
 				len = vhost_rmem_req_handle(&d->req, &d->lim, d->backend->io, d->be,
-						      &d->chain, &d->mem);
+							    &d->chain, &d->mem);
 				if (d->req.err != VHOST_RMEM_REQ_E_NONE)
 					vhost_rmem_log_refused(d, qi, &d->req);
 				vhost_rmem_stats_account(d, &d->req, ktime_get_ns() - t0);
@@ -259,7 +260,7 @@ static bool vhost_rmem_vq_idx_ok(struct vhost_rmem_dev *d, u16 idx)
 }
 
 static int vhost_rmem_set_vq_address(struct vdpa_device *vdpa, u16 idx, u64 desc, u64 driver,
-			       u64 device)
+				     u64 device)
 {
 	struct vhost_rmem_dev *d = vdpa_to_rmem(vdpa);
 
@@ -358,7 +359,8 @@ static bool vhost_rmem_get_vq_ready(struct vdpa_device *vdpa, u16 idx)
 	return ready;
 }
 
-static int vhost_rmem_set_vq_state(struct vdpa_device *vdpa, u16 idx, const struct vdpa_vq_state *state)
+static int vhost_rmem_set_vq_state(struct vdpa_device *vdpa, u16 idx,
+				   const struct vdpa_vq_state *state)
 {
 	struct vhost_rmem_dev *d = vdpa_to_rmem(vdpa);
 
@@ -626,7 +628,7 @@ static void vhost_rmem_fill_config(struct vhost_rmem_dev *d, u8 *cfg)
 }
 
 static void vhost_rmem_get_config(struct vdpa_device *vdpa, unsigned int offset, void *buf,
-			    unsigned int len)
+				  unsigned int len)
 {
 	struct vhost_rmem_dev *d = vdpa_to_rmem(vdpa);
 	u8 cfg[RMEM_VIRTIO_CFG_SIZE];
@@ -644,7 +646,7 @@ static void vhost_rmem_get_config(struct vdpa_device *vdpa, unsigned int offset,
 
 /* Nothing in our config space is driver-writable. */
 static void vhost_rmem_set_config(struct vdpa_device *vdpa, unsigned int offset, const void *buf,
-			    unsigned int len)
+				  unsigned int len)
 {
 }
 
@@ -660,7 +662,8 @@ static u32 vhost_rmem_get_generation(struct vdpa_device *vdpa)
  * worker never walks a tree vhost_vdpa is changing, and so a failed copy
  * leaves an empty map (translates nothing) rather than a partial one.
  */
-static int vhost_rmem_set_map(struct vdpa_device *vdpa, unsigned int asid, struct vhost_iotlb *iotlb)
+static int vhost_rmem_set_map(struct vdpa_device *vdpa, unsigned int asid,
+			      struct vhost_iotlb *iotlb)
 {
 	struct vhost_rmem_dev *d = vdpa_to_rmem(vdpa);
 	struct vhost_iotlb_map *map;
@@ -753,7 +756,7 @@ static const struct attribute_group *vhost_rmem_dev_groups[] = {
 };
 
 static int vhost_rmem_dev_add(struct vdpa_mgmt_dev *mdev, const char *name,
-			const struct vdpa_dev_set_config *config)
+			      const struct vdpa_dev_set_config *config)
 {
 	struct vhost_rmem_dev *d;
 	int ret;
@@ -765,13 +768,16 @@ static int vhost_rmem_dev_add(struct vdpa_mgmt_dev *mdev, const char *name,
 	if (!try_module_get(THIS_MODULE))
 		return -ENODEV;
 
-	d = vdpa_alloc_device(struct vhost_rmem_dev, vdpa, vhost_rmem_mgmt_parent, &vhost_rmem_vdpa_ops, 1, 1,
-			      name, false);
+	d = vdpa_alloc_device(struct vhost_rmem_dev, vdpa, vhost_rmem_mgmt_parent,
+			      &vhost_rmem_vdpa_ops, 1, 1, name, false);
 	if (IS_ERR(d)) {
 		ret = PTR_ERR(d);
 		goto out_put_module;
 	}
-	/* From here on put_device() frees through vhost_rmem_free(): set up what it undoes first. */
+	/*
+	 * From here on put_device() frees through vhost_rmem_free(): set up
+	 * what it undoes first.
+	 */
 	mutex_init(&d->lock);
 	INIT_WORK(&d->work, vhost_rmem_work);
 	vhost_iotlb_init(&d->iotlb, 0, 0);

@@ -191,7 +191,7 @@ int vhost_rmem_vq_pop(struct vhost_rmem_vq *vq, struct vhost_rmem_vq_chain *chai
 	/* The ring entry is written before avail->idx: read it after. */
 	vhost_rmem_vq_rmb();
 	if (vhost_rmem_vq_read16(vq, vq->avail + RMEM_AVAIL_RING(vq->last_avail & (vq->num - 1)),
-			   &head))
+				 &head))
 		return vhost_rmem_vq_break(vq);
 	/* A head we cannot return to the used ring: nothing sane to do. */
 	if (head >= vq->num)
@@ -277,7 +277,7 @@ bool vhost_rmem_vq_enable_kick(struct vhost_rmem_vq *vq)
 		return false;
 	if (vq->event_idx)
 		ret = vhost_rmem_vq_write16(vq, vq->used + RMEM_USED_AVAIL_EVENT(vq->num),
-				      vq->last_avail);
+					    vq->last_avail);
 	else
 		ret = vhost_rmem_vq_write16(vq, vq->used + RMEM_USED_FLAGS, 0);
 	if (ret) {

@@ -89,7 +89,7 @@ enum vhost_rmem_vq_err {
 	VHOST_RMEM_VQ_E_LOOP,		/* chain longer than its table: a loop */
 	VHOST_RMEM_VQ_E_TOO_LONG,	/* more segments than we serve */
 	VHOST_RMEM_VQ_E_ORDER,	/* readable descriptor after a writable one */
-	VHOST_RMEM_VQ_E_INDIRECT,	/* indirect not negotiated, nested, with NEXT, or bad size */
+	VHOST_RMEM_VQ_E_INDIRECT, /* indirect not negotiated, nested, with NEXT, or bad size */
 	VHOST_RMEM_VQ_E_ADDR_WRAP,	/* addr + len overflows */
 	VHOST_RMEM_VQ_E_NR,
 };

@@ -45,7 +45,10 @@
 	X(donor)							\
 	X(keep_chunks)
 
-/* stats/: requests completed OK, X(request type, file); request types as in host-vhost's VHOST_RMEM_ST_*. */
+/*
+ * stats/: requests completed OK, X(request type, file); request types as in
+ * host-vhost's VHOST_RMEM_ST_*.
+ */
 #define RMEM_SYSFS_STAT_REQS(X)						\
 	X(READ, reads)							\
 	X(WRITE, writes)						\

@@ -92,6 +92,7 @@ struct rmem_virtio_blk_config {
 	u8 zoned_model;				/* 92 */
 	u8 unused2[3];				/* 93 */
 };
+
 RMEM_STATIC_ASSERT(sizeof(struct rmem_virtio_blk_config) == 96, "virtio-blk config size");
 
 /*
@@ -125,6 +126,7 @@ struct rmem_virtio_config {
 	__le32 flags;		/* 20: RMEM_VIRTIO_CFG_F_* */
 	__le64 reserved[5];	/* 24: zero */
 };
+
 RMEM_STATIC_ASSERT(sizeof(struct rmem_virtio_config) == 64, "rmem config size");
 
 /* Whole config space the device exposes. */
@@ -153,6 +155,7 @@ struct rmem_virtio_blk_outhdr {
 	__le32 ioprio;
 	__le64 sector;
 };
+
 RMEM_STATIC_ASSERT(sizeof(struct rmem_virtio_blk_outhdr) == 16, "blk header size");
 
 /* Payload of DISCARD and WRITE_ZEROES: an array of these. */
@@ -161,6 +164,7 @@ struct rmem_virtio_blk_discard {
 	__le32 num_sectors;
 	__le32 flags;
 };
+
 RMEM_STATIC_ASSERT(sizeof(struct rmem_virtio_blk_discard) == 16, "discard segment size");
 #define RMEM_VIRTIO_BLK_WZ_F_UNMAP (1u << 0)
 
@@ -209,12 +213,14 @@ struct rmem_vring_desc {
 	__le16 flags;
 	__le16 next;
 };
+
 RMEM_STATIC_ASSERT(sizeof(struct rmem_vring_desc) == 16, "vring desc size");
 
 struct rmem_vring_used_elem {
 	__le32 id;
 	__le32 len;
 };
+
 RMEM_STATIC_ASSERT(sizeof(struct rmem_vring_used_elem) == 8, "used elem size");
 
 /* Byte offsets inside the avail and used rings of @num entries. */

@@ -59,6 +59,7 @@ struct rmem_wire_connect {
 	__le32 flags;		/* none defined: must be 0 */
 	__le32 check;		/* CRC32C of the bytes before it */
 };
+
 RMEM_STATIC_ASSERT(sizeof(struct rmem_wire_connect) == 24, "connect size");
 RMEM_STATIC_ASSERT(sizeof(struct rmem_wire_connect) <= RMEM_CM_REQ_PRIV_MAX,
 		   "connect request exceeds the rdma_cm REQ private data");
@@ -93,6 +94,7 @@ struct rmem_wire_accept {
 	__le32 window_words;	/* 112: scan window hosts should use */
 	__le32 check;		/* 116: CRC32C of bytes 0..115 */
 };
+
 RMEM_STATIC_ASSERT(sizeof(struct rmem_wire_accept) == 120, "accept size");
 RMEM_STATIC_ASSERT(sizeof(struct rmem_wire_accept) <= RMEM_CM_REP_PRIV_MAX,
 		   "accept descriptor exceeds the rdma_cm REP private data");
@@ -111,6 +113,7 @@ struct rmem_wire_reject {
 	__le16 max_version;
 	__le32 check;		/* CRC32C of the bytes before it */
 };
+
 RMEM_STATIC_ASSERT(sizeof(struct rmem_wire_reject) == 20, "reject size");
 RMEM_STATIC_ASSERT(sizeof(struct rmem_wire_reject) <= RMEM_CM_REJ_PRIV_MAX,
 		   "reject exceeds the rdma_cm REJ private data");
@@ -174,6 +177,7 @@ struct rmem_wire_superblock {
 	__le64 boot_unix_s;	/*  96: wall clock at boot, for humans */
 	__le64 reserved[3];	/* 104: zero */
 };
+
 RMEM_STATIC_ASSERT(sizeof(struct rmem_wire_superblock) == 128, "superblock size");
 
 /*
@@ -208,6 +212,7 @@ struct rmem_wire_slot {
 	__le64 device_id;	/* 0 free, ~0 being reclaimed, else the id */
 	__le64 generation;	/* bumped on every release */
 };
+
 RMEM_STATIC_ASSERT(sizeof(struct rmem_wire_slot) == 16, "slot size");
 
 #define RMEM_DEVICE_NONE 0ull
@@ -221,6 +226,7 @@ RMEM_STATIC_ASSERT(sizeof(struct rmem_wire_slot) == 16, "slot size");
 struct rmem_wire_lease {
 	__le64 counter;
 };
+
 RMEM_STATIC_ASSERT(sizeof(struct rmem_wire_lease) == 8, "lease size");
 
 /*
@@ -245,6 +251,7 @@ struct rmem_wire_stats {
 	__le64 reserved[4];		/*  88: zero */
 	__le64 seq_end;			/* 120 */
 };
+
 RMEM_STATIC_ASSERT(sizeof(struct rmem_wire_stats) == 128, "stats size");
 
 #endif /* RMEM_WIRE_H */

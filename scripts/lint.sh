@@ -5,8 +5,9 @@
 #
 #  - checkpatch: the kernel's scripts/checkpatch.pl, taken from Debian's
 #    linux-source-6.12 package (downloaded by `make deps` into the .deb cache,
-#    three files extracted to build/lint/; nothing vendored), on every source
-#    file of both modules and of the kernel-shared headers in include/;
+#    three files extracted to build/lint/; nothing vendored), --strict, on
+#    every source file of both modules and of the kernel-shared headers in
+#    include/;
 #  - sparse: both modules rebuilt with C=2 (every file checked) against the
 #    6.12 headers; any sparse warning or error in our files fails;
 #  - shellcheck: every shell script of the project, at severity warning;
@@ -30,12 +31,17 @@ record() {	# record ok|fail NAME [WHY]
 	return 0
 }
 
-# Types checkpatch reports that do not apply to an out-of-tree module built
-# for two kernels: the 6.1/6.12 compat branches must test LINUX_VERSION_CODE,
-# and checkpatch then calls that comparison "constant on the left".
-CHECKPATCH_IGNORE=LINUX_VERSION_CODE,CONSTANT_COMPARISON
-KERNEL_SRCS=(host-vhost/*.[ch] guest-driver/*.[ch] include/rmem_alloc.h include/rmem_compat.h
-	include/rmem_proto.h include/rmem_virtio.h include/rmem_wire.h)
+# checkpatch --strict, less the types that do not apply here: an out-of-tree
+# module built for two kernels must test LINUX_VERSION_CODE (checkpatch then
+# calls the comparison "constant on the left"), and our macros that reuse an
+# argument paste it as a name (a field, a file, an identifier), never a value.
+CHECKPATCH_IGNORE=LINUX_VERSION_CODE,CONSTANT_COMPARISON,MACRO_ARG_REUSE
+# Headers compiled in userspace too: no BIT() there, rmem_compat.h maps the
+# C99 types and uses C11's _Static_assert, and a table of messages may run long.
+CHECKPATCH_SHARED_IGNORE=BIT_MACRO,PREFER_KERNEL_TYPES,CAMELCASE,LONG_LINE_STRING
+KERNEL_SRCS=(host-vhost/*.[ch] guest-driver/*.[ch])
+SHARED_SRCS=(include/rmem_alloc.h include/rmem_compat.h include/rmem_proto.h include/rmem_virtio.h
+	include/rmem_wire.h)
 # The sysfs ABI is a set of X-macro lists, a shape checkpatch always calls a
 # complex macro; the header is checked for everything else.
 KERNEL_XMACRO_SRCS=(include/rmem_sysfs.h)
@@ -58,15 +64,17 @@ run_checkpatch() {
 	cp=$(checkpatch_tool) || return 1
 	# shellcheck disable=SC2206 # the globs above are ours, without spaces
 	files=(${KERNEL_SRCS[@]})
-	if ! { "$cp" --no-tree -f --terse --show-types --ignore "$CHECKPATCH_IGNORE" \
-		"${files[@]}" && "$cp" --no-tree -f --terse --show-types \
-		--ignore "$CHECKPATCH_IGNORE,COMPLEX_MACRO" "${KERNEL_XMACRO_SRCS[@]}"; } \
-		>"$out/checkpatch.log" 2>&1; then
+	if ! { "$cp" --no-tree -f --strict --terse --show-types --ignore "$CHECKPATCH_IGNORE" \
+		"${files[@]}" && "$cp" --no-tree -f --strict --terse --show-types \
+		--ignore "$CHECKPATCH_IGNORE,$CHECKPATCH_SHARED_IGNORE" "${SHARED_SRCS[@]}" &&
+		"$cp" --no-tree -f --strict --terse --show-types \
+		--ignore "$CHECKPATCH_IGNORE,$CHECKPATCH_SHARED_IGNORE,COMPLEX_MACRO" \
+		"${KERNEL_XMACRO_SRCS[@]}"; } >"$out/checkpatch.log" 2>&1; then
 		grep -v '^total: 0 errors, 0 warnings' "$out/checkpatch.log" | grep -v '^$' >&2 || true
 		say "checkpatch: FAILED on ${#files[@]} files (log: build/lint/checkpatch.log)"
 		return 1
 	fi
-	say "checkpatch: $((${#files[@]} + ${#KERNEL_XMACRO_SRCS[@]})) files clean"
+	say "checkpatch --strict: $((${#files[@]} + ${#SHARED_SRCS[@]} + ${#KERNEL_XMACRO_SRCS[@]})) files clean"
 }
 
 run_sparse() {
