@@ -828,7 +828,7 @@ static int rmemc_handle_check(struct rmemc_conn *c, const struct rmemc_handle *h
 	return 0;
 }
 
-int rmem_alloc(struct rmemc_dev *d, uint64_t vchunk, struct rmemc_handle *h)
+int rmemc_alloc(struct rmemc_dev *d, uint64_t vchunk, struct rmemc_handle *h)
 {
 	struct rmemc_conn *c = d->conn;
 	struct rmem_alloc_donor dn = rmemc_donor(c);

@@ -12,7 +12,7 @@
  *
  *	rmemc_connect("10.0.0.1", RMEM_DEFAULT_PORT, NULL, &c, err, sizeof(err));
  *	rmemc_dev_attach(c, device_id, 0, &d);		// claims a lease slot
- *	rmem_alloc(d, vchunk, &h);			// READ window + CAS
+ *	rmemc_alloc(d, vchunk, &h);			// READ window + CAS
  *	rmemc_write(c, &h, 0, page, 4096);		// RDMA WRITE
  *	rmemc_lease_renew(d);				// every lease_timeout / 3
  *	rmemc_free(d, &h);				// CAS owner -> 0
@@ -125,7 +125,7 @@ int rmemc_lease_renew(struct rmemc_dev *d);
 
 /* ---------------------------------------------------------------- chunks */
 
-int rmem_alloc(struct rmemc_dev *d, uint64_t vchunk, struct rmemc_handle *h);
+int rmemc_alloc(struct rmemc_dev *d, uint64_t vchunk, struct rmemc_handle *h);
 int rmemc_free(struct rmemc_dev *d, const struct rmemc_handle *h);
 int rmemc_read(struct rmemc_conn *c, const struct rmemc_handle *h, uint64_t off,
 	      void *buf, size_t len);

@@ -9,6 +9,7 @@
  */
 #include <linux/mm.h>
 #include <linux/sched.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 
 #include "vhost_rmem_rdma.h"
@@ -22,7 +23,7 @@ static int vhost_rmem_alloc_meta_read(void *ctx, u64 off, void *buf, u32 len)
 
 	while (len) {
 		n = min_t(u32, len, VHOST_RMEM_CONN_BUF);
-		ret = rmem_conn_meta_read(c, off, n);
+		ret = vhost_rmem_conn_meta_read(c, off, n);
 		if (ret)
 			return ret;
 		memcpy(dst, c->buf, n);
@@ -130,11 +131,18 @@ int vhost_rmem_alloc_walk(struct vhost_rmem_conn *c, int (*fn)(void *arg, u64 ch
 			  void *arg)
 {
 	struct rmem_alloc_donor dn = vhost_rmem_conn_donor(c);
+	unsigned int noio;
 	__le64 *buf;
 	int ret;
 
-	/* Not the lease's window: fn may free, which updates the window cache. */
+	/*
+	 * Not the lease's window: fn may free, which updates the window cache.
+	 * The walk runs on the I/O path (map rebuild) of a device the host may
+	 * swap onto: the buffer must not recurse into I/O.
+	 */
+	noio = memalloc_noio_save();
 	buf = kvmalloc(VHOST_RMEM_CONN_BUF, GFP_KERNEL);
+	memalloc_noio_restore(noio);
 	if (!buf)
 		return -ENOMEM;
 	ret = rmem_owner_walk(&dn, buf, VHOST_RMEM_CONN_BUF / 8, fn, arg);

@@ -21,6 +21,7 @@
 #include <linux/slab.h>
 #include <net/net_namespace.h>
 
+#include "vhost_rmem_fault.h"
 #include "vhost_rmem_rdma.h"
 
 /* Completions of one synchronous call (one or a chain of WRs). */
@@ -63,7 +64,7 @@ static void vhost_rmem_conn_fail(struct vhost_rmem_conn *c, const char *why)
 	first = !c->broken;
 	c->broken = true;
 	if (first && !c->dying)
-		queue_work(system_wq, &c->break_work);
+		queue_work(c->cfg.wq, &c->break_work);
 	spin_unlock_irqrestore(&c->lock, flags);
 	if (first)
 		pr_warn_ratelimited("vhost_rmem: donor %s: connection lost: %s\n", c->name, why);
@@ -232,6 +233,12 @@ static int vhost_rmem_conn_handshake(struct vhost_rmem_conn *c)
 	if (ret)
 		return ret;
 	c->established = true;
+	if (vhost_rmem_fault(fail_connect)) {
+		/* As if the donor disconnected at once, its break work already run. */
+		vhost_rmem_conn_fail(c, "fault injection: fail_connect");
+		flush_work(&c->break_work);
+		return -ECONNRESET;
+	}
 	ret = rmem_desc_decode(c->priv, c->priv_len, &c->desc);
 	if (ret) {
 		pr_warn_ratelimited("vhost_rmem: donor %s accepted with a bad descriptor: %s\n",
@@ -239,7 +246,7 @@ static int vhost_rmem_conn_handshake(struct vhost_rmem_conn *c)
 		return -EPROTO;
 	}
 	/* Proves the metadata key and that the descriptor is this boot's. */
-	ret = rmem_conn_meta_read(c, 0, sizeof(sb));
+	ret = vhost_rmem_conn_meta_read(c, 0, sizeof(sb));
 	if (ret)
 		return ret;
 	memcpy(&sb, c->buf, sizeof(sb));
@@ -526,7 +533,7 @@ int vhost_rmem_conn_cas(struct vhost_rmem_conn *c, u64 raddr, u32 rkey, u64 expe
 	return 0;
 }
 
-int rmem_conn_meta_read(struct vhost_rmem_conn *c, u64 off, u32 len)
+int vhost_rmem_conn_meta_read(struct vhost_rmem_conn *c, u64 off, u32 len)
 {
 	if (off > c->desc.meta_len || len > c->desc.meta_len - off)
 		return -EINVAL;

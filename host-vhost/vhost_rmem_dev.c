@@ -28,8 +28,6 @@
 
 static LIST_HEAD(vhost_rmem_registry);
 static DEFINE_MUTEX(vhost_rmem_registry_lock);	/* the list and every device_id */
-/* Backend switches and their sysfs files; outside the device locks. */
-static DEFINE_MUTEX(vhost_rmem_backend_lock);
 
 /*
  * What rmem/backend accepts.  The first is every new device's (vhost_rmem_vdpa.c)
@@ -170,6 +168,24 @@ ssize_t vhost_rmem_cfg_show(struct device *dev, struct device_attribute *attr, c
 	return ret;
 }
 
+/* A live value is read locklessly (READ_ONCE): it must be written whole. */
+static void vhost_rmem_cfg_write_once(void *field, const void *v, size_t size)
+{
+	switch (size) {
+	case 1:
+		WRITE_ONCE(*(u8 *)field, *(const u8 *)v);
+		break;
+	case 4:
+		WRITE_ONCE(*(u32 *)field, *(const u32 *)v);
+		break;
+	case 8:
+		WRITE_ONCE(*(u64 *)field, *(const u64 *)v);
+		break;
+	default:
+		memcpy(field, v, size);	/* never live: addresses are set while parked */
+	}
+}
+
 ssize_t vhost_rmem_cfg_store(struct device *dev, struct device_attribute *attr, const char *buf,
 			     size_t count)
 {
@@ -179,6 +195,9 @@ ssize_t vhost_rmem_cfg_store(struct device *dev, struct device_attribute *attr, 
 	u8 *base;
 	int ret;
 
+	/* Read-only files share this store; root may chmod them, not write them. */
+	if (!(a->dattr.attr.mode & 0222))
+		return -EPERM;
 	if (WARN_ON_ONCE(a->fmt->size > sizeof(v)))
 		return -EINVAL;
 	ret = a->fmt->parse(buf, v);
@@ -190,7 +209,7 @@ ssize_t vhost_rmem_cfg_store(struct device *dev, struct device_attribute *attr, 
 		base = vhost_rmem_attr_base(d, a->backend);
 		if (!base)
 			return -ENODEV;
-		memcpy(base + a->off, v, a->fmt->size);
+		vhost_rmem_cfg_write_once(base + a->off, v, a->fmt->size);
 		return count;
 	}
 	ret = vhost_rmem_dev_cfg_lock(d);
@@ -244,6 +263,9 @@ static int vhost_rmem_capacity_set(struct vhost_rmem_dev *d, void *field, const 
 
 	if ((c - 1) >> d->chunk_shift > RMEM_VCHUNK_MAX)
 		return -ERANGE;
+	/* The store sized its map and its rebuild for the old capacity. */
+	if (d->capacity != c)
+		vhost_rmem_dev_drop_store(d);
 	d->capacity = c;
 	return 0;
 }
@@ -266,8 +288,18 @@ static int vhost_rmem_device_id_set(struct vhost_rmem_dev *d, void *field, const
 			break;
 		}
 	}
-	if (!ret)
+	if (!ret && d->device_id != id) {
+		/*
+		 * The store holds the old id's lease on the donor; the registry
+		 * now lets another device take that id.  Drop the store (after
+		 * the registry lock: it talks to the donor) so nothing here
+		 * speaks for the old id any more.
+		 */
 		d->device_id = id;
+		mutex_unlock(&vhost_rmem_registry_lock);
+		vhost_rmem_dev_drop_store(d);
+		return 0;
+	}
 	mutex_unlock(&vhost_rmem_registry_lock);
 	if (ret)
 		dev_warn(&d->vdpa.dev, "device id 0x%016llx is already used by another device\n",
@@ -363,8 +395,8 @@ static ssize_t backend_store(struct device *dev, struct device_attribute *attr,
 	if (!b)
 		return -EINVAL;
 
-	mutex_lock(&vhost_rmem_backend_lock);
-	old = d->backend;		/* stable: only changed under vhost_rmem_backend_lock */
+	mutex_lock(&d->be_lock);
+	old = d->backend;		/* stable: only changed under d->be_lock */
 	if (old != b && b->init) {
 		priv = b->init(d);
 		if (IS_ERR(priv)) {
@@ -396,14 +428,15 @@ static ssize_t backend_store(struct device *dev, struct device_attribute *attr,
 		ret = vhost_rmem_backend_files_add(d, b);
 		d->be_files = !ret;
 		if (ret)
-			dev_warn(dev, "backend %s: adding its sysfs files failed (%d)\n", b->name,
-				 ret);
+			dev_warn(dev, "backend %s: adding its sysfs files failed (%d); write backend again to retry\n",
+				 b->name, ret);
+		ret = 0;	/* the switch itself is done */
 	}
 out_fini:
 	if (priv && b->fini)
 		b->fini(priv);
 out_unlock:
-	mutex_unlock(&vhost_rmem_backend_lock);
+	mutex_unlock(&d->be_lock);
 	return ret ? ret : count;
 }
 static VHOST_RMEM_CFG_ATTR_CUSTOM(backend, 0644, backend_show, backend_store);

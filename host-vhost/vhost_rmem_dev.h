@@ -125,10 +125,11 @@ struct vhost_rmem_dev {
 	u64 device_id;
 	unsigned int chunk_shift;
 	unsigned int num_queues;	/* fixed at creation (module parameter) */
-	/* Changed under d->lock and vhost_rmem_dev.c's backend lock. */
+	/* Changed under d->lock and d->be_lock (vhost_rmem_dev.c). */
 	const struct vhost_rmem_backend_type *backend;
 	struct vhost_rmem_backend_priv *be_priv;	/* the backend's state, or NULL */
 	bool be_files;			/* the backend's files are in sysfs */
+	struct mutex be_lock;		/* backend switches and their files; outside lock */
 
 	/* virtio state */
 	u8 status;

@@ -48,6 +48,7 @@
 #include <linux/slab.h>
 
 #include "vhost_rmem_dev.h"
+#include "vhost_rmem_fault.h"
 #include "vhost_rmem_rdma.h"
 
 static unsigned int vhost_rmem_rdma_timeout_ms = 5000;
@@ -864,6 +865,7 @@ static void *vhost_rmem_rdma_create(struct vhost_rmem_dev *d)
 	r->cfg.timeout_ms = max(vhost_rmem_rdma_timeout_ms, 100u);
 	r->cfg.broken = vhost_rmem_rdma_broken;
 	r->cfg.ctx = r;
+	r->cfg.wq = vhost_rmem_rdma_wq;
 	INIT_DELAYED_WORK(&r->reconnect, vhost_rmem_rdma_reconnect_work);
 	INIT_DELAYED_WORK(&r->renew, vhost_rmem_rdma_renew_work);
 	r->adopt = true;	/* a device id with a slot on the donor: rebuild */
@@ -881,10 +883,8 @@ static void *vhost_rmem_rdma_create(struct vhost_rmem_dev *d)
 	mutex_lock(&r->lock);
 	ret = vhost_rmem_rdma_install(r, c);
 	mutex_unlock(&r->lock);
-	if (ret) {
-		vhost_rmem_conn_destroy(c);
-		goto out_fini;
-	}
+	if (ret)
+		goto out_destroy_conn;
 	dev_info(&d->vdpa.dev, "connected to donor %s (epoch %016llx, %llu chunks of %u bytes)\n",
 		 c->name, c->desc.epoch, c->desc.chunk_count, 1u << c->desc.chunk_shift);
 	if (vhost_rmem_debugfs_root) {
@@ -893,7 +893,20 @@ static void *vhost_rmem_rdma_create(struct vhost_rmem_dev *d)
 	}
 	return r;
 
+out_destroy_conn:
+	vhost_rmem_conn_destroy(c);
 out_fini:
+	/*
+	 * A connection that broke while we set up (the donor disconnected at
+	 * once, a read failed) has already run its break notification, which
+	 * queued our reconnect: stop it before @r goes.  The connection is gone
+	 * first, so nothing can queue it again.
+	 */
+	mutex_lock(&r->lock);
+	r->stopping = true;
+	mutex_unlock(&r->lock);
+	cancel_delayed_work_sync(&r->reconnect);
+	cancel_delayed_work_sync(&r->renew);
 	atomic_set(&rd->st.state, VHOST_RMEM_RDMA_NONE);
 	vhost_rmem_lease_fini(&r->lease);
 out_free:
@@ -1105,8 +1118,9 @@ static struct vhost_rmem_backend_priv *vhost_rmem_rdma_dev_init(struct vhost_rme
 
 	if (!rd)
 		return ERR_PTR(-ENOMEM);
-	/* Zeroed: state none, no donor, slot 0 until a store sets it. */
+	/* Zeroed: state none, no donor; no slot until a store claims one. */
 	rd->donor.sin_family = AF_INET;
+	atomic_set(&rd->st.slot, -1);
 	return &rd->head;
 }
 
@@ -1151,6 +1165,7 @@ int vhost_rmem_rdma_init(void)
 	vhost_rmem_debugfs_root = debugfs_create_dir("vhost_rmem", NULL);
 	if (IS_ERR(vhost_rmem_debugfs_root))
 		vhost_rmem_debugfs_root = NULL;
+	vhost_rmem_faults_debugfs(vhost_rmem_debugfs_root);
 	return 0;
 }
 

@@ -63,6 +63,12 @@ struct vhost_rmem_conn_cfg {
 	/* The connection broke (any cause); called from a workqueue. */
 	void (*broken)(void *ctx);
 	void *ctx;
+	/*
+	 * Where that call runs: the owner's WQ_MEM_RECLAIM queue, because the
+	 * owner's reconnect (on it) waits for it, and the host may be swapping
+	 * onto the device that needs the reconnect.
+	 */
+	struct workqueue_struct *wq;
 };
 
 struct vhost_rmem_conn {
@@ -114,7 +120,7 @@ int vhost_rmem_conn_zero(struct vhost_rmem_conn *c, u64 raddr, u32 rkey, u64 len
 int vhost_rmem_conn_cas(struct vhost_rmem_conn *c, u64 raddr, u32 rkey, u64 expect, u64 swap,
 			u64 *old);
 /* Metadata (superblock, slots, leases, owners) at an offset of the region. */
-int rmem_conn_meta_read(struct vhost_rmem_conn *c, u64 off, u32 len);
+int vhost_rmem_conn_meta_read(struct vhost_rmem_conn *c, u64 off, u32 len);
 int vhost_rmem_conn_meta_cas(struct vhost_rmem_conn *c, u64 off, u64 expect, u64 swap, u64 *old);
 
 /* ------------------------------------------------------------ vhost_rmem_alloc.c */

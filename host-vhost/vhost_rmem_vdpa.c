@@ -710,6 +710,7 @@ static void vhost_rmem_free(struct vdpa_device *vdpa)
 	d->be = NULL;
 	vhost_rmem_dev_backend_fini(d);
 	vhost_iotlb_reset(&d->iotlb);
+	mutex_destroy(&d->be_lock);
 	mutex_destroy(&d->lock);
 }
 
@@ -779,6 +780,7 @@ static int vhost_rmem_dev_add(struct vdpa_mgmt_dev *mdev, const char *name,
 	 * what it undoes first.
 	 */
 	mutex_init(&d->lock);
+	mutex_init(&d->be_lock);
 	INIT_WORK(&d->work, vhost_rmem_work);
 	vhost_iotlb_init(&d->iotlb, 0, 0);
 	INIT_LIST_HEAD(&d->node);

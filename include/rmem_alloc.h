@@ -8,7 +8,7 @@
  * generation -> free the slot's owner words -> release) are implemented here
  * and nowhere else.  Three callers drive them through struct rmem_alloc_ops:
  *
- *   host-vhost/vhost_rmem_alloc.c   kernel client: ops over rmem_conn_meta_read/
+ *   host-vhost/vhost_rmem_alloc.c   kernel client: ops over vhost_rmem_conn_meta_read/
  *                             meta_cas/write (RDMA READ, CAS, WRITE)
  *   client/rmemc.c      userspace client library: the same over verbs
  *   appliance/rmemd_reaper.c   the donor's reaper: reclaim only, ops over its
@@ -184,6 +184,8 @@ static inline int rmem_lease_adopt(const struct rmem_alloc_donor *dn, struct rme
 
 	if (slot >= dn->desc->slot_count)
 		return -EINVAL;
+	/* Until the slot is proven ours, a renewal must not write its lease word. */
+	l->held = false;
 	l->slot = slot;
 	ret = dn->ops->meta_read(dn->ctx, rmem_slot_off(dn->desc, slot), &s, sizeof(s));
 	if (ret)

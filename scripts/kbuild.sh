@@ -36,7 +36,8 @@ for m in $mods; do
 	ls "$top/$m"/*.h >/dev/null 2>&1 && cp -u "$top/$m"/*.h "$b/"
 	mkdir -p "$b/include" && cp -u "$top"/include/*.h "$b/include/" 2>/dev/null || true
 	log=$b/build.log
-	if ! make -C "$kroot/headers" M="$b" modules >"$log" 2>&1; then
+	# The test tier's modules carry the fault knobs (docs/testing.md "Fault knobs").
+	if ! make -C "$kroot/headers" M="$b" VHOST_RMEM_FAULTS=y VIRTIO_RMEM_FAULTS=y modules >"$log" 2>&1; then
 		cat "$log" >&2
 		echo "modules: $m failed to build against $kver (log: $log)" >&2
 		rc=1

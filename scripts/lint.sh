@@ -85,7 +85,7 @@ run_sparse() {
 		b=$top/build/kbuild/6.12/$m
 		[ -f "$b/Kbuild" ] || { echo "lint: $m is not built yet; run 'make modules'" >&2; return 1; }
 		log=$out/sparse-$m.log
-		make -C "$k" M="$b" C=2 CHECK=sparse modules >"$log" 2>&1 ||
+		make -C "$k" M="$b" C=2 CHECK=sparse VHOST_RMEM_FAULTS=y VIRTIO_RMEM_FAULTS=y modules >"$log" 2>&1 ||
 			{ cat "$log" >&2; say "sparse: $m failed to build (log: $log)"; return 1; }
 		n=$((n + 1))
 		if grep -E "^$b/.*: (warning|error):" "$log" >&2; then

@@ -10,6 +10,7 @@
 # kernel BUG/WARNING/Oops/Call Trace/hung task/soft lockup/panic.  Header lines
 # in the script: "# vms: 1|2", "# timeout: SECONDS", "# mem: SIZE",
 # "# kver: 6.12|6.1", "# initramfs: full" (adds QEMU for nested guests),
+# "# cmdline: ARGS" (more kernel parameters, e.g. slub_debug=FZP),
 # "# expect: kernel-warning" (the harness self-test: pass
 # only when the harness caught the warning).  A test's host side, if any:
 # tests/<tier>/host/NNN-<name>.host.  Logs: build/test-logs/<tier>/.
@@ -36,7 +37,8 @@ mkdir -p "$logs"
 tier_begin
 
 # The patterns that fail any test when they show in a guest's kernel log.
-kernel_problems='BUG:|WARNING:|Oops|Call Trace|blocked for more than|soft lockup|hard LOCKUP|Kernel panic|general protection fault|UBSAN:|KASAN:'
+# (SLUB's own reports read "BUG kmalloc-64 (Not tainted): Poison overwritten".)
+kernel_problems='BUG:|BUG [^ ]+ \((Not t|T)ainted|WARNING:|Oops|Call Trace|blocked for more than|soft lockup|hard LOCKUP|Kernel panic|general protection fault|UBSAN:|KASAN:'
 
 header() {	# header FILE KEY DEFAULT
 	local v
@@ -91,7 +93,7 @@ problems() {	# problems LOG... → first kernel problem line, if any
 }
 
 run_one() {	# run_one SCRIPT
-	local script=$1 name vms tmo mem kver expect variant log blog v prob rc start pa pb bpid='' follow='' watcher=''
+	local script=$1 name vms tmo mem kver expect variant cmdline log blog v prob rc start pa pb bpid='' follow='' watcher=''
 	name=$(basename "$script" .sh); name=${name#[0-9][0-9][0-9]-}
 	vms=$(header "$script" vms 1)
 	tmo=$(header "$script" timeout 180)
@@ -99,6 +101,7 @@ run_one() {	# run_one SCRIPT
 	kver=$(header "$script" kver 6.12)
 	expect=$(header "$script" expect "")
 	variant=$(header "$script" initramfs "")
+	cmdline=$(header "$script" cmdline "")
 	log=$logs/$name.log
 	blog=$logs/$name.b.log
 	rm -f "$log" "$blog"
@@ -116,8 +119,8 @@ run_one() {	# run_one SCRIPT
 	# reported as b_watch_secs).
 	local kroot=$top/build/kernels/$kver img
 	img=$(initrd "$kver" "$variant")
-	boot_a=(-kernel "$kroot/vmlinuz" -initrd "$img" -append "console=ttyS0 panic=-1 rmem.test=$name rmem.role=a rmem.tier=$tier")
-	boot_b=(-kernel "$kroot/vmlinuz" -initrd "$img" -append "console=ttyS0 panic=-1 rmem.test=$name rmem.role=b rmem.tier=$tier")
+	boot_a=(-kernel "$kroot/vmlinuz" -initrd "$img" -append "console=ttyS0 panic=-1 rmem.test=$name rmem.role=a rmem.tier=$tier${cmdline:+ $cmdline}")
+	boot_b=(-kernel "$kroot/vmlinuz" -initrd "$img" -append "console=ttyS0 panic=-1 rmem.test=$name rmem.role=b rmem.tier=$tier${cmdline:+ $cmdline}")
 	if [ "$vms" = 2 ]; then
 		read -r pa pb <<<"$(pick_ports)" || { flock -u 9; "$results" record fail "$tier/$name" "no free UDP ports"; return; }
 		link_a=(-netdev "socket,id=n0,udp=127.0.0.1:$pb,localaddr=127.0.0.1:$pa" -device "virtio-net-pci,netdev=n0,mac=52:54:00:12:34:01,romfile=")

@@ -332,7 +332,7 @@ static int attach(struct tc *t, unsigned int flags, struct rmemc_dev **d)
 
 static int alloc_one(struct tc *t, struct rmemc_dev *d, uint64_t v, struct rmemc_handle *h)
 {
-	int ret = rmem_alloc(d, v, h);
+	int ret = rmemc_alloc(d, v, h);
 
 	if (ret == -ENOSPC)
 		return fail(EXIT_FULL, "alloc of vchunk %" PRIu64 ": %s", v, rmemc_errmsg(t->conn));
@@ -771,7 +771,7 @@ static int cmd_race(struct tc *t)
 	}
 	max = t->chunks_set ? t->chunks : cap + 1;
 	for (i = 0; i < max; i++) {
-		ret = rmem_alloc(d, i, &h);
+		ret = rmemc_alloc(d, i, &h);
 		if (ret == -ENOSPC)
 			break;
 		if (ret) {
@@ -952,7 +952,7 @@ static int bench_alloc(struct tc *t, struct rmemc_dev *d)
 	/* Steady state at most half full: alloc until half, then free all. */
 	while (na < t->iters) {
 		t0 = now_ns();
-		ret = rmem_alloc(d, v++, &held[nheld]);
+		ret = rmemc_alloc(d, v++, &held[nheld]);
 		a[na++] = now_ns() - t0;
 		if (ret) {
 			ret = fail(1, "bench alloc: %s", rmemc_errmsg(t->conn));
@@ -993,7 +993,7 @@ static int bench_io(struct tc *t, struct rmemc_dev *d, bool write)
 		ret = fail(1, "bench: out of memory");
 		goto out;
 	}
-	ret = rmem_alloc(d, 1ull << 30, &h);
+	ret = rmemc_alloc(d, 1ull << 30, &h);
 	if (ret) {
 		ret = fail(1, "bench: %s", rmemc_errmsg(t->conn));
 		goto out;
@@ -1030,7 +1030,7 @@ static int bench_loop(struct tc *t, struct rmemc_dev *d)
 
 	if (!buf)
 		return fail(1, "bench: out of memory");
-	ret = rmem_alloc(d, 1ull << 31, &h);
+	ret = rmemc_alloc(d, 1ull << 31, &h);
 	if (ret) {
 		free(buf);
 		return fail(1, "bench loop: %s", rmemc_errmsg(t->conn));

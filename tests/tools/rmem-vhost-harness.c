@@ -806,7 +806,13 @@ int main(int argc, char **argv)
 	/* vhost_vdpa pins what we map against RLIMIT_MEMLOCK */
 	if (setrlimit(RLIMIT_MEMLOCK, &unlimited))
 		perror("setrlimit(RLIMIT_MEMLOCK)");
-	if (argc == 3 && !strcmp(argv[1], "io")) {
+	if (argc == 3 && !strcmp(argv[1], "open")) {
+		/* Negotiation only: did the device accept FEATURES_OK and DRIVER_OK? */
+		ret = hx_open(&a, argv[2]) ? 1 : 0;
+		if (!ret)
+			printf("%s: opened\n", argv[2]);
+		hx_close(&a);
+	} else if (argc == 3 && !strcmp(argv[1], "io")) {
 		if (!hx_open(&a, argv[2]))
 			ret = run_io(&a) ? 1 : 0;
 		hx_close(&a);
@@ -825,7 +831,7 @@ int main(int argc, char **argv)
 		hx_close(&a);
 		hx_close(&b);
 	} else {
-		fprintf(stderr, "usage: %s io DEV | fuzz DEV COUNT SEED | isolation DEV_A DEV_B | suspend DEV\n",
+		fprintf(stderr, "usage: %s open DEV | io DEV | fuzz DEV COUNT SEED | isolation DEV_A DEV_B | suspend DEV\n",
 			argv[0]);
 		return 2;
 	}

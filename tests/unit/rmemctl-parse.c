@@ -381,6 +381,10 @@ RMEM_CASE(dev_add_set_show_del)
 	/* The fake module has no donor file: an operator's error, not a crash. */
 	RUN("dev set rmem0 donor 10.0.0.1", RC_FAIL);
 	CHECK(strstr(err, "has no 'donor' setting"));
+	slurp(fk.root, "rmem0/rmem/backend", v, sizeof(v));
+	CHECK_STR(v, "rdma");	/* a donor implies its backend, written first */
+	RUN("dev set rmem0 backend ram donor 10.0.0.1", RC_USAGE);
+	CHECK(strstr(err, "donor goes with backend rdma, not ram"));
 	RUN("dev set rmem9 capacity 32M", RC_FAIL);
 	CHECK(strstr(err, "rmem9: no such rmem device"));
 	RUN("dev show rmem9", RC_FAIL);

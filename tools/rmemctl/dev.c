@@ -26,7 +26,7 @@ const char rmemctl_dev_usage[] =
 	"       DRIVER := { virtio_vdpa | vhost_vdpa }   (also: virtio, vhost)\n"
 	"  SIZE: bytes with an optional K, M, G, T suffix; capacity a multiple of 4K;\n"
 	"  chunk-size a power of two, 4K..1G.  ID: 64-bit, unique on this host, not 0 or ~0.\n"
-	"  set is refused while a driver is bound (unbind first).\n";
+	"  A donor implies backend rdma.  set is refused while a driver is bound (unbind first).\n";
 
 /* What add/set were told; a field is written only if given. */
 struct dev_cfg {
@@ -122,6 +122,13 @@ static int parse_cfg(struct rmemctl *ctx, const char *verb, int argc, char **arg
 			return rmemctl_err(ctx, RC_USAGE, "dev %s: unknown word '%s'; %s", verb, k,
 					   "usage: rmemctl dev help");
 		}
+	}
+	/* The module shows rmem/donor only on the rdma backend: a donor implies it. */
+	if (c->has_donor) {
+		if (c->backend && strcmp(c->backend, "rdma"))
+			return rmemctl_err(ctx, RC_USAGE, "donor goes with backend rdma, not %s",
+					   c->backend);
+		c->backend = "rdma";
 	}
 	return RC_OK;
 }

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vhost_rmem_fault.h - fault knobs for the test tier (null_blk's
+ * timeout_inject/requeue_inject, without CONFIG_FAULT_INJECTION, which
+ * Debian's kernel lacks).  Built only when kbuild passes VHOST_RMEM_FAULTS=y
+ * (scripts/kbuild.sh does, for the test tier's modules; DKMS does not), so a
+ * product module has neither the files nor the branches.
+ *
+ * Each knob is a file under /sys/kernel/debug/vhost_rmem/faults/:
+ *   0   off (the default)
+ *   N   the next N times the fault point is reached, it fails
+ *   -1  every time, until set back to 0
+ * and faults/injected counts every fault injected, so a test can prove its
+ * knob was reached.
+ *
+ *   fail_connect  a connection to a donor is dropped right after the donor
+ *                 accepted it, and its break notification has run before
+ *                 the connect returns: a donor that accepts and disconnects
+ *                 at once, in its worst order.
+ */
+#ifndef VHOST_RMEM_FAULT_H
+#define VHOST_RMEM_FAULT_H
+
+#include <linux/atomic.h>
+#include <linux/dcache.h>
+#include <linux/stddef.h>
+
+struct vhost_rmem_faults {
+	atomic_t fail_connect;
+	atomic_t injected;
+};
+
+#ifdef VHOST_RMEM_FAULTS
+extern struct vhost_rmem_faults vhost_rmem_faults;
+bool vhost_rmem_fault_take(atomic_t *knob);
+void vhost_rmem_faults_debugfs(struct dentry *root);
+#define vhost_rmem_fault(knob) vhost_rmem_fault_take(&vhost_rmem_faults.knob)
+#else
+/* Never fires, but a misspelt knob still fails the product build. */
+static inline bool vhost_rmem_fault_off(size_t knob_offset)
+{
+	return false;
+}
+
+#define vhost_rmem_fault(knob) vhost_rmem_fault_off(offsetof(struct vhost_rmem_faults, knob))
+static inline void vhost_rmem_faults_debugfs(struct dentry *root) { }
+#endif
+
+#endif /* VHOST_RMEM_FAULT_H */
