@@ -33,6 +33,7 @@
 #include <linux/scatterlist.h>
 #include <linux/ktime.h>
 #include <linux/sysfs.h>
+#include <linux/debugfs.h>
 
 #include "rmem_virtio.h"
 #include "virtio_rmem_merge.h"
@@ -347,11 +348,76 @@ static blk_status_t virtio_rmem_setup_cmd(struct virtio_rmem_dev *rd, struct req
  * Adds the virtio request of @leader, whose data segments (@nsg of them, in
  * sector order) are already in the leader's sg table.  Caller holds the lock.
  */
+/*
+ * Fault knobs of the test tier (VIRTIO_RMEM_FAULTS=y from scripts/kbuild.sh;
+ * a DKMS build has none), in /sys/kernel/debug/virtio_rmem/faults/:
+ * nomem_every = N makes every Nth request fail to go on the ring with
+ * -ENOMEM (an indirect table's GFP_ATOMIC allocation failing, which can
+ * happen with nothing in flight), ring_full_every = N with -ENOSPC while
+ * the ring holds other requests (a full ring); injected counts both.
+ */
+#ifdef VIRTIO_RMEM_FAULTS
+static struct {
+	atomic_t nomem_every, ring_full_every, injected, calls;
+} virtio_rmem_faults;
+static struct dentry *virtio_rmem_debugfs;
+
+static bool virtio_rmem_fault_every(atomic_t *every, int calls)
+{
+	int n = atomic_read(every);
+
+	return n > 0 && calls % n == 0;
+}
+
+/* Called with the vq lock held, right before the ring is written: 0 or the fault. */
+static int virtio_rmem_fault_add(struct virtio_rmem_vq *rvq)
+{
+	int calls = atomic_inc_return(&virtio_rmem_faults.calls);
+	struct virtqueue *vq = rvq->vq;
+	int err;
+
+	if (virtio_rmem_fault_every(&virtio_rmem_faults.nomem_every, calls))
+		err = -ENOMEM;
+	else if (vq->num_free < virtqueue_get_vring_size(vq) &&
+		 virtio_rmem_fault_every(&virtio_rmem_faults.ring_full_every, calls))
+		err = -ENOSPC;
+	else
+		return 0;
+	atomic_inc(&virtio_rmem_faults.injected);
+	return err;
+}
+
+static void virtio_rmem_faults_init(void)
+{
+	struct dentry *dir;
+
+	virtio_rmem_debugfs = debugfs_create_dir("virtio_rmem", NULL);
+	dir = debugfs_create_dir("faults", virtio_rmem_debugfs);
+	debugfs_create_atomic_t("nomem_every", 0600, dir, &virtio_rmem_faults.nomem_every);
+	debugfs_create_atomic_t("ring_full_every", 0600, dir, &virtio_rmem_faults.ring_full_every);
+	debugfs_create_atomic_t("injected", 0400, dir, &virtio_rmem_faults.injected);
+}
+
+static void virtio_rmem_faults_exit(void)
+{
+	debugfs_remove_recursive(virtio_rmem_debugfs);
+}
+#else
+static inline int virtio_rmem_fault_add(struct virtio_rmem_vq *rvq)
+{
+	return 0;
+}
+
+static inline void virtio_rmem_faults_init(void) { }
+static inline void virtio_rmem_faults_exit(void) { }
+#endif
+
 static int virtio_rmem_add(struct virtio_rmem_vq *rvq, struct request *leader, unsigned int nsg)
 {
 	struct virtio_rmem_req *r = virtio_rmem_pdu(leader);
 	struct scatterlist hdr, status, ranges, *sgs[4];
 	unsigned int out = 0, in = 0;
+	int err;
 
 	sg_init_one(&hdr, &r->hdr, sizeof(r->hdr));
 	sgs[out++] = &hdr;
@@ -366,6 +432,9 @@ static int virtio_rmem_add(struct virtio_rmem_vq *rvq, struct request *leader, u
 	}
 	sg_init_one(&status, &r->status, sizeof(r->status));
 	sgs[out + in++] = &status;
+	err = virtio_rmem_fault_add(rvq);
+	if (err)
+		return err;
 	return virtqueue_add_sgs(rvq->vq, sgs, out, in, r, GFP_ATOMIC);
 }
 
@@ -380,6 +449,7 @@ static int virtio_rmem_add(struct virtio_rmem_vq *rvq, struct request *leader, u
 static void virtio_rmem_poll(struct virtio_rmem_dev *rd, struct virtio_rmem_vq *rvq,
 			     struct virtio_rmem_req *r, bool *done, unsigned int us)
 {
+	unsigned int reaped = 0;
 	unsigned long flags;
 	u64 deadline;
 
@@ -387,16 +457,23 @@ static void virtio_rmem_poll(struct virtio_rmem_dev *rd, struct virtio_rmem_vq *
 	deadline = ktime_get_ns() + (u64)us * NSEC_PER_USEC;
 	while (!READ_ONCE(*done)) {
 		spin_lock_irqsave(&rvq->lock, flags);
-		virtio_rmem_drain(rvq);
+		reaped += virtio_rmem_drain(rvq);
 		if (!*done && ktime_get_ns() > deadline) {
 			r->poll_done = NULL;
 			spin_unlock_irqrestore(&rvq->lock, flags);
-			return;
+			goto out_restart;
 		}
 		spin_unlock_irqrestore(&rvq->lock, flags);
 		cpu_relax();
 	}
 	atomic64_inc(&rd->stats.poll_hits);
+out_restart:
+	/*
+	 * What we reaped, the callback will not find: if a full ring stopped
+	 * the queue meanwhile, only we can know there is room again.
+	 */
+	if (reaped)
+		blk_mq_start_stopped_hw_queues(rd->disk->queue, true);
 }
 
 /*
@@ -453,18 +530,25 @@ static blk_status_t virtio_rmem_queue_rq(struct blk_mq_hw_ctx *hctx,
 	if (err) {
 		r->poll_done = NULL;
 		virtqueue_kick(rvq->vq);
-		/* Ring full: stop until a completion restarts us; anything else is fatal. */
-		if (err == -ENOSPC || err == -ENOMEM) {
+		/*
+		 * A full ring has requests in flight, and their completion
+		 * restarts the stopped queue.  -ENOMEM (no memory for an
+		 * indirect table) may come with nothing in flight: no completion
+		 * would restart a stopped queue, so blk-mq retries it later.
+		 */
+		if (err == -ENOSPC)
 			blk_mq_stop_hw_queue(hctx);
-			spin_unlock_irqrestore(&rvq->lock, flags);
-			kfree(r->ranges);
-			r->ranges = NULL;
-			return BLK_STS_DEV_RESOURCE;
-		}
 		spin_unlock_irqrestore(&rvq->lock, flags);
 		kfree(r->ranges);
 		r->ranges = NULL;
-		return BLK_STS_IOERR;
+		switch (err) {
+		case -ENOSPC:
+			return BLK_STS_DEV_RESOURCE;
+		case -ENOMEM:
+			return BLK_STS_RESOURCE;
+		default:
+			return BLK_STS_IOERR;
+		}
 	}
 	atomic64_inc(&rd->stats.vq_requests);
 	/* Batch the doorbell unless we are about to wait for this one. */
@@ -1155,12 +1239,14 @@ static int __init virtio_rmem_init(void)
 	virtio_rmem_major = register_blkdev(0, VIRTIO_RMEM_NAME);
 	if (virtio_rmem_major < 0)
 		return virtio_rmem_major;
+	virtio_rmem_faults_init();
 	err = register_virtio_driver(&virtio_rmem_driver);
 	if (err)
-		goto out_unregister_blkdev;
+		goto out_faults_exit;
 	return 0;
 
-out_unregister_blkdev:
+out_faults_exit:
+	virtio_rmem_faults_exit();
 	unregister_blkdev(virtio_rmem_major, VIRTIO_RMEM_NAME);
 	return err;
 }
@@ -1168,6 +1254,7 @@ out_unregister_blkdev:
 static void __exit virtio_rmem_exit(void)
 {
 	unregister_virtio_driver(&virtio_rmem_driver);
+	virtio_rmem_faults_exit();
 	unregister_blkdev(virtio_rmem_major, VIRTIO_RMEM_NAME);
 	ida_destroy(&virtio_rmem_index_ida);
 }
