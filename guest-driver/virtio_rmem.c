@@ -345,15 +345,11 @@ static blk_status_t virtio_rmem_setup_cmd(struct virtio_rmem_dev *rd, struct req
 }
 
 /*
- * Adds the virtio request of @leader, whose data segments (@nsg of them, in
- * sector order) are already in the leader's sg table.  Caller holds the lock.
- */
-/*
  * Fault knobs of the test tier (VIRTIO_RMEM_FAULTS=y from scripts/kbuild.sh;
  * a DKMS build has none), in /sys/kernel/debug/virtio_rmem/faults/:
  * nomem_every = N makes every Nth request fail to go on the ring with
- * -ENOMEM (an indirect table's GFP_ATOMIC allocation failing, which can
- * happen with nothing in flight), ring_full_every = N with -ENOSPC while
+ * -ENOMEM (a DMA mapping failing, which can happen with nothing in
+ * flight), ring_full_every = N with -ENOSPC while
  * the ring holds other requests (a full ring); injected counts both.
  */
 #ifdef VIRTIO_RMEM_FAULTS
@@ -412,6 +408,10 @@ static inline void virtio_rmem_faults_init(void) { }
 static inline void virtio_rmem_faults_exit(void) { }
 #endif
 
+/*
+ * Adds the virtio request of @leader, whose data segments (@nsg of them, in
+ * sector order) are already in the leader's sg table.  Caller holds the lock.
+ */
 static int virtio_rmem_add(struct virtio_rmem_vq *rvq, struct request *leader, unsigned int nsg)
 {
 	struct virtio_rmem_req *r = virtio_rmem_pdu(leader);
@@ -510,7 +510,7 @@ static blk_status_t virtio_rmem_queue_rq(struct blk_mq_hw_ctx *hctx,
 	unsigned int nsg = 0, bytes = blk_rq_bytes(rq), us = READ_ONCE(poll_us);
 	unsigned long flags;
 	blk_status_t st;
-	bool kick, poll, done = false;
+	bool kick, poll, busy, done = false;
 	int err;
 
 	st = virtio_rmem_setup_cmd(rd, rq);
@@ -531,24 +531,23 @@ static blk_status_t virtio_rmem_queue_rq(struct blk_mq_hw_ctx *hctx,
 		r->poll_done = NULL;
 		virtqueue_kick(rvq->vq);
 		/*
-		 * A full ring has requests in flight, and their completion
-		 * restarts the stopped queue.  -ENOMEM (no memory for an
-		 * indirect table) may come with nothing in flight: no completion
-		 * would restart a stopped queue, so blk-mq retries it later.
+		 * No room with requests in flight: their completion restarts
+		 * the stopped queue.  With nothing in flight no completion would
+		 * (-ENOSPC for a chain longer than the whole ring when the
+		 * indirect table's atomic allocation failed, -ENOMEM when a
+		 * mapping failed): blk-mq retries after a delay instead.
 		 */
-		if (err == -ENOSPC)
+		busy = rvq->vq->num_free < virtqueue_get_vring_size(rvq->vq);
+		if (err == -ENOSPC && busy)
 			blk_mq_stop_hw_queue(hctx);
 		spin_unlock_irqrestore(&rvq->lock, flags);
 		kfree(r->ranges);
 		r->ranges = NULL;
-		switch (err) {
-		case -ENOSPC:
+		if (err == -ENOSPC && busy)
 			return BLK_STS_DEV_RESOURCE;
-		case -ENOMEM:
+		if (err == -ENOSPC || err == -ENOMEM)
 			return BLK_STS_RESOURCE;
-		default:
-			return BLK_STS_IOERR;
-		}
+		return BLK_STS_IOERR;
 	}
 	atomic64_inc(&rd->stats.vq_requests);
 	/* Batch the doorbell unless we are about to wait for this one. */

@@ -47,11 +47,31 @@ static void vhost_rmem_conn_break_work(struct work_struct *work)
 	struct vhost_rmem_conn *c = container_of(work, struct vhost_rmem_conn, break_work);
 	struct ib_qp_attr attr = { .qp_state = IB_QPS_ERR };
 
+	unsigned long flags;
+	bool armed;
+
 	/* Flushes outstanding WRs: their waiters return at once. */
 	if (c->cm_id && c->cm_id->qp)
 		ib_modify_qp(c->cm_id->qp, &attr, IB_QP_STATE);
-	if (c->cfg.broken)
+	spin_lock_irqsave(&c->lock, flags);
+	armed = c->armed;
+	spin_unlock_irqrestore(&c->lock, flags);
+	if (armed && c->cfg.broken)
 		c->cfg.broken(c->cfg.ctx);
+}
+
+void vhost_rmem_conn_arm(struct vhost_rmem_conn *c)
+{
+	unsigned long flags;
+	bool broke;
+
+	spin_lock_irqsave(&c->lock, flags);
+	c->armed = true;
+	broke = c->broken && !c->dying;
+	/* A break work that ran before saw armed == false: notify now. */
+	if (broke)
+		queue_work(c->cfg.wq, &c->break_work);
+	spin_unlock_irqrestore(&c->lock, flags);
 }
 
 /* Marks @c broken (once) and queues the owner's notification. */
@@ -234,9 +254,8 @@ static int vhost_rmem_conn_handshake(struct vhost_rmem_conn *c)
 		return ret;
 	c->established = true;
 	if (vhost_rmem_fault(fail_connect)) {
-		/* As if the donor disconnected at once, its break work already run. */
+		/* As if the donor disconnected at once. */
 		vhost_rmem_conn_fail(c, "fault injection: fail_connect");
-		flush_work(&c->break_work);
 		return -ECONNRESET;
 	}
 	ret = rmem_desc_decode(c->priv, c->priv_len, &c->desc);
@@ -265,6 +284,8 @@ struct vhost_rmem_conn *vhost_rmem_conn_create(const struct vhost_rmem_conn_cfg 
 	struct vhost_rmem_conn *c;
 	int ret;
 
+	if (WARN_ON(!cfg->wq))
+		return ERR_PTR(-EINVAL);
 	c = kzalloc(sizeof(*c), GFP_KERNEL);
 	if (!c)
 		return ERR_PTR(-ENOMEM);

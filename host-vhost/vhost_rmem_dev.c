@@ -266,7 +266,7 @@ static int vhost_rmem_capacity_set(struct vhost_rmem_dev *d, void *field, const 
 	/* The store sized its map and its rebuild for the old capacity. */
 	if (d->capacity != c)
 		vhost_rmem_dev_drop_store(d);
-	d->capacity = c;
+	WRITE_ONCE(d->capacity, c);
 	return 0;
 }
 
@@ -281,6 +281,17 @@ static int vhost_rmem_device_id_set(struct vhost_rmem_dev *d, void *field, const
 	struct vhost_rmem_dev *other;
 	int ret = 0;
 
+	if (d->device_id == id)
+		return 0;
+	/*
+	 * The store holds the old id's lease on the donor.  It goes while the
+	 * registry still reserves the old id for us (and outside the registry
+	 * lock: it talks to the donor), so no device can take the id and
+	 * adopt the slot while this one still speaks for it.  Dropping it on
+	 * -EEXIST below costs nothing: the device is parked, and its next
+	 * start makes a new one.
+	 */
+	vhost_rmem_dev_drop_store(d);
 	mutex_lock(&vhost_rmem_registry_lock);
 	list_for_each_entry(other, &vhost_rmem_registry, node) {
 		if (other != d && other->device_id == id) {
@@ -288,18 +299,8 @@ static int vhost_rmem_device_id_set(struct vhost_rmem_dev *d, void *field, const
 			break;
 		}
 	}
-	if (!ret && d->device_id != id) {
-		/*
-		 * The store holds the old id's lease on the donor; the registry
-		 * now lets another device take that id.  Drop the store (after
-		 * the registry lock: it talks to the donor) so nothing here
-		 * speaks for the old id any more.
-		 */
-		d->device_id = id;
-		mutex_unlock(&vhost_rmem_registry_lock);
-		vhost_rmem_dev_drop_store(d);
-		return 0;
-	}
+	if (!ret)
+		WRITE_ONCE(d->device_id, id);
 	mutex_unlock(&vhost_rmem_registry_lock);
 	if (ret)
 		dev_warn(&d->vdpa.dev, "device id 0x%016llx is already used by another device\n",
@@ -323,7 +324,7 @@ static int vhost_rmem_chunk_shift_set(struct vhost_rmem_dev *d, void *field, con
 	/* A store made for another chunk size would be dropped by reset anyway. */
 	if (d->chunk_shift != s)
 		vhost_rmem_dev_drop_store(d);
-	d->chunk_shift = s;
+	WRITE_ONCE(d->chunk_shift, s);
 	return 0;
 }
 

@@ -14,9 +14,7 @@
  * knob was reached.
  *
  *   fail_connect  a connection to a donor is dropped right after the donor
- *                 accepted it, and its break notification has run before
- *                 the connect returns: a donor that accepts and disconnects
- *                 at once, in its worst order.
+ *                 accepted it: a donor that accepts and disconnects at once.
  */
 #ifndef VHOST_RMEM_FAULT_H
 #define VHOST_RMEM_FAULT_H

@@ -44,6 +44,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
+#include <linux/sched/mm.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 
@@ -226,6 +227,7 @@ static int vhost_rmem_rdma_install(struct vhost_rmem_rdma *r, struct vhost_rmem_
 	r->epoch = c->desc.epoch;
 	r->lease_ms = c->desc.lease_timeout_ms;
 	r->conn = c;
+	vhost_rmem_conn_arm(c);
 	atomic64_set(&r->st->epoch, c->desc.epoch);
 	atomic64_inc(&r->st->connects);
 	atomic_set(&r->st->state, VHOST_RMEM_RDMA_CONNECTED);
@@ -234,10 +236,8 @@ static int vhost_rmem_rdma_install(struct vhost_rmem_rdma *r, struct vhost_rmem_
 	return 0;
 }
 
-static void vhost_rmem_rdma_reconnect_work(struct work_struct *work)
+static void vhost_rmem_rdma_reconnect(struct vhost_rmem_rdma *r)
 {
-	struct vhost_rmem_rdma *r = container_of(to_delayed_work(work), struct vhost_rmem_rdma,
-						 reconnect);
 	struct vhost_rmem_conn *c;
 	int ret;
 
@@ -281,10 +281,23 @@ static void vhost_rmem_rdma_reconnect_work(struct work_struct *work)
 	mutex_unlock(&r->lock);
 }
 
-static void vhost_rmem_rdma_renew_work(struct work_struct *work)
+/*
+ * The reconnect and the renewal run while the host may be swapping onto
+ * this device: their allocations (the connection, its buffers, rdma_cm's
+ * own) must not wait for I/O to it.
+ */
+static void vhost_rmem_rdma_reconnect_work(struct work_struct *work)
 {
 	struct vhost_rmem_rdma *r = container_of(to_delayed_work(work), struct vhost_rmem_rdma,
-						 renew);
+						 reconnect);
+	unsigned int noio = memalloc_noio_save();
+
+	vhost_rmem_rdma_reconnect(r);
+	memalloc_noio_restore(noio);
+}
+
+static void vhost_rmem_rdma_renew(struct vhost_rmem_rdma *r)
+{
 	int ret;
 
 	mutex_lock(&r->lock);
@@ -307,6 +320,16 @@ static void vhost_rmem_rdma_renew_work(struct work_struct *work)
 		queue_delayed_work(vhost_rmem_rdma_wq, &r->renew,
 				   msecs_to_jiffies(r->lease_ms / 3));
 	mutex_unlock(&r->lock);
+}
+
+static void vhost_rmem_rdma_renew_work(struct work_struct *work)
+{
+	struct vhost_rmem_rdma *r = container_of(to_delayed_work(work), struct vhost_rmem_rdma,
+						 renew);
+	unsigned int noio = memalloc_noio_save();
+
+	vhost_rmem_rdma_renew(r);
+	memalloc_noio_restore(noio);
 }
 
 /* ------------------------------------------------------------ map upkeep */
@@ -897,13 +920,17 @@ out_destroy_conn:
 	vhost_rmem_conn_destroy(c);
 out_fini:
 	/*
-	 * A connection that broke while we set up (the donor disconnected at
-	 * once, a read failed) has already run its break notification, which
-	 * queued our reconnect: stop it before @r goes.  The connection is gone
-	 * first, so nothing can queue it again.
+	 * A connection is armed (may queue our reconnect) only once installed,
+	 * and ours never was, so nothing should be queued; but @r is about to
+	 * go, so make sure, in destroy's order: stop, drop any connection,
+	 * then wait for the works.
 	 */
 	mutex_lock(&r->lock);
 	r->stopping = true;
+	if (r->conn) {
+		vhost_rmem_conn_destroy(r->conn);
+		r->conn = NULL;
+	}
 	mutex_unlock(&r->lock);
 	cancel_delayed_work_sync(&r->reconnect);
 	cancel_delayed_work_sync(&r->renew);

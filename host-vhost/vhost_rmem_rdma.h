@@ -90,6 +90,7 @@ struct vhost_rmem_conn {
 	bool established;
 	bool broken;			/* no more operations; waiting for teardown */
 	bool dying;			/* teardown started: queue nothing */
+	bool armed;			/* the owner installed it: tell it of a break */
 	struct work_struct break_work;
 
 	/* Scratch (bidirectional) + 8-byte atomic result, and the zero source. */
@@ -104,6 +105,12 @@ struct vhost_rmem_conn {
 
 /* vhost_rmem_conn.c */
 struct vhost_rmem_conn *vhost_rmem_conn_create(const struct vhost_rmem_conn_cfg *cfg);
+/*
+ * From now on a break calls cfg->broken (at once if it already broke).
+ * Until then the connection belongs to its creator, whose own error path
+ * handles a failure: nothing can make the owner reconnect for it.
+ */
+void vhost_rmem_conn_arm(struct vhost_rmem_conn *c);
 void vhost_rmem_conn_destroy(struct vhost_rmem_conn *c);
 bool vhost_rmem_conn_ok(struct vhost_rmem_conn *c);
 /* RDMA READ @len bytes at @raddr into c->buf / WRITE c->buf[0..len) there. */

@@ -703,11 +703,12 @@ static void vhost_rmem_free(struct vdpa_device *vdpa)
 {
 	struct vhost_rmem_dev *d = vdpa_to_rmem(vdpa);
 
-	vhost_rmem_dev_unregister(d);
 	cancel_work_sync(&d->work);
+	/* The store first: until it is gone, its id must stay ours in the registry. */
 	if (d->be)
 		d->backend->destroy(d->be);
 	d->be = NULL;
+	vhost_rmem_dev_unregister(d);
 	vhost_rmem_dev_backend_fini(d);
 	vhost_iotlb_reset(&d->iotlb);
 	mutex_destroy(&d->be_lock);

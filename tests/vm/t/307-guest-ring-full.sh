@@ -1,11 +1,11 @@
 # virtio_rmem when a request cannot go on the ring: the guest driver's fault
-# knobs make every 7th request fail with -ENOMEM (an indirect table's atomic
-# allocation failing, possibly with nothing in flight) and every 5th with
-# -ENOSPC while others are in flight (a full ring), under polled QD1 reads
-# and QD16 random I/O of two jobs (each its own region) on two queues.  All I/O completes and verifies: before
-# the fix a -ENOMEM with nothing in flight stopped the queue for good, and
-# a queue stopped on a full ring whose completions the poll loop reaped was
-# never restarted (a hung task).
+# knobs make every 7th request fail with -ENOMEM (a DMA mapping failing,
+# possibly with nothing in flight) and every 5th with -ENOSPC while others
+# are in flight (a full ring), under polled QD1 I/O and QD16 random I/O of
+# two jobs (each its own region) on two queues.  All I/O completes and
+# verifies: before the fix a -ENOMEM with nothing in flight stopped the
+# queue for good, and a queue stopped on a full ring whose completions the
+# poll loop reaped was never restarted (the QD16 job made no progress).
 # vms: 1
 # timeout: 600
 # shellcheck shell=sh
