@@ -1003,8 +1003,11 @@ static void virtio_rmem_fill_limits(struct virtio_rmem_dev *rd, struct request_q
 	lim->logical_block_size = blk;
 	lim->physical_block_size = blk;
 	lim->io_min = blk;
-	/* Swap and mkfs size clusters by this: one chunk is the host's unit. */
-	lim->io_opt = 1u << rd->rcfg.chunk_shift;
+	/*
+	 * No io_opt: the chunk is the host's allocation unit, not an I/O size,
+	 * and the block layer sizes readahead by io_opt (a 1 GiB chunk would
+	 * read ahead 2 GiB).  The unit a request does best in is max_hw_sectors.
+	 */
 	lim->max_hw_discard_sectors = dsec;
 	lim->max_discard_segments = dseg;
 	lim->discard_granularity = dalign << SECTOR_SHIFT;
@@ -1020,7 +1023,6 @@ static void virtio_rmem_fill_limits(struct virtio_rmem_dev *rd, struct request_q
 	blk_queue_logical_block_size(q, blk);
 	blk_queue_physical_block_size(q, blk);
 	blk_queue_io_min(q, blk);
-	blk_queue_io_opt(q, 1u << rd->rcfg.chunk_shift);
 	if (dsec) {
 		blk_queue_max_discard_sectors(q, dsec);
 		blk_queue_max_discard_segments(q, dseg);

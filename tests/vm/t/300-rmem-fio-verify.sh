@@ -15,6 +15,11 @@ d=$RG_DISK
 [ "$(cat /sys/block/$d/queue/logical_block_size)" = 4096 ] || fail "logical block size"
 [ "$(cat /sys/block/$d/queue/discard_granularity)" = 4096 ] || fail "discard granularity $(cat /sys/block/$d/queue/discard_granularity)"
 [ "$(cat /sys/block/$d/queue/max_segments)" = 126 ] || fail "max_segments $(cat /sys/block/$d/queue/max_segments)"
+# Readahead follows io_opt: the chunk size (up to 1 GiB) must not become it.
+[ "$(cat /sys/block/$d/queue/optimal_io_size)" = 0 ] ||
+	fail "optimal_io_size $(cat /sys/block/$d/queue/optimal_io_size), want 0 (no preference)"
+[ "$(cat /sys/block/$d/queue/read_ahead_kb)" -le 128 ] ||
+	fail "read_ahead_kb $(cat /sys/block/$d/queue/read_ahead_kb): readahead sized by the chunk?"
 [ "$(rg_stat device_id)" = 0x3001 ] || fail "device_id $(rg_stat device_id)"
 [ "$(rg_stat backend)" = ram ] || fail "backend $(rg_stat backend)"
 [ "$(rg_stat num_queues)" = 2 ] || fail "num_queues $(rg_stat num_queues) with 2 vCPUs and 2 device queues"
