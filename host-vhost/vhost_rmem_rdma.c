@@ -286,14 +286,21 @@ static void vhost_rmem_rdma_reconnect(struct vhost_rmem_rdma *r)
  * this device: their allocations (the connection, its buffers, rdma_cm's
  * own) must not wait for I/O to it.
  */
-static void vhost_rmem_rdma_reconnect_work(struct work_struct *work)
+static void vhost_rmem_rdma_noio(void (*fn)(struct vhost_rmem_rdma *r),
+				 struct vhost_rmem_rdma *r)
 {
-	struct vhost_rmem_rdma *r = container_of(to_delayed_work(work), struct vhost_rmem_rdma,
-						 reconnect);
 	unsigned int noio = memalloc_noio_save();
 
-	vhost_rmem_rdma_reconnect(r);
+	fn(r);
 	memalloc_noio_restore(noio);
+}
+
+static void vhost_rmem_rdma_reconnect_work(struct work_struct *work)
+{
+	struct delayed_work *dw = to_delayed_work(work);
+
+	vhost_rmem_rdma_noio(vhost_rmem_rdma_reconnect,
+			     container_of(dw, struct vhost_rmem_rdma, reconnect));
 }
 
 static void vhost_rmem_rdma_renew(struct vhost_rmem_rdma *r)
@@ -324,12 +331,10 @@ static void vhost_rmem_rdma_renew(struct vhost_rmem_rdma *r)
 
 static void vhost_rmem_rdma_renew_work(struct work_struct *work)
 {
-	struct vhost_rmem_rdma *r = container_of(to_delayed_work(work), struct vhost_rmem_rdma,
-						 renew);
-	unsigned int noio = memalloc_noio_save();
+	struct delayed_work *dw = to_delayed_work(work);
 
-	vhost_rmem_rdma_renew(r);
-	memalloc_noio_restore(noio);
+	vhost_rmem_rdma_noio(vhost_rmem_rdma_renew,
+			     container_of(dw, struct vhost_rmem_rdma, renew));
 }
 
 /* ------------------------------------------------------------ map upkeep */
