@@ -186,11 +186,19 @@ static int vhost_rmem_conn_resources(struct vhost_rmem_conn *c)
 		c->pd = NULL;
 		return ret;
 	}
+	c->sq_depth = VHOST_RMEM_CONN_MAX_WR;
+	c->max_sge = 1;
+	if (c->cfg.sq_depth) {
+		c->sq_depth = min_t(unsigned int, c->cfg.sq_depth, dev->attrs.max_qp_wr - 1);
+		c->max_sge = clamp_t(unsigned int, c->cfg.max_sge, 1, dev->attrs.max_send_sge);
+	}
 	/*
-	 * One CQE per send WR plus the drain markers of both queues.  Polled
-	 * by the waiting caller (vhost_rmem_conn_reap), not from a softirq.
+	 * One CQE per send WR (an unsignalled one completes only on error,
+	 * but then all may) plus the drain markers of both queues.  Polled by
+	 * the caller (vhost_rmem_conn_reap, a lane's vhost_rmem_conn_poll), not
+	 * from a softirq: no wake-up between a CQE and the one waiting for it.
 	 */
-	c->cq = ib_alloc_cq(dev, c, VHOST_RMEM_CONN_MAX_WR + 4, 0, IB_POLL_DIRECT);
+	c->cq = ib_alloc_cq(dev, c, c->sq_depth + 4, 0, IB_POLL_DIRECT);
 	if (IS_ERR(c->cq)) {
 		ret = PTR_ERR(c->cq);
 		c->cq = NULL;
@@ -201,9 +209,9 @@ static int vhost_rmem_conn_resources(struct vhost_rmem_conn *c)
 	qpa.recv_cq = c->cq;
 	qpa.qp_type = IB_QPT_RC;
 	qpa.sq_sig_type = IB_SIGNAL_REQ_WR;
-	qpa.cap.max_send_wr = VHOST_RMEM_CONN_MAX_WR + 1;	/* + ib_drain_sq's marker */
+	qpa.cap.max_send_wr = c->sq_depth + 1;	/* + ib_drain_sq's marker */
 	qpa.cap.max_recv_wr = 1;			/* ib_drain_rq's marker */
-	qpa.cap.max_send_sge = 1;
+	qpa.cap.max_send_sge = c->max_sge;
 	qpa.cap.max_recv_sge = 1;
 	ret = rdma_create_qp(c->cm_id, c->pd, &qpa);
 	if (ret)
@@ -367,9 +375,6 @@ void vhost_rmem_conn_destroy(struct vhost_rmem_conn *c)
 
 /* ------------------------------------------------------------ operations */
 
-/* Spin this long on the CQ before polling it between short sleeps. */
-#define VHOST_RMEM_CONN_SPIN_NS (200 * NSEC_PER_USEC)
-
 /*
  * Polls the CQ until @op completes or @deadline (jiffies; 0: no deadline)
  * passes.  The caller reaps its own completions: no softirq and no wake-up
@@ -454,6 +459,43 @@ static int vhost_rmem_conn_exec(struct vhost_rmem_conn *c, struct ib_send_wr *wr
 		return -EIO;
 	}
 	return 0;
+}
+
+int vhost_rmem_conn_post(struct vhost_rmem_conn *c, struct ib_send_wr *wr)
+{
+	const struct ib_send_wr *bad = NULL;
+	int ret;
+
+	if (!vhost_rmem_conn_ok(c))
+		return -ENOTCONN;
+	ret = ib_post_send(c->cm_id->qp, wr, &bad);
+	if (ret)
+		/* Part of the chain may be on the QP: only a drain accounts for it. */
+		vhost_rmem_conn_abort(c, "post_send failed");
+	return ret;
+}
+
+int vhost_rmem_conn_poll(struct vhost_rmem_conn *c)
+{
+	return ib_process_cq_direct(c->cq, c->sq_depth + 4);
+}
+
+void vhost_rmem_conn_abort(struct vhost_rmem_conn *c, const char *why)
+{
+	struct ib_qp_attr attr = { .qp_state = IB_QPS_ERR };
+
+	vhost_rmem_conn_fail(c, why);
+	ib_modify_qp(c->cm_id->qp, &attr, IB_QP_STATE);
+}
+
+/*
+ * Every WR posted before returns: ib_drain_sq polls an IB_POLL_DIRECT CQ
+ * itself until its marker, which completes after all of them.
+ */
+void vhost_rmem_conn_drain(struct vhost_rmem_conn *c)
+{
+	if (c->established && c->cm_id->qp)
+		ib_drain_sq(c->cm_id->qp);
 }
 
 int vhost_rmem_conn_rwv(struct vhost_rmem_conn *c, bool write,

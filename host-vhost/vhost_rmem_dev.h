@@ -19,6 +19,7 @@
 #include <linux/atomic.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/rwsem.h>
 #include <linux/vdpa.h>
 #include <linux/vhost_iotlb.h>
 #include <linux/workqueue.h>
@@ -35,8 +36,10 @@
  */
 #define VHOST_RMEM_PARKED_DRIVER "rmem-unconfigured"
 
-/* Requests served per queue before the worker yields (fairness, latency). */
-#define VHOST_RMEM_WORK_WEIGHT 64
+/* Requests a lane pops before it yields (fairness, latency). */
+#define VHOST_RMEM_WORK_WEIGHT 256
+/* Requests a lane keeps in flight at once (no more than a ring holds). */
+#define VHOST_RMEM_LANE_DEPTH 64u
 
 /* Request types with counters in stats/ (RMEM_SYSFS_STAT_REQS names their files). */
 enum vhost_rmem_stat_type {
@@ -100,6 +103,29 @@ struct vhost_rmem_backend_type {
 extern const struct vhost_rmem_backend_type vhost_rmem_ram_backend;
 extern const struct vhost_rmem_backend_type vhost_rmem_rdma_backend;
 
+struct vhost_rmem_dev_vq;
+
+/*
+ * A request of a lane from pop to used ring: its chain, its parsed form and
+ * the backend's private area (backend_ops.req_size bytes) after it.
+ */
+struct vhost_rmem_lane_req {
+	struct vhost_rmem_req req;
+	struct vhost_rmem_vq_chain chain;
+	struct list_head node;		/* on the lane's free or done list */
+	struct vhost_rmem_dev_vq *q;	/* its lane */
+	u64 t0;				/* popped, ns */
+	bool refused;			/* chain refused by the vq layer: length 0 */
+	unsigned long priv[];
+};
+
+/*
+ * A virtqueue and its lane: the work item that serves it, with up to
+ * VHOST_RMEM_LANE_DEPTH requests in flight, answered as they end.  The lane
+ * owns everything below "lane" while it runs (a work item never runs twice
+ * at once); the control side touches it only with no lane serving
+ * (d->serve_sem held for writing).
+ */
 struct vhost_rmem_dev_vq {
 	struct vhost_rmem_vq vq;
 	struct vdpa_callback cb;
@@ -107,6 +133,20 @@ struct vhost_rmem_dev_vq {
 	u32 num;
 	u16 avail_base;		/* set_vq_state before ready */
 	bool ready;
+
+	/* lane */
+	struct vhost_rmem_dev *d;
+	unsigned int index;
+	struct work_struct work;
+	u8 *reqs;			/* depth contexts of req_stride bytes */
+	size_t req_stride;
+	unsigned int depth;
+	struct list_head free;		/* contexts not in use */
+	struct list_head done;		/* ended, not answered yet */
+	unsigned int inflight;		/* submitted to the backend, not ended */
+	/* stats/queues */
+	atomic64_t requests;
+	atomic_t inflight_max;
 };
 
 struct vhost_rmem_dev {
@@ -114,11 +154,15 @@ struct vhost_rmem_dev {
 	struct list_head node;		/* in the module's device registry */
 
 	/*
-	 * Serialises everything below against the vDPA ops and the worker,
-	 * which holds it while it serves the rings: set_map, reset and
-	 * delete therefore never race with an access to driver memory.
+	 * Serialises the vDPA ops and configuration.  Lanes never take it: a
+	 * control op that changes what they use (rings, map, status, store)
+	 * also takes serve_sem for writing, which waits until no lane serves
+	 * (each ends its requests before it lets go), so set_map, reset,
+	 * suspend and delete never race with an access to driver memory and
+	 * leave nothing in flight; reads of status or config never wait on I/O.
 	 */
 	struct mutex lock;
+	struct rw_semaphore serve_sem;	/* read: a lane serving; write: none may */
 
 	/* Configuration (sysfs), frozen while a driver is bound. */
 	u64 capacity;			/* bytes, multiple of 4096 */
@@ -133,6 +177,7 @@ struct vhost_rmem_dev {
 
 	/* virtio state */
 	u8 status;
+	bool needs_reset;		/* a lane found a ring unusable (lanes set it) */
 	u64 features;			/* driver's */
 	bool direct;			/* addresses are DMA addresses (virtio_vdpa) */
 	bool suspended;			/* vdpa suspend: queues keep state, no work */
@@ -145,9 +190,6 @@ struct vhost_rmem_dev {
 	void *be;			/* backend store, created at FEATURES_OK */
 	struct vhost_rmem_req_limits lim;
 	struct vhost_rmem_vq_mem mem;
-	struct work_struct work;
-	struct vhost_rmem_vq_chain chain;	/* worker scratch, too big for the stack */
-	struct vhost_rmem_req req;
 
 	struct vhost_rmem_stats stats;
 };
@@ -276,6 +318,10 @@ struct attribute **vhost_rmem_counter_attrs(struct attribute **out,
 /* vhost_rmem_rdma.c */
 int vhost_rmem_rdma_init(void);
 void vhost_rmem_rdma_exit(void);
+
+/* vhost_rmem_vdpa.c: driver memory of @d, for backends that map it (zero-copy) */
+struct page *vhost_rmem_dev_get_page(struct vhost_rmem_dev *d, u64 addr, bool write, u32 *off,
+				     u32 *len);
 
 /* vhost_rmem_stats.c */
 extern const struct attribute_group vhost_rmem_dev_stats_group;

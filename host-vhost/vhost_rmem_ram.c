@@ -10,12 +10,15 @@
  * same thing for both backends.  Blocks without a page read as zeros, with no
  * allocation.
  *
- * Only the device's worker calls the I/O ops (under the device lock), so
- * the map needs no locking of its own; the xarray's internal lock covers
- * its nodes.
+ * The device's lanes call the I/O ops in parallel: r->lock covers the
+ * map and the pages it holds for the whole of an op (a read copies out of
+ * a page a discard on another queue could free).  Nothing in it waits on
+ * the network, so one lock costs little; the xarray's own lock covers its
+ * nodes.
  */
 #include <linux/highmem.h>
 #include <linux/mm.h>
+#include <linux/mutex.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
@@ -36,6 +39,7 @@ struct vhost_rmem_ram_chunk {
 };
 
 struct vhost_rmem_ram {
+	struct mutex lock;		/* the map and its pages, per I/O op */
 	struct xarray chunks;		/* vchunk index -> struct vhost_rmem_ram_chunk */
 	unsigned int chunk_shift;
 	u32 blocks_per_chunk;
@@ -50,6 +54,7 @@ static void *vhost_rmem_ram_create(struct vhost_rmem_dev *d)
 
 	if (!r)
 		return ERR_PTR(-ENOMEM);
+	mutex_init(&r->lock);
 	xa_init(&r->chunks);
 	r->chunk_shift = d->chunk_shift;
 	r->blocks_per_chunk = 1u << (d->chunk_shift - RMEM_BLOCK_SHIFT);
@@ -90,6 +95,7 @@ static void vhost_rmem_ram_destroy(void *be)
 
 	vhost_rmem_ram_clear(r);
 	xa_destroy(&r->chunks);
+	mutex_destroy(&r->lock);
 	kfree(r);
 }
 
@@ -133,7 +139,7 @@ out_nomem:
 	return NULL;
 }
 
-static int vhost_rmem_ram_read(void *be, u64 off, u32 len, struct vhost_rmem_req_iter *to)
+static int vhost_rmem_ram_read_locked(void *be, u64 off, u32 len, struct vhost_rmem_req_iter *to)
 {
 	struct vhost_rmem_ram *r = be;
 	struct page *page;
@@ -149,7 +155,7 @@ static int vhost_rmem_ram_read(void *be, u64 off, u32 len, struct vhost_rmem_req
 	return ret;
 }
 
-static int vhost_rmem_ram_write(void *be, u64 off, u32 len, struct vhost_rmem_req_iter *from)
+static int vhost_rmem_ram_write_locked(void *be, u64 off, u32 len, struct vhost_rmem_req_iter *from)
 {
 	struct vhost_rmem_ram *r = be;
 	struct page *page;
@@ -196,7 +202,7 @@ static void vhost_rmem_ram_drop_blocks(struct vhost_rmem_ram *r, u64 first, u64 
 	}
 }
 
-static int vhost_rmem_ram_discard(void *be, u64 off, u64 len)
+static int vhost_rmem_ram_discard_locked(void *be, u64 off, u64 len)
 {
 	u64 first, end;
 
@@ -216,7 +222,7 @@ static void vhost_rmem_ram_zero_part(struct vhost_rmem_ram *r, u64 off, u32 len)
 		memzero_page(page, off & (RMEM_BLOCK_SIZE - 1), len);
 }
 
-static int vhost_rmem_ram_write_zeroes(void *be, u64 off, u64 len)
+static int vhost_rmem_ram_write_zeroes_locked(void *be, u64 off, u64 len)
 {
 	struct vhost_rmem_ram *r = be;
 	u64 first, end;
@@ -240,6 +246,51 @@ static int vhost_rmem_ram_write_zeroes(void *be, u64 off, u64 len)
 					 off + len - (end << RMEM_BLOCK_SHIFT));
 	vhost_rmem_ram_drop_blocks(r, first, end);
 	return 0;
+}
+
+/* Each op whole under r->lock (see the top of this file). */
+static int vhost_rmem_ram_read(void *be, u64 off, u32 len, struct vhost_rmem_req_iter *to)
+{
+	struct vhost_rmem_ram *r = be;
+	int ret;
+
+	mutex_lock(&r->lock);
+	ret = vhost_rmem_ram_read_locked(r, off, len, to);
+	mutex_unlock(&r->lock);
+	return ret;
+}
+
+static int vhost_rmem_ram_write(void *be, u64 off, u32 len, struct vhost_rmem_req_iter *from)
+{
+	struct vhost_rmem_ram *r = be;
+	int ret;
+
+	mutex_lock(&r->lock);
+	ret = vhost_rmem_ram_write_locked(r, off, len, from);
+	mutex_unlock(&r->lock);
+	return ret;
+}
+
+static int vhost_rmem_ram_discard(void *be, u64 off, u64 len)
+{
+	struct vhost_rmem_ram *r = be;
+	int ret;
+
+	mutex_lock(&r->lock);
+	ret = vhost_rmem_ram_discard_locked(r, off, len);
+	mutex_unlock(&r->lock);
+	return ret;
+}
+
+static int vhost_rmem_ram_write_zeroes(void *be, u64 off, u64 len)
+{
+	struct vhost_rmem_ram *r = be;
+	int ret;
+
+	mutex_lock(&r->lock);
+	ret = vhost_rmem_ram_write_zeroes_locked(r, off, len);
+	mutex_unlock(&r->lock);
+	return ret;
 }
 
 /* Host RAM is as durable as it gets: a completed write is already there. */

@@ -94,6 +94,9 @@ struct vhost_rmem_rdma_stats {
 	atomic64_t errors;
 	atomic64_t data_posts;
 	atomic64_t data_wrs;
+	atomic64_t zero_copy;
+	atomic64_t bounced;
+	atomic64_t lane_connects;
 };
 
 /*
@@ -111,6 +114,21 @@ struct vhost_rmem_rdma_dev {
 	 */
 	bool keep_chunks;
 	struct vhost_rmem_rdma_stats st;
+};
+
+/*
+ * A queue's data connection and the zero-copy requests on it.  Only that
+ * queue's lane touches it (through submit and poll), and the store's
+ * destroy once no lane serves.
+ */
+struct vhost_rmem_rdma_lane {
+	struct vhost_rmem_conn *conn;	/* NULL until the lane's first request */
+	struct list_head inflight;	/* struct vhost_rmem_rdma_zreq, posted order */
+	unsigned int nr_inflight;
+	unsigned int wrs;		/* send WRs of those (the SQ's room) */
+	unsigned long progress;		/* jiffies: last completion, or post from idle */
+	unsigned long retry;		/* jiffies: no new connection before */
+	unsigned int ended;		/* requests ended by the last polls */
 };
 
 /* The store, created when a driver sets FEATURES_OK, dropped on reset. */
@@ -135,6 +153,7 @@ struct vhost_rmem_rdma {
 	struct delayed_work reconnect;
 	struct delayed_work renew;
 	struct dentry *dbg;
+	struct vhost_rmem_rdma_lane lanes[RMEM_VIRTIO_NUM_QUEUES_MAX];
 };
 
 static void vhost_rmem_rdma_sync_stats(struct vhost_rmem_rdma *r)
@@ -741,7 +760,8 @@ static int vhost_rmem_rdma_drop_blocks(struct vhost_rmem_rdma *r, u64 first, u64
 			for (; b < stop; b++)
 				vhost_rmem_map_clear_live(&r->map, e,
 							  (u32)(b & ((1ull << bshift) - 1)));
-			if (!e->live) {
+			/* A zero-copy write may still be landing in it: keep it. */
+			if (!e->live && !e->busy) {
 				err = e->lost ? 0 : vhost_rmem_rdma_usable(r);
 				if (!err && !e->lost)
 					err = vhost_rmem_alloc_free(r->conn, &r->lease, e->chunk,
@@ -842,6 +862,594 @@ static int vhost_rmem_rdma_flush(void *be)
 	return vhost_rmem_rdma_done(r, ret);
 }
 
+/* ------------------------------------------------------------ zero-copy lanes */
+
+/*
+ * A lane moves a block-aligned IN/OUT request straight between the guest's
+ * pages and the donor: each page is DMA-mapped on the RDMA device, each run
+ * of blocks consecutive on the donor is one RDMA READ or WRITE (more if it
+ * has more pages than a WR takes SGEs) with those pages as its SGEs, and
+ * only the request's last WR is signalled.  Up to VHOST_RMEM_LANE_DEPTH
+ * requests are in flight per queue, on the queue's own data connection,
+ * and end in whatever order the donor answers.  The rest (pieces of
+ * blocks, more pages, runs or chunks than a context holds, no data
+ * connection) takes the synchronous bounce path and is counted
+ * (rdma/bounced).
+ *
+ * A request pins what it moves: a reference on each guest page until its
+ * DMA is unmapped, and a busy count on each chunk, which a discard on
+ * another queue then leaves allocated (a late WRITE must not land in a
+ * chunk someone else got).  Its live bits are set when its WRITEs have
+ * completed, so a read on another queue meanwhile sees zeros or the data,
+ * never a half.
+ */
+#define VHOST_RMEM_ZC_PAGES 64		/* pages of guest memory per request */
+#define VHOST_RMEM_ZC_WRS 16		/* WRs (and runs of blocks) per request */
+#define VHOST_RMEM_ZC_CHUNKS 4		/* chunks one request touches */
+#define VHOST_RMEM_ZC_MAX_SGE 16	/* SGEs per WR we ask the QP for */
+/* A run boundary inside a page splits it: at most one more SGE per run. */
+#define VHOST_RMEM_ZC_SGES (VHOST_RMEM_ZC_PAGES + VHOST_RMEM_ZC_WRS)
+
+struct vhost_rmem_rdma_zpage {
+	struct page *page;
+	u64 dma;
+	u32 off;
+	u32 len;
+};
+
+/* Blocks [so, so + len) of the request's stream: on the donor at raddr, or zeros. */
+struct vhost_rmem_rdma_zrun {
+	u32 so;
+	u32 len;
+	u64 raddr;
+	bool zero;
+};
+
+struct vhost_rmem_rdma_zreq {
+	struct ib_cqe cqe;		/* the last WR's: ends the request */
+	struct ib_cqe cqe_err;		/* the others': they complete only on failure */
+	struct list_head node;		/* in lane->inflight */
+	struct vhost_rmem_rdma *r;
+	struct vhost_rmem_rdma_lane *lane;
+	struct vhost_rmem_req *req;
+	struct ib_device *dev;
+	bool write;
+	int err;
+	u64 first;			/* the request's first block */
+	u32 nblocks;
+	unsigned int npages, nruns, nwr, nchunks;
+	struct vhost_rmem_map_chunk *chunks[VHOST_RMEM_ZC_CHUNKS];
+	struct vhost_rmem_rdma_zpage pages[VHOST_RMEM_ZC_PAGES];
+	struct vhost_rmem_rdma_zrun runs[VHOST_RMEM_ZC_WRS];
+	struct ib_sge sge[VHOST_RMEM_ZC_SGES];
+	struct ib_rdma_wr wr[VHOST_RMEM_ZC_WRS];
+};
+
+static enum dma_data_direction vhost_rmem_rdma_zdir(const struct vhost_rmem_rdma_zreq *z)
+{
+	return z->write ? DMA_TO_DEVICE : DMA_FROM_DEVICE;
+}
+
+static void vhost_rmem_rdma_zput_pages(struct vhost_rmem_rdma_zreq *z, bool mapped)
+{
+	unsigned int i;
+
+	for (i = 0; i < z->npages; i++) {
+		if (mapped)
+			ib_dma_unmap_page(z->dev, z->pages[i].dma, z->pages[i].len,
+					  vhost_rmem_rdma_zdir(z));
+		put_page(z->pages[i].page);
+	}
+	z->npages = 0;
+}
+
+/* Keeps @page's reference in @z (one entry per run of bytes in a page). */
+static int vhost_rmem_rdma_zpage_add(struct vhost_rmem_rdma_zreq *z, struct page *page, u32 off,
+				     u32 n)
+{
+	struct vhost_rmem_rdma_zpage *prev = z->npages ? &z->pages[z->npages - 1] : NULL;
+
+	if (prev && prev->page == page && prev->off + prev->len == off) {
+		put_page(page);
+		prev->len += n;
+		return 0;
+	}
+	if (z->npages == VHOST_RMEM_ZC_PAGES) {
+		put_page(page);
+		return -E2BIG;
+	}
+	z->pages[z->npages++] = (struct vhost_rmem_rdma_zpage){
+		.page = page, .off = off, .len = n };
+	return 0;
+}
+
+/*
+ * Takes a reference on each page of the request's data stream, in stream
+ * order (pieces of one page that follow each other are one).  -E2BIG: more
+ * pages than a context holds; -EFAULT: a buffer is not mapped as needed.
+ */
+static int vhost_rmem_rdma_zpages(struct vhost_rmem_rdma *r, struct vhost_rmem_rdma_zreq *z)
+{
+	const struct vhost_rmem_req *req = z->req;
+	const struct vhost_rmem_vq_chain *ch = req->chain;
+	u32 i = z->write ? 0 : ch->nr_out;
+	u32 end = z->write ? ch->nr_out : ch->nr_out + ch->nr_in;
+	u64 skip = z->write ? sizeof(struct rmem_virtio_blk_outhdr) : 0;
+	u64 left = req->data_len;
+
+	for (; i < end && left; i++) {
+		u64 addr = ch->seg[i].addr;
+		u64 slen = ch->seg[i].len;
+
+		if (skip >= slen) {
+			skip -= slen;
+			continue;
+		}
+		addr += skip;
+		slen -= skip;
+		skip = 0;
+		while (slen && left) {
+			struct page *page;
+			u32 off, plen, n;
+			int ret;
+
+			page = vhost_rmem_dev_get_page(r->d, addr, !z->write, &off, &plen);
+			if (!page)
+				return -EFAULT;
+			n = min3((u64)plen, slen, left);
+			ret = vhost_rmem_rdma_zpage_add(z, page, off, n);
+			if (ret)
+				return ret;
+			addr += n;
+			slen -= n;
+			left -= n;
+		}
+	}
+	return left ? -EFAULT : 0;
+}
+
+/* Adds block @b's place (stream offset @so) to the runs; false: too many. */
+static bool vhost_rmem_rdma_zrun_add(struct vhost_rmem_rdma_zreq *z, u32 so, u64 raddr, bool zero)
+{
+	struct vhost_rmem_rdma_zrun *run = z->nruns ? &z->runs[z->nruns - 1] : NULL;
+
+	if (run && run->zero == zero && run->so + run->len == so &&
+	    (zero || run->raddr + run->len == raddr)) {
+		run->len += RMEM_BLOCK_SIZE;
+		return true;
+	}
+	if (z->nruns == VHOST_RMEM_ZC_WRS)
+		return false;
+	z->runs[z->nruns++] = (struct vhost_rmem_rdma_zrun){
+		.so = so, .len = RMEM_BLOCK_SIZE, .raddr = raddr, .zero = zero };
+	return true;
+}
+
+static bool vhost_rmem_rdma_zchunk_add(struct vhost_rmem_rdma_zreq *z,
+				       struct vhost_rmem_map_chunk *e)
+{
+	if (z->nchunks && z->chunks[z->nchunks - 1] == e)
+		return true;
+	if (z->nchunks == VHOST_RMEM_ZC_CHUNKS)
+		return false;
+	z->chunks[z->nchunks++] = e;
+	return true;
+}
+
+/*
+ * Walks @fn over the pieces of pages that make up stream bytes [so, so +
+ * len), in order; returns how many there were.
+ */
+static unsigned int vhost_rmem_rdma_zpieces(struct vhost_rmem_rdma_zreq *z, u32 so, u32 len,
+					    void (*fn)(struct vhost_rmem_rdma_zreq *z,
+						       const struct vhost_rmem_rdma_zpage *p,
+						       u32 poff, u32 n, void *arg),
+					    void *arg)
+{
+	unsigned int i, n = 0;
+	u32 pos = 0;
+
+	for (i = 0; i < z->npages && len; i++) {
+		const struct vhost_rmem_rdma_zpage *p = &z->pages[i];
+		u32 a, b;
+
+		if (pos + p->len <= so) {
+			pos += p->len;
+			continue;
+		}
+		a = so > pos ? so - pos : 0;
+		b = min(p->len, so + len - pos);
+		if (fn)
+			fn(z, p, a, b - a, arg);
+		n++;
+		pos += p->len;
+		if (pos >= so + len)
+			break;
+	}
+	return n;
+}
+
+static void vhost_rmem_rdma_zzero_piece(struct vhost_rmem_rdma_zreq *z,
+					const struct vhost_rmem_rdma_zpage *p, u32 poff, u32 n,
+					void *arg)
+{
+	memzero_page(p->page, p->off + poff, n);
+}
+
+struct vhost_rmem_rdma_zsgl {
+	struct ib_sge *sge;
+	unsigned int n;
+	u32 lkey;
+};
+
+static void vhost_rmem_rdma_zsge_piece(struct vhost_rmem_rdma_zreq *z,
+				       const struct vhost_rmem_rdma_zpage *p, u32 poff, u32 n,
+				       void *arg)
+{
+	struct vhost_rmem_rdma_zsgl *l = arg;
+
+	l->sge[l->n++] = (struct ib_sge){ .addr = p->dma + poff, .length = n, .lkey = l->lkey };
+}
+
+/* WRs the data runs need with @max_sge SGEs per WR. */
+static unsigned int vhost_rmem_rdma_zcount(struct vhost_rmem_rdma_zreq *z, unsigned int max_sge,
+					   unsigned int *nsge)
+{
+	unsigned int i, nwr = 0, k;
+
+	*nsge = 0;
+	for (i = 0; i < z->nruns; i++) {
+		if (z->runs[i].zero)
+			continue;
+		k = vhost_rmem_rdma_zpieces(z, z->runs[i].so, z->runs[i].len, NULL, NULL);
+		*nsge += k;
+		nwr += DIV_ROUND_UP(k, max_sge);
+	}
+	return nwr;
+}
+
+/* The chain of WRs over the mapped pages; the last one signalled. */
+static void vhost_rmem_rdma_zbuild(struct vhost_rmem_rdma_zreq *z, struct vhost_rmem_conn *c)
+{
+	struct vhost_rmem_rdma_zsgl l = { .sge = z->sge, .lkey = c->pd->local_dma_lkey };
+	unsigned int i, j, first, nwr = 0;
+
+	memset(z->wr, 0, sizeof(z->wr));
+	for (i = 0; i < z->nruns; i++) {
+		const struct vhost_rmem_rdma_zrun *run = &z->runs[i];
+		u64 raddr = run->raddr;
+
+		if (run->zero)
+			continue;
+		first = l.n;
+		vhost_rmem_rdma_zpieces(z, run->so, run->len, vhost_rmem_rdma_zsge_piece, &l);
+		for (j = first; j < l.n; j += c->max_sge) {
+			struct ib_rdma_wr *wr = &z->wr[nwr];
+			unsigned int k, ns = min(c->max_sge, l.n - j);
+
+			wr->wr.opcode = z->write ? IB_WR_RDMA_WRITE : IB_WR_RDMA_READ;
+			wr->wr.sg_list = &z->sge[j];
+			wr->wr.num_sge = ns;
+			wr->wr.wr_cqe = &z->cqe_err;
+			wr->remote_addr = raddr;
+			wr->rkey = c->desc.data_rkey;
+			for (k = 0; k < ns; k++)
+				raddr += z->sge[j + k].length;
+			if (nwr)
+				z->wr[nwr - 1].wr.next = &wr->wr;
+			nwr++;
+		}
+	}
+	z->nwr = nwr;
+	z->wr[nwr - 1].wr.wr_cqe = &z->cqe;
+	z->wr[nwr - 1].wr.send_flags = IB_SEND_SIGNALED;
+}
+
+/* Drops the busy counts (and, after WRITEs that landed, sets the live bits). */
+static void vhost_rmem_rdma_zunpin(struct vhost_rmem_rdma_zreq *z, bool landed)
+{
+	struct vhost_rmem_rdma *r = z->r;
+	struct vhost_rmem_rdma_pos p;
+	unsigned int i;
+	u32 b;
+
+	mutex_lock(&r->lock);
+	for (b = 0; landed && b < z->nblocks; b++) {
+		vhost_rmem_rdma_pos(r, (z->first + b) << RMEM_BLOCK_SHIFT, &p);
+		vhost_rmem_map_set_live(&r->map, vhost_rmem_map_get(&r->map, p.vchunk), p.block);
+	}
+	for (i = 0; i < z->nchunks; i++)
+		z->chunks[i]->busy--;
+	z->nchunks = 0;
+	mutex_unlock(&r->lock);
+}
+
+/* The request is over: give back what it held, answer it. */
+static void vhost_rmem_rdma_zend(struct vhost_rmem_rdma_zreq *z)
+{
+	struct vhost_rmem_rdma_lane *l = z->lane;
+	struct vhost_rmem_rdma *r = z->r;
+	struct vhost_rmem_req *req = z->req;
+
+	vhost_rmem_rdma_zput_pages(z, true);
+	vhost_rmem_rdma_zunpin(z, z->write && !z->err);
+	if (z->err) {
+		atomic64_inc(&r->st->errors);
+	} else {
+		atomic64_inc(&r->st->zero_copy);
+		atomic64_inc(&r->st->data_posts);
+		atomic64_add(z->nwr, &r->st->data_wrs);
+	}
+	list_del(&z->node);
+	l->nr_inflight--;
+	l->wrs -= z->nwr;
+	l->ended++;
+	l->progress = jiffies;
+	vhost_rmem_req_end(req, z->err);
+	req->end_io(req);
+}
+
+static void vhost_rmem_rdma_zfail(struct vhost_rmem_rdma_zreq *z, const struct ib_wc *wc)
+{
+	if (!z->err && wc->status != IB_WC_WR_FLUSH_ERR)
+		dev_warn_ratelimited(&z->r->d->vdpa.dev, "queue data %s failed: %s\n",
+				     z->write ? "RDMA WRITE" : "RDMA READ",
+				     ib_wc_status_msg(wc->status));
+	z->err = -EIO;
+	vhost_rmem_conn_abort(z->lane->conn, ib_wc_status_msg(wc->status));
+}
+
+static void vhost_rmem_rdma_zdone(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct vhost_rmem_rdma_zreq *z = container_of(wc->wr_cqe, struct vhost_rmem_rdma_zreq, cqe);
+
+	if (wc->status != IB_WC_SUCCESS)
+		vhost_rmem_rdma_zfail(z, wc);
+	vhost_rmem_rdma_zend(z);
+}
+
+static void vhost_rmem_rdma_zerr(struct ib_cq *cq, struct ib_wc *wc)
+{
+	vhost_rmem_rdma_zfail(container_of(wc->wr_cqe, struct vhost_rmem_rdma_zreq, cqe_err), wc);
+}
+
+/*
+ * The lane's data connection, connected now if it has none (or a broken
+ * or stale one with nothing left on it).  NULL: none for now; the caller
+ * bounces.  Without r->lock: connecting takes up to rdma_timeout_ms, and
+ * only this lane uses the connection.
+ */
+static struct vhost_rmem_conn *vhost_rmem_rdma_lane_conn(struct vhost_rmem_rdma *r,
+							 struct vhost_rmem_rdma_lane *l)
+{
+	struct vhost_rmem_conn_cfg cfg = r->cfg;
+	struct vhost_rmem_conn *c = l->conn;
+	u64 epoch = READ_ONCE(r->epoch);
+
+	if (c && vhost_rmem_conn_ok(c) && c->desc.epoch == epoch)
+		return c;
+	if (l->nr_inflight)
+		return NULL;		/* the old one ends its requests first */
+	if (c) {
+		vhost_rmem_conn_destroy(c);
+		l->conn = NULL;
+	}
+	if (atomic_read(&r->st->state) != VHOST_RMEM_RDMA_CONNECTED ||
+	    time_before(jiffies, l->retry))
+		return NULL;
+	cfg.broken = NULL;
+	cfg.ctx = NULL;
+	cfg.sq_depth = VHOST_RMEM_LANE_DEPTH * VHOST_RMEM_ZC_WRS;
+	cfg.max_sge = VHOST_RMEM_ZC_MAX_SGE;
+	c = vhost_rmem_conn_create(&cfg);
+	if (IS_ERR(c) || c->desc.epoch != epoch) {
+		dev_warn_ratelimited(&r->d->vdpa.dev,
+				     "no data connection to donor %pI4 (%ld): requests bounce\n",
+				     &r->rd->donor.sin_addr, IS_ERR(c) ? PTR_ERR(c) : -ESTALE);
+		if (!IS_ERR(c))
+			vhost_rmem_conn_destroy(c);
+		l->retry = jiffies + msecs_to_jiffies(VHOST_RMEM_RECONNECT_MIN_MS);
+		return NULL;
+	}
+	atomic64_inc(&r->st->lane_connects);
+	l->conn = c;
+	return c;
+}
+
+/*
+ * Looks up (allocates, for a write) the blocks of @z under r->lock: runs,
+ * chunks, busy counts.  1: it does not fit a context (bounce); 0 or -errno.
+ */
+static int vhost_rmem_rdma_zmap(struct vhost_rmem_rdma *r, struct vhost_rmem_rdma_zreq *z,
+				struct vhost_rmem_conn *c)
+{
+	struct vhost_rmem_map_chunk *e;
+	struct vhost_rmem_rdma_pos p;
+	unsigned int i, nsge;
+	int ret;
+	u32 b;
+
+	mutex_lock(&r->lock);
+	ret = vhost_rmem_rdma_ready(r);
+	if (!ret)
+		ret = vhost_rmem_rdma_usable(r);
+	for (b = 0; !ret && b < z->nblocks; b++) {
+		vhost_rmem_rdma_pos(r, (z->first + b) << RMEM_BLOCK_SHIFT, &p);
+		e = vhost_rmem_map_get(&r->map, p.vchunk);
+		if (e && e->lost) {
+			ret = vhost_rmem_rdma_lost(r, p.vchunk);
+			break;
+		}
+		if (!e && z->write) {
+			ret = vhost_rmem_rdma_alloc(r, p.vchunk, &e);
+			if (ret)
+				break;
+		}
+		if (!z->write && (!e || !test_bit(p.block, e->live_map))) {
+			if (!vhost_rmem_rdma_zrun_add(z, b << RMEM_BLOCK_SHIFT, 0, true))
+				ret = 1;
+			continue;
+		}
+		if (!vhost_rmem_rdma_zchunk_add(z, e) ||
+		    !vhost_rmem_rdma_zrun_add(z, b << RMEM_BLOCK_SHIFT,
+					      c->desc.data_addr + (e->chunk << r->chunk_shift) +
+					      p.coff, false))
+			ret = 1;
+	}
+	if (!ret && (vhost_rmem_rdma_zcount(z, c->max_sge, &nsge) > VHOST_RMEM_ZC_WRS ||
+		     nsge > VHOST_RMEM_ZC_SGES))
+		ret = 1;
+	if (!ret) {
+		for (i = 0; i < z->nchunks; i++)
+			z->chunks[i]->busy++;
+	} else {
+		z->nchunks = 0;
+	}
+	mutex_unlock(&r->lock);
+	return ret;
+}
+
+static int vhost_rmem_rdma_submit(void *be, unsigned int qi, struct vhost_rmem_req *req,
+				  void *priv)
+{
+	struct vhost_rmem_rdma *r = be;
+	struct vhost_rmem_rdma_lane *l = &r->lanes[qi];
+	struct vhost_rmem_rdma_zreq *z = priv;
+	u64 off = req->sector << RMEM_SECTOR_SHIFT;
+	struct vhost_rmem_conn *c;
+	unsigned int i;
+	int ret;
+
+	if ((off | req->data_len) & (RMEM_BLOCK_SIZE - 1) || !req->data_len ||
+	    req->data_len > (u64)VHOST_RMEM_ZC_PAGES * RMEM_BLOCK_SIZE)
+		goto out_bounce;
+	c = vhost_rmem_rdma_lane_conn(r, l);
+	if (!c || l->wrs + VHOST_RMEM_ZC_WRS > c->sq_depth)
+		goto out_bounce;
+
+	memset(z, 0, offsetof(struct vhost_rmem_rdma_zreq, pages));
+	z->r = r;
+	z->lane = l;
+	z->req = req;
+	z->dev = c->cm_id->device;
+	z->write = req->type == RMEM_VIRTIO_BLK_T_OUT;
+	z->first = off >> RMEM_BLOCK_SHIFT;
+	z->nblocks = req->data_len >> RMEM_BLOCK_SHIFT;
+	z->cqe.done = vhost_rmem_rdma_zdone;
+	z->cqe_err.done = vhost_rmem_rdma_zerr;
+
+	ret = vhost_rmem_rdma_zpages(r, z);
+	if (ret == -E2BIG)
+		goto out_put_bounce;
+	if (ret)
+		goto out_end;
+	ret = vhost_rmem_rdma_zmap(r, z, c);
+	if (ret == 1)
+		goto out_put_bounce;
+	if (ret)
+		goto out_end;
+	/* Blocks without data read as zeros, written here by the CPU. */
+	for (i = 0; i < z->nruns; i++)
+		if (z->runs[i].zero)
+			vhost_rmem_rdma_zpieces(z, z->runs[i].so, z->runs[i].len,
+						vhost_rmem_rdma_zzero_piece, NULL);
+	if (!z->nchunks) {
+		ret = 0;
+		goto out_end;
+	}
+	for (i = 0; i < z->npages; i++) {
+		struct vhost_rmem_rdma_zpage *pg = &z->pages[i];
+
+		pg->dma = ib_dma_map_page(z->dev, pg->page, pg->off, pg->len,
+					  vhost_rmem_rdma_zdir(z));
+		if (ib_dma_mapping_error(z->dev, pg->dma)) {
+			while (i--)
+				ib_dma_unmap_page(z->dev, z->pages[i].dma, z->pages[i].len,
+						  vhost_rmem_rdma_zdir(z));
+			vhost_rmem_rdma_zunpin(z, false);
+			goto out_put_bounce;
+		}
+	}
+	vhost_rmem_rdma_zbuild(z, c);
+	if (!l->nr_inflight)
+		l->progress = jiffies;
+	list_add_tail(&z->node, &l->inflight);
+	l->nr_inflight++;
+	l->wrs += z->nwr;
+	/* A failed post broke the connection: the lane's poll drains and ends it. */
+	vhost_rmem_conn_post(c, &z->wr[0].wr);
+	return 0;
+
+out_end:
+	vhost_rmem_rdma_zput_pages(z, false);
+	vhost_rmem_rdma_zunpin(z, false);
+	if (ret && ret != -EFAULT)
+		atomic64_inc(&r->st->errors);
+	vhost_rmem_req_end(req, ret == -EFAULT ? ret : ret ? -EIO : 0);
+	return 1;
+out_put_bounce:
+	vhost_rmem_rdma_zput_pages(z, false);
+out_bounce:
+	atomic64_inc(&r->st->bounced);
+	return -EOPNOTSUPP;
+}
+
+/*
+ * The data connection broke: wait until every WR posted on it has come
+ * back (flushed), then end whatever that did not end.
+ */
+static void vhost_rmem_rdma_lane_abort(struct vhost_rmem_rdma_lane *l)
+{
+	struct vhost_rmem_rdma_zreq *z, *tmp;
+
+	vhost_rmem_conn_drain(l->conn);
+	list_for_each_entry_safe(z, tmp, &l->inflight, node) {
+		z->err = -EIO;
+		vhost_rmem_rdma_zend(z);
+	}
+}
+
+static int vhost_rmem_rdma_poll(void *be, unsigned int qi, bool wait)
+{
+	struct vhost_rmem_rdma *r = be;
+	struct vhost_rmem_rdma_lane *l = &r->lanes[qi];
+	u64 spin_end = ktime_get_ns() + VHOST_RMEM_CONN_SPIN_NS;
+
+	l->ended = 0;
+	while (l->nr_inflight) {
+		if (!vhost_rmem_conn_ok(l->conn)) {
+			vhost_rmem_rdma_lane_abort(l);
+			break;
+		}
+		vhost_rmem_conn_poll(l->conn);
+		if (l->ended || !wait)
+			break;
+		if (time_after(jiffies, l->progress + msecs_to_jiffies(r->cfg.timeout_ms))) {
+			dev_warn_ratelimited(&r->d->vdpa.dev,
+					     "queue %u: no data completion from donor %pI4 for %u ms\n",
+					     qi, &r->rd->donor.sin_addr, r->cfg.timeout_ms);
+			vhost_rmem_conn_abort(l->conn, "operation timed out");
+			continue;
+		}
+		if (ktime_get_ns() < spin_end)
+			cpu_relax();
+		else
+			usleep_range(20, 50);
+	}
+	return l->ended;
+}
+
+static void vhost_rmem_rdma_lanes_destroy(struct vhost_rmem_rdma *r)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(r->lanes); i++) {
+		if (r->lanes[i].conn)
+			vhost_rmem_conn_destroy(r->lanes[i].conn);
+		r->lanes[i].conn = NULL;
+	}
+}
+
 /* ------------------------------------------------------------ debugfs */
 
 /* One line per mapped chunk: what tests compare with the donor's owner table. */
@@ -869,6 +1477,7 @@ static void *vhost_rmem_rdma_create(struct vhost_rmem_dev *d)
 	struct vhost_rmem_rdma_dev *rd = vhost_rmem_dev_backend_priv(d, &vhost_rmem_rdma_backend);
 	struct vhost_rmem_rdma *r;
 	struct vhost_rmem_conn *c;
+	unsigned int i;
 	int ret;
 
 	if (!rd->donor.sin_port) {
@@ -896,6 +1505,8 @@ static void *vhost_rmem_rdma_create(struct vhost_rmem_dev *d)
 	r->cfg.wq = vhost_rmem_rdma_wq;
 	INIT_DELAYED_WORK(&r->reconnect, vhost_rmem_rdma_reconnect_work);
 	INIT_DELAYED_WORK(&r->renew, vhost_rmem_rdma_renew_work);
+	for (i = 0; i < ARRAY_SIZE(r->lanes); i++)
+		INIT_LIST_HEAD(&r->lanes[i].inflight);
 	r->adopt = true;	/* a device id with a slot on the donor: rebuild */
 	r->lease_ms = RMEM_LEASE_TIMEOUT_DEFAULT_MS;
 	atomic_set(&rd->st.state, VHOST_RMEM_RDMA_CONNECTING);
@@ -967,6 +1578,8 @@ static void vhost_rmem_rdma_destroy(void *be)
 	debugfs_remove_recursive(r->dbg);
 	cancel_delayed_work_sync(&r->renew);
 
+	/* No lane serves: nothing is in flight on their connections. */
+	vhost_rmem_rdma_lanes_destroy(r);
 	mutex_lock(&r->lock);
 	vhost_rmem_rdma_clear_locked(r);
 	if (r->conn) {
@@ -994,6 +1607,9 @@ static const struct vhost_rmem_backend_ops vhost_rmem_rdma_io = {
 	.discard = vhost_rmem_rdma_discard,
 	.write_zeroes = vhost_rmem_rdma_write_zeroes,
 	.flush = vhost_rmem_rdma_flush,
+	.req_size = sizeof(struct vhost_rmem_rdma_zreq),
+	.submit = vhost_rmem_rdma_submit,
+	.poll = vhost_rmem_rdma_poll,
 };
 
 /* ------------------------------------------------------------ sysfs rdma/ */

@@ -49,6 +49,9 @@
  */
 #define VHOST_RMEM_CONN_MAX_WR 32u
 
+/* Spin this long on a CQ before polling it between short sleeps. */
+#define VHOST_RMEM_CONN_SPIN_NS (200 * NSEC_PER_USEC)
+
 /* One piece of a vectored data move: c->buf[boff, boff + len) <-> raddr. */
 struct vhost_rmem_conn_seg {
 	u32 boff;
@@ -69,6 +72,14 @@ struct vhost_rmem_conn_cfg {
 	 * onto the device that needs the reconnect.
 	 */
 	struct workqueue_struct *wq;
+	/*
+	 * A data connection (a lane's): @sq_depth send WRs outstanding at once
+	 * and up to @max_sge SGEs per WR (both clamped to the device), its CQ
+	 * polled by the lane with vhost_rmem_conn_poll(); never armed.  0: a
+	 * control connection for the synchronous operations below.
+	 */
+	unsigned int sq_depth;
+	unsigned int max_sge;
 };
 
 struct vhost_rmem_conn {
@@ -93,6 +104,9 @@ struct vhost_rmem_conn {
 	bool armed;			/* the owner installed it: tell it of a break */
 	struct work_struct break_work;
 
+	unsigned int sq_depth;		/* send WRs the QP holds */
+	unsigned int max_sge;		/* SGEs per send WR */
+
 	/* Scratch (bidirectional) + 8-byte atomic result, and the zero source. */
 	u8 *buf;
 	u64 buf_dma;
@@ -113,6 +127,18 @@ struct vhost_rmem_conn *vhost_rmem_conn_create(const struct vhost_rmem_conn_cfg 
 void vhost_rmem_conn_arm(struct vhost_rmem_conn *c);
 void vhost_rmem_conn_destroy(struct vhost_rmem_conn *c);
 bool vhost_rmem_conn_ok(struct vhost_rmem_conn *c);
+/*
+ * A data connection's asynchronous side: post a chain whose WRs carry the
+ * caller's cqes (no completion is waited for here), reap what completed
+ * (their ->done runs in the caller's context; returns how many), and
+ * break the connection at once, flushing everything outstanding (the
+ * caller then drains it with vhost_rmem_conn_drain() before it forgets any
+ * request it posted).
+ */
+int vhost_rmem_conn_post(struct vhost_rmem_conn *c, struct ib_send_wr *wr);
+int vhost_rmem_conn_poll(struct vhost_rmem_conn *c);
+void vhost_rmem_conn_abort(struct vhost_rmem_conn *c, const char *why);
+void vhost_rmem_conn_drain(struct vhost_rmem_conn *c);
 /* RDMA READ @len bytes at @raddr into c->buf / WRITE c->buf[0..len) there. */
 int vhost_rmem_conn_read(struct vhost_rmem_conn *c, u64 raddr, u32 rkey, u32 len);
 int vhost_rmem_conn_write(struct vhost_rmem_conn *c, u64 raddr, u32 rkey, u32 len);
@@ -162,6 +188,7 @@ struct vhost_rmem_map_chunk {
 	u64 chunk;		/* donor chunk index */
 	u64 owner;		/* the owner word we hold it with */
 	u32 live;		/* blocks with data */
+	u32 busy;		/* zero-copy requests moving data to it: not freed */
 	bool lost;		/* the donor lost it (new epoch, lease gone): IOERR */
 	unsigned long live_map[];	/* one bit per 4 KiB block */
 };

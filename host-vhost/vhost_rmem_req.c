@@ -326,6 +326,11 @@ void vhost_rmem_req_execute(struct vhost_rmem_req *req, const struct vhost_rmem_
 		ret = -EINVAL;
 		break;
 	}
+	vhost_rmem_req_end(req, ret);
+}
+
+void vhost_rmem_req_end(struct vhost_rmem_req *req, int ret)
+{
 	if (ret) {
 		vhost_rmem_req_backend_err(req, ret);
 		return;

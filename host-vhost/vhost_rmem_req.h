@@ -69,6 +69,8 @@ void vhost_rmem_req_iter_init(struct vhost_rmem_req_iter *it,
 int vhost_rmem_req_iter_read(struct vhost_rmem_req_iter *it, void *dst, u32 len);
 int vhost_rmem_req_iter_write(struct vhost_rmem_req_iter *it, const void *src, u32 len);
 
+struct vhost_rmem_req;
+
 /*
  * The block store behind a device.  Offsets and lengths are bytes, in
  * sector units for read/write (the store handles sub-block pieces) and any
@@ -92,6 +94,22 @@ struct vhost_rmem_backend_ops {
 	/* The whole range reads as zeros afterwards. */
 	int (*write_zeroes)(void *be, u64 off, u64 len);
 	int (*flush)(void *be);
+	/*
+	 * Optional: IN/OUT requests that move asynchronously, many at once per
+	 * queue (the device's lane @qi calls them, one caller per @qi at a
+	 * time).  submit() returns 0 once @req is under way; the backend then
+	 * ends it from a later poll() of the same lane: vhost_rmem_req_end(),
+	 * then req->end_io(req).  It returns 1 when it ended @req itself
+	 * (status set, end_io not called), or -EOPNOTSUPP when the lane must
+	 * run it through read/write instead.  @priv is req_size bytes of the
+	 * lane's, private to @req until it ends.
+	 * poll() reaps what completed and returns how many requests it ended;
+	 * with @wait it returns only once one ended or @qi has none in flight,
+	 * bounded by the backend's own operation timeout.
+	 */
+	size_t req_size;
+	int (*submit)(void *be, unsigned int qi, struct vhost_rmem_req *req, void *priv);
+	int (*poll)(void *be, unsigned int qi, bool wait);
 };
 
 /* A validated DISCARD/WRITE_ZEROES segment. */
@@ -114,6 +132,8 @@ struct vhost_rmem_req {
 	u32 used_len;		/* for the used ring */
 	u8 status;
 	enum vhost_rmem_req_err err;
+	/* An asynchronous request ended (backend_ops.submit). */
+	void (*end_io)(struct vhost_rmem_req *req);
 };
 
 /*
@@ -128,6 +148,9 @@ int vhost_rmem_req_parse(struct vhost_rmem_req *req, const struct vhost_rmem_req
 /* Runs a parsed request; sets status, err and used_len. */
 void vhost_rmem_req_execute(struct vhost_rmem_req *req, const struct vhost_rmem_req_limits *lim,
 			    const struct vhost_rmem_backend_ops *ops, void *be);
+
+/* Sets status, err and used_len from the outcome @ret of the backend's work. */
+void vhost_rmem_req_end(struct vhost_rmem_req *req, int ret);
 
 /*
  * Writes the status byte (when there is one) and returns the length to put

@@ -3,7 +3,7 @@
  * vhost_rmem_stats.c - per-device counters of every backend, one value per file
  * under /sys/bus/vdpa/devices/<name>/stats/, generated from the lists in
  * rmem_sysfs.h (requests and bytes per type, err_<cause>, chunks, latency
- * buckets), which the tools read too.
+ * buckets), which the tools read too, and the per-queue table "queues".
  *
  * Counters only grow (but chunks) and are read without locks.
  */
@@ -37,8 +37,26 @@ static struct vhost_rmem_counter_attr vhost_rmem_stat_err_attrs[] = {
 static_assert(ARRAY_SIZE(vhost_rmem_stat_err_attrs) == VHOST_RMEM_REQ_E_NR - 1,
 	      "an err_ file per cause but NONE");
 
+/*
+ * stats/queues: a line per virtqueue, "<index> requests <n> inflight_max
+ * <n>": requests its lane answered, and the most it held in flight at once.
+ */
+static ssize_t queues_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct vhost_rmem_dev *d = vhost_rmem_dev_from_dev(dev);
+	unsigned int i;
+	int n = 0;
+
+	for (i = 0; i < d->num_queues; i++)
+		n += sysfs_emit_at(buf, n, "%u requests %llu inflight_max %d\n", i,
+				   (u64)atomic64_read(&d->vqs[i].requests),
+				   atomic_read(&d->vqs[i].inflight_max));
+	return n;
+}
+static DEVICE_ATTR_RO(queues);
+
 static struct attribute *vhost_rmem_stats_attrs[ARRAY_SIZE(vhost_rmem_stat_attrs) +
-					  ARRAY_SIZE(vhost_rmem_stat_err_attrs) + 1];
+					  ARRAY_SIZE(vhost_rmem_stat_err_attrs) + 2];
 
 const struct attribute_group vhost_rmem_dev_stats_group = {
 	.name = RMEM_SYSFS_STATS_DIR,
@@ -51,8 +69,9 @@ void vhost_rmem_stats_init(void)
 	struct attribute **p = vhost_rmem_stats_attrs;
 
 	p = vhost_rmem_counter_attrs(p, vhost_rmem_stat_attrs, ARRAY_SIZE(vhost_rmem_stat_attrs));
-	vhost_rmem_counter_attrs(p, vhost_rmem_stat_err_attrs,
-				 ARRAY_SIZE(vhost_rmem_stat_err_attrs));
+	p = vhost_rmem_counter_attrs(p, vhost_rmem_stat_err_attrs,
+				     ARRAY_SIZE(vhost_rmem_stat_err_attrs));
+	*p = &dev_attr_queues.attr;
 }
 
 /* The latency buckets in order with their bounds in us; the last is open. */

@@ -2,7 +2,7 @@
 /*
  * vhost_rmem_vdpa.c - the vDPA side of vhost_rmem: management device "rmem",
  * vdpa_config_ops (features, config space, status and reset, queue setup,
- * IOTLB), the worker that serves the rings, and the translation of driver
+ * IOTLB), the lanes that serve the rings, and the translation of driver
  * addresses.
  *
  * Address translation.  Bound to vhost_vdpa, every address in a ring is an
@@ -105,7 +105,36 @@ static int vhost_rmem_mem_write(void *ctx, u64 addr, const void *src, u32 len)
 	return vhost_rmem_mem_copy(ctx, addr, (void *)src, len, true);
 }
 
-/* ------------------------------------------------------------ worker */
+/*
+ * A page of driver memory behind @addr, with a reference the caller drops
+ * (put_page), for a backend that moves data to or from it directly: @off is
+ * @addr's offset in the page, @len how many bytes from there are in the
+ * page and mapped.  Called by a lane (serve_sem held: the map cannot
+ * change).  NULL: not mapped for the access needed.  put_page() drops the
+ * reference (from the folio, as it was taken).
+ */
+struct page *vhost_rmem_dev_get_page(struct vhost_rmem_dev *d, u64 addr, bool write, u32 *off,
+				     u32 *len)
+{
+	struct page *page;
+	u64 pa, room;
+
+	if (vhost_rmem_translate(d, addr, write, &pa, &room) || !pfn_valid(PHYS_PFN(pa)))
+		return NULL;
+	page = pfn_to_page(PHYS_PFN(pa));
+	/*
+	 * vhost_vdpa unpins a range before it calls set_map: a page may
+	 * already be free; ours stays alive until the data move ends.  The
+	 * folio holds the count (a tail page of a huge page has none).
+	 */
+	if (!folio_try_get(page_folio(page)))
+		return NULL;
+	*off = offset_in_page(pa);
+	*len = min_t(u64, room, PAGE_SIZE - *off);
+	return page;
+}
+
+/* ------------------------------------------------------------ lanes */
 
 static void vhost_rmem_needs_reset(struct vhost_rmem_dev *d, unsigned int qi)
 {
@@ -113,7 +142,7 @@ static void vhost_rmem_needs_reset(struct vhost_rmem_dev *d, unsigned int qi)
 			     "queue %u: ring unusable (bad index or unmapped ring); device needs reset\n",
 			     qi);
 	vhost_rmem_stats_error(d, VHOST_RMEM_REQ_E_CHAIN);
-	d->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
+	WRITE_ONCE(d->needs_reset, true);
 	if (d->config_cb.callback)
 		d->config_cb.callback(d->config_cb.private);
 }
@@ -125,59 +154,166 @@ static void vhost_rmem_log_refused(struct vhost_rmem_dev *d, unsigned int qi,
 			     qi, req->type, req->sector, vhost_rmem_req_err_name(req->err));
 }
 
+static struct vhost_rmem_lane_req *vhost_rmem_lane_req(struct vhost_rmem_dev_vq *q, unsigned int i)
+{
+	return (struct vhost_rmem_lane_req *)(q->reqs + i * q->req_stride);
+}
+
+/* The lane's contexts, for the backend the device has now.  Control side. */
+static int vhost_rmem_lane_alloc(struct vhost_rmem_dev *d, struct vhost_rmem_dev_vq *q)
+{
+	size_t priv = d->backend->io->submit ? d->backend->io->req_size : 0;
+	unsigned int i;
+
+	q->req_stride = ALIGN(sizeof(struct vhost_rmem_lane_req) + priv, L1_CACHE_BYTES);
+	q->depth = VHOST_RMEM_LANE_DEPTH;
+	q->reqs = kvcalloc(q->depth, q->req_stride, GFP_KERNEL);
+	if (!q->reqs)
+		return -ENOMEM;
+	INIT_LIST_HEAD(&q->free);
+	INIT_LIST_HEAD(&q->done);
+	for (i = 0; i < q->depth; i++) {
+		vhost_rmem_lane_req(q, i)->q = q;
+		list_add_tail(&vhost_rmem_lane_req(q, i)->node, &q->free);
+	}
+	q->inflight = 0;
+	return 0;
+}
+
+static void vhost_rmem_lane_free(struct vhost_rmem_dev_vq *q)
+{
+	kvfree(q->reqs);
+	q->reqs = NULL;
+	q->depth = 0;
+}
+
+/* Called by the backend from the lane's own poll: answered with the next batch. */
+static void vhost_rmem_lane_end_io(struct vhost_rmem_req *req)
+{
+	struct vhost_rmem_lane_req *lr = container_of(req, struct vhost_rmem_lane_req, req);
+
+	lr->q->inflight--;
+	list_add_tail(&lr->node, &lr->q->done);
+}
+
 /*
- * Serves one queue up to VHOST_RMEM_WORK_WEIGHT requests.  Returns true when it
+ * Starts one popped chain: refused at once, run to the end here (the
+ * synchronous backends, and every request type but IN/OUT), or handed to
+ * the backend's submit and ended from a later poll.
+ */
+static void vhost_rmem_lane_start(struct vhost_rmem_dev *d, struct vhost_rmem_dev_vq *q,
+				  struct vhost_rmem_lane_req *lr)
+{
+	const struct vhost_rmem_backend_ops *ops = d->backend->io;
+	struct vhost_rmem_req *req = &lr->req;
+	int ret;
+
+	if (vhost_rmem_req_parse(req, &d->lim, &lr->chain, &d->mem))
+		goto out_done;
+	if (ops->submit &&
+	    (req->type == RMEM_VIRTIO_BLK_T_IN || req->type == RMEM_VIRTIO_BLK_T_OUT)) {
+		req->end_io = vhost_rmem_lane_end_io;
+		ret = ops->submit(d->be, q->index, req, lr->priv);
+		if (!ret) {
+			if (++q->inflight > (unsigned int)atomic_read(&q->inflight_max))
+				atomic_set(&q->inflight_max, q->inflight);
+			return;
+		}
+		if (ret != -EOPNOTSUPP)
+			goto out_done;
+	}
+	vhost_rmem_req_execute(req, &d->lim, ops, d->be);
+out_done:
+	list_add_tail(&lr->node, &q->done);
+}
+
+/*
+ * Answers every ended request: status byte, used element, counters.
+ * Returns how many, or -EIO when the used ring cannot be written.
+ */
+static int vhost_rmem_lane_answer(struct vhost_rmem_dev *d, struct vhost_rmem_dev_vq *q)
+{
+	struct vhost_rmem_lane_req *lr, *tmp;
+	int n = 0;
+	u32 len;
+
+	list_for_each_entry_safe(lr, tmp, &q->done, node) {
+		if (lr->refused) {
+			len = 0;
+		} else {
+			len = vhost_rmem_req_complete(&lr->req);
+			if (lr->req.err != VHOST_RMEM_REQ_E_NONE)
+				vhost_rmem_log_refused(d, q->index, &lr->req);
+			vhost_rmem_stats_account(d, &lr->req, ktime_get_ns() - lr->t0);
+		}
+		list_move_tail(&lr->node, &q->free);
+		atomic64_inc(&q->requests);
+		if (vhost_rmem_vq_add_used(&q->vq, lr->chain.head, len))
+			return -EIO;
+		n++;
+	}
+	return n;
+}
+
+/* Ends everything in flight without touching the ring again (it broke). */
+static void vhost_rmem_lane_drain(struct vhost_rmem_dev *d, struct vhost_rmem_dev_vq *q)
+{
+	while (q->inflight)
+		d->backend->io->poll(d->be, q->index, true);
+	list_splice_tail_init(&q->done, &q->free);
+}
+
+/*
+ * Serves one queue: pops while it has free contexts (up to
+ * VHOST_RMEM_WORK_WEIGHT chains per call), answers requests as they end, in
+ * any order, and returns with nothing in flight.  Returns true when it
  * stopped at the weight with work left (kicks stay disabled; the caller
- * requeues).  The drain loop follows vhost: disable kicks, drain, enable,
+ * requeues).  Kick suppression follows vhost: disable, drain, enable,
  * re-check for buffers that slipped in between.
  */
-static bool vhost_rmem_serve_vq(struct vhost_rmem_dev *d, unsigned int qi)
+static bool vhost_rmem_serve_vq(struct vhost_rmem_dev *d, struct vhost_rmem_dev_vq *q)
 {
-	struct vhost_rmem_dev_vq *q = &d->vqs[qi];
-	unsigned int done = 0;
-	bool again = false;
+	const struct vhost_rmem_backend_ops *ops = d->backend->io;
+	struct vhost_rmem_lane_req *lr;
+	unsigned int popped = 0;
+	bool empty = false;
+	int ret;
 
+	vhost_rmem_vq_disable_kick(&q->vq);
 	for (;;) {
-		unsigned int batch = 0;
-
-		vhost_rmem_vq_disable_kick(&q->vq);
-		while (done < VHOST_RMEM_WORK_WEIGHT) {
-			u64 t0 = ktime_get_ns();
-			int ret = vhost_rmem_vq_pop(&q->vq, &d->chain);
-			u32 len;
-
-			if (ret == 0)
+		while (!empty && popped < VHOST_RMEM_WORK_WEIGHT && !list_empty(&q->free)) {
+			lr = list_first_entry(&q->free, struct vhost_rmem_lane_req, node);
+			ret = vhost_rmem_vq_pop(&q->vq, &lr->chain);
+			if (ret == 0) {
+				empty = true;
 				break;
-			if (ret == -EIO) {
-				vhost_rmem_needs_reset(d, qi);
-				return false;
 			}
-			if (ret == -EBADMSG) {
+			if (ret == -EIO)
+				goto out_fault;
+			list_del(&lr->node);
+			popped++;
+			lr->t0 = ktime_get_ns();
+			lr->refused = ret == -EBADMSG;
+			if (lr->refused) {
 				dev_warn_ratelimited(&d->vdpa.dev,
 						     "queue %u: descriptor chain %u refused: %s\n",
-						     qi, d->chain.head,
+						     q->index, lr->chain.head,
 						     vhost_rmem_vq_err_name(q->vq.last_err));
 				vhost_rmem_stats_error(d, VHOST_RMEM_REQ_E_CHAIN);
-				len = 0;
-			} else {
-				len = vhost_rmem_req_handle(&d->req, &d->lim, d->backend->io, d->be,
-							    &d->chain, &d->mem);
-				if (d->req.err != VHOST_RMEM_REQ_E_NONE)
-					vhost_rmem_log_refused(d, qi, &d->req);
-				vhost_rmem_stats_account(d, &d->req, ktime_get_ns() - t0);
+				list_add_tail(&lr->node, &q->done);
+				continue;
 			}
-			if (vhost_rmem_vq_add_used(&q->vq, d->chain.head, len)) {
-				vhost_rmem_needs_reset(d, qi);
-				return false;
-			}
-			done++;
-			batch++;
+			vhost_rmem_lane_start(d, q, lr);
 		}
-		if (batch) {
-			if (vhost_rmem_vq_publish(&q->vq)) {
-				vhost_rmem_needs_reset(d, qi);
-				return false;
-			}
+		/* Wait only when there is nothing else to do. */
+		if (q->inflight)
+			ops->poll(d->be, q->index, list_empty(&q->done));
+		ret = vhost_rmem_lane_answer(d, q);
+		if (ret < 0)
+			goto out_fault;
+		if (ret) {
+			if (vhost_rmem_vq_publish(&q->vq))
+				goto out_fault;
 			/* Completions may run the driver's I/O path: keep BHs off like an IRQ. */
 			if (vhost_rmem_vq_need_notify(&q->vq) && q->cb.callback) {
 				local_bh_disable();
@@ -185,38 +321,80 @@ static bool vhost_rmem_serve_vq(struct vhost_rmem_dev *d, unsigned int qi)
 				local_bh_enable();
 			}
 		}
-		if (done >= VHOST_RMEM_WORK_WEIGHT) {
-			again = true;
-			break;
+		if (q->inflight || !list_empty(&q->done))
+			continue;
+		if (popped >= VHOST_RMEM_WORK_WEIGHT)
+			return true;
+		if (empty) {
+			if (!vhost_rmem_vq_enable_kick(&q->vq))
+				return false;
+			vhost_rmem_vq_disable_kick(&q->vq);
+			empty = false;
 		}
-		if (!vhost_rmem_vq_enable_kick(&q->vq))
-			break;
+		cond_resched();
 	}
-	return again;
+
+out_fault:
+	vhost_rmem_lane_drain(d, q);
+	vhost_rmem_needs_reset(d, q->index);
+	return false;
 }
 
-static void vhost_rmem_work(struct work_struct *work)
+/* Serving state a lane checks; changed only with serve_sem held for writing. */
+static bool vhost_rmem_serving(struct vhost_rmem_dev *d)
 {
-	struct vhost_rmem_dev *d = container_of(work, struct vhost_rmem_dev, work);
+	return (d->status & VIRTIO_CONFIG_S_DRIVER_OK) && !d->suspended &&
+	       !READ_ONCE(d->needs_reset);
+}
+
+/*
+ * A lane's pass.  memalloc_noio: this kernel may be swapping onto the
+ * device (virtio_vdpa), and what the backend allocates on the way must not
+ * wait for that I/O.
+ */
+static void vhost_rmem_lane_work(struct work_struct *work)
+{
+	struct vhost_rmem_dev_vq *q = container_of(work, struct vhost_rmem_dev_vq, work);
+	struct vhost_rmem_dev *d = q->d;
+	unsigned int noio = memalloc_noio_save();
 	bool again = false;
+
+	down_read(&d->serve_sem);
+	if (vhost_rmem_serving(d) && q->ready && q->reqs && !q->vq.broken)
+		again = vhost_rmem_serve_vq(d, q);
+	up_read(&d->serve_sem);
+	memalloc_noio_restore(noio);
+	if (again)
+		queue_work(vhost_rmem_wq, &q->work);
+}
+
+static void vhost_rmem_lanes_kick(struct vhost_rmem_dev *d)
+{
 	unsigned int i;
 
+	for (i = 0; i < d->num_queues; i++)
+		queue_work(vhost_rmem_wq, &d->vqs[i].work);
+}
+
+/*
+ * The control side: d->lock, then serve_sem for writing, which waits for
+ * every lane's pass to end (and with it every request in flight).
+ */
+static void vhost_rmem_ctl_lock(struct vhost_rmem_dev *d)
+{
 	mutex_lock(&d->lock);
-	if ((d->status & VIRTIO_CONFIG_S_DRIVER_OK) && !d->suspended &&
-	    !(d->status & VIRTIO_CONFIG_S_NEEDS_RESET)) {
-		for (i = 0; i < d->num_queues; i++) {
-			if (d->vqs[i].ready && !d->vqs[i].vq.broken && vhost_rmem_serve_vq(d, i))
-				again = true;
-		}
-	}
+	down_write(&d->serve_sem);
+}
+
+static void vhost_rmem_ctl_unlock(struct vhost_rmem_dev *d)
+{
+	up_write(&d->serve_sem);
 	mutex_unlock(&d->lock);
-	if (again)
-		queue_work(vhost_rmem_wq, &d->work);
 }
 
 /* ------------------------------------------------------------ reset */
 
-/* Back to the state after creation, minus the IOTLB.  Caller holds d->lock. */
+/* Back to the state after creation, minus the IOTLB.  Caller holds the ctl lock. */
 static void vhost_rmem_reset_locked(struct vhost_rmem_dev *d)
 {
 	unsigned int i;
@@ -234,10 +412,12 @@ static void vhost_rmem_reset_locked(struct vhost_rmem_dev *d)
 		q->cb.private = NULL;
 		q->cb.trigger = NULL;
 		memset(&q->vq, 0, sizeof(q->vq));
+		vhost_rmem_lane_free(q);
 	}
 	d->config_cb.callback = NULL;
 	d->config_cb.private = NULL;
 	d->status = 0;
+	d->needs_reset = false;
 	d->features = 0;
 	d->direct = false;
 	d->suspended = false;
@@ -291,7 +471,7 @@ static void vhost_rmem_kick_vq(struct vdpa_device *vdpa, u16 idx)
 	struct vhost_rmem_dev *d = vdpa_to_rmem(vdpa);
 
 	if (vhost_rmem_vq_idx_ok(d, idx))
-		queue_work(vhost_rmem_wq, &d->work);
+		queue_work(vhost_rmem_wq, &d->vqs[idx].work);
 }
 
 static void vhost_rmem_set_vq_cb(struct vdpa_device *vdpa, u16 idx, struct vdpa_callback *cb)
@@ -300,9 +480,9 @@ static void vhost_rmem_set_vq_cb(struct vdpa_device *vdpa, u16 idx, struct vdpa_
 
 	if (!vhost_rmem_vq_idx_ok(d, idx))
 		return;
-	mutex_lock(&d->lock);
+	vhost_rmem_ctl_lock(d);
 	d->vqs[idx].cb = *cb;
-	mutex_unlock(&d->lock);
+	vhost_rmem_ctl_unlock(d);
 }
 
 static void vhost_rmem_set_vq_ready(struct vdpa_device *vdpa, u16 idx, bool ready)
@@ -312,7 +492,7 @@ static void vhost_rmem_set_vq_ready(struct vdpa_device *vdpa, u16 idx, bool read
 
 	if (!vhost_rmem_vq_idx_ok(d, idx))
 		return;
-	mutex_lock(&d->lock);
+	vhost_rmem_ctl_lock(d);
 	q = &d->vqs[idx];
 	if (!ready) {
 		/* Keep where we are, for get_vq_state (suspend, migration). */
@@ -343,7 +523,7 @@ static void vhost_rmem_set_vq_ready(struct vdpa_device *vdpa, u16 idx, bool read
 	vhost_rmem_vq_reset_state(&q->vq, q->avail_base);
 	q->ready = true;
 out_unlock:
-	mutex_unlock(&d->lock);
+	vhost_rmem_ctl_unlock(d);
 }
 
 static bool vhost_rmem_get_vq_ready(struct vdpa_device *vdpa, u16 idx)
@@ -366,11 +546,11 @@ static int vhost_rmem_set_vq_state(struct vdpa_device *vdpa, u16 idx,
 
 	if (!vhost_rmem_vq_idx_ok(d, idx))
 		return -EINVAL;
-	mutex_lock(&d->lock);
+	vhost_rmem_ctl_lock(d);
 	d->vqs[idx].avail_base = state->split.avail_index;
 	if (d->vqs[idx].ready)
 		vhost_rmem_vq_reset_state(&d->vqs[idx].vq, state->split.avail_index);
-	mutex_unlock(&d->lock);
+	vhost_rmem_ctl_unlock(d);
 	return 0;
 }
 
@@ -380,11 +560,11 @@ static int vhost_rmem_get_vq_state(struct vdpa_device *vdpa, u16 idx, struct vdp
 
 	if (!vhost_rmem_vq_idx_ok(d, idx))
 		return -EINVAL;
-	mutex_lock(&d->lock);
-	/* Requests complete before the worker drops the lock: used == avail here. */
+	vhost_rmem_ctl_lock(d);
+	/* A lane ends every request before it lets go: used == avail here. */
 	state->split.avail_index = d->vqs[idx].ready ? d->vqs[idx].vq.last_avail :
 						       d->vqs[idx].avail_base;
-	mutex_unlock(&d->lock);
+	vhost_rmem_ctl_unlock(d);
 	return 0;
 }
 
@@ -432,9 +612,9 @@ static void vhost_rmem_set_config_cb(struct vdpa_device *vdpa, struct vdpa_callb
 {
 	struct vhost_rmem_dev *d = vdpa_to_rmem(vdpa);
 
-	mutex_lock(&d->lock);
+	vhost_rmem_ctl_lock(d);
 	d->config_cb = *cb;
-	mutex_unlock(&d->lock);
+	vhost_rmem_ctl_unlock(d);
 }
 
 static u16 vhost_rmem_get_vq_num_max(struct vdpa_device *vdpa)
@@ -459,6 +639,8 @@ static u8 vhost_rmem_get_status(struct vdpa_device *vdpa)
 
 	mutex_lock(&d->lock);
 	status = d->status;
+	if (READ_ONCE(d->needs_reset))
+		status |= VIRTIO_CONFIG_S_NEEDS_RESET;
 	mutex_unlock(&d->lock);
 	return status;
 }
@@ -471,6 +653,7 @@ static u8 vhost_rmem_get_status(struct vdpa_device *vdpa)
 static bool vhost_rmem_features_ok_locked(struct vhost_rmem_dev *d)
 {
 	u64 f = d->features;
+	unsigned int i;
 	void *be;
 
 	if ((f & ~VHOST_RMEM_FEATURES) || !(f & BIT_ULL(RMEM_VIRTIO_F_VERSION_1))) {
@@ -490,6 +673,14 @@ static bool vhost_rmem_features_ok_locked(struct vhost_rmem_dev *d)
 			return false;
 		}
 		d->be = be;
+	}
+	for (i = 0; i < d->num_queues; i++) {
+		vhost_rmem_lane_free(&d->vqs[i]);
+		if (vhost_rmem_lane_alloc(d, &d->vqs[i])) {
+			dev_warn_ratelimited(&d->vdpa.dev, "no memory for queue %u's requests\n",
+					     i);
+			return false;
+		}
 	}
 	d->lim.capacity = d->capacity >> RMEM_SECTOR_SHIFT;
 	d->lim.device_id = d->device_id;
@@ -519,7 +710,7 @@ static void vhost_rmem_set_status(struct vdpa_device *vdpa, u8 status)
 	struct vhost_rmem_dev *d = vdpa_to_rmem(vdpa);
 	bool start = false;
 
-	mutex_lock(&d->lock);
+	vhost_rmem_ctl_lock(d);
 	if (status == 0) {
 		vhost_rmem_reset_locked(d);
 		goto out_unlock;
@@ -535,38 +726,38 @@ static void vhost_rmem_set_status(struct vdpa_device *vdpa, u8 status)
 			start = true;
 		}
 	}
-	/* NEEDS_RESET is ours to set; a driver cannot clear it but by reset. */
-	d->status = status | (d->status & VIRTIO_CONFIG_S_NEEDS_RESET);
+	/* NEEDS_RESET is ours (d->needs_reset); a driver clears it only by reset. */
+	d->status = status & ~VIRTIO_CONFIG_S_NEEDS_RESET;
 out_unlock:
-	mutex_unlock(&d->lock);
+	vhost_rmem_ctl_unlock(d);
 	/* Buffers may have been made available before DRIVER_OK. */
 	if (start)
-		queue_work(vhost_rmem_wq, &d->work);
+		vhost_rmem_lanes_kick(d);
 }
 
 static int vhost_rmem_reset(struct vdpa_device *vdpa)
 {
 	struct vhost_rmem_dev *d = vdpa_to_rmem(vdpa);
 
-	mutex_lock(&d->lock);
+	vhost_rmem_ctl_lock(d);
 	vhost_rmem_reset_locked(d);
-	mutex_unlock(&d->lock);
+	vhost_rmem_ctl_unlock(d);
 	return 0;
 }
 
 /*
  * QEMU suspends the device before it reads the queue state at stop (without
- * suspend it distrusts get_vq_state and says "ring restore failed").  The
- * worker completes every request before it drops d->lock, so once suspend
+ * suspend it distrusts get_vq_state and says "ring restore failed").  A
+ * lane ends every request before it lets go of serve_sem, so once suspend
  * holds the lock nothing is in flight and used == avail on every queue.
  */
 static int vhost_rmem_suspend(struct vdpa_device *vdpa)
 {
 	struct vhost_rmem_dev *d = vdpa_to_rmem(vdpa);
 
-	mutex_lock(&d->lock);
+	vhost_rmem_ctl_lock(d);
 	d->suspended = true;
-	mutex_unlock(&d->lock);
+	vhost_rmem_ctl_unlock(d);
 	return 0;
 }
 
@@ -574,11 +765,11 @@ static int vhost_rmem_resume(struct vdpa_device *vdpa)
 {
 	struct vhost_rmem_dev *d = vdpa_to_rmem(vdpa);
 
-	mutex_lock(&d->lock);
+	vhost_rmem_ctl_lock(d);
 	d->suspended = false;
-	mutex_unlock(&d->lock);
-	/* Kicks that came while suspended were dropped by the worker. */
-	queue_work(vhost_rmem_wq, &d->work);
+	vhost_rmem_ctl_unlock(d);
+	/* Kicks that came while suspended were dropped by the lanes. */
+	vhost_rmem_lanes_kick(d);
 	return 0;
 }
 
@@ -586,11 +777,11 @@ static int vhost_rmem_compat_reset(struct vdpa_device *vdpa, u32 flags)
 {
 	struct vhost_rmem_dev *d = vdpa_to_rmem(vdpa);
 
-	mutex_lock(&d->lock);
+	vhost_rmem_ctl_lock(d);
 	vhost_rmem_reset_locked(d);
 	if (flags & VDPA_RESET_F_CLEAN_MAP)
 		vhost_iotlb_reset(&d->iotlb);
-	mutex_unlock(&d->lock);
+	vhost_rmem_ctl_unlock(d);
 	return 0;
 }
 
@@ -659,7 +850,7 @@ static u32 vhost_rmem_get_generation(struct vdpa_device *vdpa)
 
 /*
  * vhost_vdpa hands us its whole IOTLB after each change; copy it, so the
- * worker never walks a tree vhost_vdpa is changing, and so a failed copy
+ * lanes never walk a tree vhost_vdpa is changing, and so a failed copy
  * leaves an empty map (translates nothing) rather than a partial one.
  */
 static int vhost_rmem_set_map(struct vdpa_device *vdpa, unsigned int asid,
@@ -671,7 +862,7 @@ static int vhost_rmem_set_map(struct vdpa_device *vdpa, unsigned int asid,
 
 	if (asid != 0)
 		return -EINVAL;
-	mutex_lock(&d->lock);
+	vhost_rmem_ctl_lock(d);
 	vhost_iotlb_reset(&d->iotlb);
 	for (map = vhost_iotlb_itree_first(iotlb, 0, U64_MAX); map;
 	     map = vhost_iotlb_itree_next(map, 0, U64_MAX)) {
@@ -682,7 +873,7 @@ static int vhost_rmem_set_map(struct vdpa_device *vdpa, unsigned int asid,
 			break;
 		}
 	}
-	mutex_unlock(&d->lock);
+	vhost_rmem_ctl_unlock(d);
 	return ret;
 }
 
@@ -692,9 +883,9 @@ static int vhost_rmem_reset_map(struct vdpa_device *vdpa, unsigned int asid)
 
 	if (asid != 0)
 		return -EINVAL;
-	mutex_lock(&d->lock);
+	vhost_rmem_ctl_lock(d);
 	vhost_iotlb_reset(&d->iotlb);
-	mutex_unlock(&d->lock);
+	vhost_rmem_ctl_unlock(d);
 	return 0;
 }
 
@@ -702,8 +893,12 @@ static int vhost_rmem_reset_map(struct vdpa_device *vdpa, unsigned int asid)
 static void vhost_rmem_free(struct vdpa_device *vdpa)
 {
 	struct vhost_rmem_dev *d = vdpa_to_rmem(vdpa);
+	unsigned int i;
 
-	cancel_work_sync(&d->work);
+	for (i = 0; i < ARRAY_SIZE(d->vqs); i++) {
+		cancel_work_sync(&d->vqs[i].work);
+		vhost_rmem_lane_free(&d->vqs[i]);
+	}
 	/* The store first: until it is gone, its id must stay ours in the registry. */
 	if (d->be)
 		d->backend->destroy(d->be);
@@ -761,6 +956,7 @@ static int vhost_rmem_dev_add(struct vdpa_mgmt_dev *mdev, const char *name,
 			      const struct vdpa_dev_set_config *config)
 {
 	struct vhost_rmem_dev *d;
+	unsigned int i;
 	int ret;
 
 	/* Everything is configured through sysfs; no netlink attributes. */
@@ -782,7 +978,12 @@ static int vhost_rmem_dev_add(struct vdpa_mgmt_dev *mdev, const char *name,
 	 */
 	mutex_init(&d->lock);
 	mutex_init(&d->be_lock);
-	INIT_WORK(&d->work, vhost_rmem_work);
+	init_rwsem(&d->serve_sem);
+	for (i = 0; i < ARRAY_SIZE(d->vqs); i++) {
+		d->vqs[i].d = d;
+		d->vqs[i].index = i;
+		INIT_WORK(&d->vqs[i].work, vhost_rmem_lane_work);
+	}
 	vhost_iotlb_init(&d->iotlb, 0, 0);
 	INIT_LIST_HEAD(&d->node);
 	d->num_queues = vhost_rmem_param_num_queues;
@@ -823,7 +1024,7 @@ out_put_module:
 
 /*
  * Unregistering unbinds the driver first: virtio_blk's remove drains its
- * queues while the worker still serves them, and vhost_vdpa's remove waits
+ * queues while the lanes still serve them, and vhost_vdpa's remove waits
  * for its user to close.  The device memory is freed in vhost_rmem_free(), which
  * also releases the device id.
  */

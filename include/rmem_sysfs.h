@@ -80,6 +80,12 @@
 	X(ACCESS, access)						\
 	X(BACKEND, backend)
 
+/*
+ * stats/queues: one line per virtqueue, "%u requests %llu inflight_max %d":
+ * requests the queue's lane answered, the most it held in flight at once.
+ */
+#define RMEM_SYSFS_STAT_QUEUES "queues"
+
 /* stats/ gauges, X(file): chunks = chunks the backend holds now. */
 #define RMEM_SYSFS_STAT_GAUGES(X)					\
 	X(chunks)
@@ -123,6 +129,9 @@ enum { RMEM_SYSFS_LAT(RMEM_SYSFS_LAT_ENUM) RMEM_LAT_BUCKETS };
 	X(rebuilt)		/* chunks found by map rebuilds */	\
 	X(errors)		/* backend calls that failed */		\
 	X(data_posts)		/* round trips moving guest data */	\
-	X(data_wrs)		/* RDMA READ/WRITE WRs in them */
+	X(data_wrs)		/* RDMA READ/WRITE WRs in them */	\
+	X(zero_copy)		/* requests moved without a copy */	\
+	X(bounced)		/* requests copied through a buffer */	\
+	X(lane_connects)	/* data connections (one per queue) made */
 
 #endif /* RMEM_SYSFS_H */
