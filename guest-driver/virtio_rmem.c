@@ -133,6 +133,8 @@ struct virtio_rmem_dev {
 	 * queues an update can be lost, which only blurs an estimate.
 	 */
 	unsigned long read_lat_ns;
+	/* The device changed its config: capacity, or it needs a reset. */
+	struct work_struct config_work;
 };
 
 /*
@@ -1035,6 +1037,40 @@ static void virtio_rmem_fill_limits(struct virtio_rmem_dev *rd, struct request_q
 #endif
 }
 
+/*
+ * Config changes come in atomic context (virtio core, under its config
+ * lock): handled here, in process context.  A new capacity is taken as
+ * virtio_blk does.  NEEDS_RESET means the host stopped serving every queue
+ * of the device (a ring it could not use, docs/virtio-rmem.md): I/O waits
+ * or fails from now on, so say so with what to do.
+ */
+static void virtio_rmem_config_work(struct work_struct *work)
+{
+	struct virtio_rmem_dev *rd = container_of(work, struct virtio_rmem_dev, config_work);
+	struct virtio_device *vdev = rd->vdev;
+	u64 cap;
+
+	if (vdev->config->get_status(vdev) & VIRTIO_CONFIG_S_NEEDS_RESET)
+		dev_err(&vdev->dev,
+			"%s: the device needs a reset and serves no more I/O; unbind and bind the driver (or delete and re-add the device on the host)\n",
+			rd->disk->disk_name);
+	virtio_cread_le(vdev, struct rmem_virtio_blk_config, capacity, &cap);
+	if (cap != get_capacity(rd->disk)) {
+		dev_info(&vdev->dev, "%s: capacity %llu -> %llu MiB\n", rd->disk->disk_name,
+			 (unsigned long long)get_capacity(rd->disk) >> 11,
+			 (unsigned long long)cap >> 11);
+		set_capacity_and_notify(rd->disk, cap);
+	}
+}
+
+static void virtio_rmem_config_changed(struct virtio_device *vdev)
+{
+	struct virtio_rmem_dev *rd = vdev->priv;
+
+	if (rd)
+		queue_work(system_freezable_wq, &rd->config_work);
+}
+
 static int virtio_rmem_probe(struct virtio_device *vdev)
 {
 	struct virtio_rmem_dev *rd;
@@ -1059,6 +1095,7 @@ static int virtio_rmem_probe(struct virtio_device *vdev)
 	if (!rd)
 		return -ENOMEM;
 	rd->vdev = vdev;
+	INIT_WORK(&rd->config_work, virtio_rmem_config_work);
 	vdev->priv = rd;
 
 	err = virtio_rmem_read_ext(rd);
@@ -1163,6 +1200,8 @@ static void virtio_rmem_remove(struct virtio_device *vdev)
 	struct virtio_rmem_dev *rd = vdev->priv;
 	struct gendisk *disk = rd->disk;
 
+	/* The core stopped config callbacks before calling us. */
+	flush_work(&rd->config_work);
 	if (disk_openers(disk))
 		dev_err(&vdev->dev, "%s removed while open (%u openers, active swap?): its data is lost\n",
 			disk->disk_name, disk_openers(disk));
@@ -1182,6 +1221,7 @@ static int virtio_rmem_freeze(struct virtio_device *vdev)
 {
 	struct virtio_rmem_dev *rd = vdev->priv;
 
+	flush_work(&rd->config_work);
 	/* Drain: nothing may be in flight when the rings are torn down. */
 	blk_mq_freeze_queue(rd->disk->queue);
 	blk_mq_quiesce_queue(rd->disk->queue);
@@ -1223,6 +1263,7 @@ static struct virtio_driver virtio_rmem_driver = {
 	.id_table = virtio_rmem_id_table,
 	.probe = virtio_rmem_probe,
 	.remove = virtio_rmem_remove,
+	.config_changed = virtio_rmem_config_changed,
 #ifdef CONFIG_PM_SLEEP
 	.freeze = virtio_rmem_freeze,
 	.restore = virtio_rmem_restore,

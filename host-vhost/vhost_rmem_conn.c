@@ -5,9 +5,11 @@
  * with a timeout and does the next step in process context), PD, CQ and QP
  * setup with a mirror teardown, and synchronous one-sided operations.
  *
- * Every work request carries an ib_cqe whose .done only records the status
- * and wakes the waiter.  Nothing recovers in a handler: a failed or timed-out
- * operation, or a DISCONNECTED event, marks the connection broken, moves the
+ * Every work request of the synchronous operations carries an ib_cqe whose
+ * .done only records the status and wakes the waiter; a data connection's
+ * WRs carry their owner's cqes, whose .done run in the polling lane.
+ * Nothing recovers in a handler: a failed or timed-out operation, or a
+ * DISCONNECTED event, marks the connection broken, moves the
  * QP to the error state (which flushes whatever is outstanding, so every
  * waiter returns) and queues break_work, which tells the owner (the backend
  * reconnects with its own delayed work).  A broken connection is never
@@ -188,9 +190,12 @@ static int vhost_rmem_conn_resources(struct vhost_rmem_conn *c)
 	}
 	c->sq_depth = VHOST_RMEM_CONN_MAX_WR;
 	c->max_sge = 1;
+	c->max_sge_rd = 1;
 	if (c->cfg.sq_depth) {
 		c->sq_depth = min_t(unsigned int, c->cfg.sq_depth, dev->attrs.max_qp_wr - 1);
 		c->max_sge = clamp_t(unsigned int, c->cfg.max_sge, 1, dev->attrs.max_send_sge);
+		/* RDMA READ has its own, often smaller, limit. */
+		c->max_sge_rd = clamp_t(unsigned int, c->max_sge, 1, dev->attrs.max_sge_rd);
 	}
 	/*
 	 * One CQE per send WR (an unsignalled one completes only on error,

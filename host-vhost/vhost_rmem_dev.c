@@ -72,7 +72,10 @@ int vhost_rmem_dev_cfg_lock(struct vhost_rmem_dev *d)
 	/*
 	 * Not d->status: after an unbind virtio core leaves ACKNOWLEDGE set on
 	 * a device that was reset, and every later bind resets it again.
+	 * serve_sem too: a lane that runs now (its backend's upkeep) must not
+	 * see the store change under it.
 	 */
+	down_write(&d->serve_sem);
 	mutex_lock(&d->lock);
 	return 0;
 }
@@ -80,6 +83,7 @@ int vhost_rmem_dev_cfg_lock(struct vhost_rmem_dev *d)
 void vhost_rmem_dev_cfg_unlock(struct vhost_rmem_dev *d)
 {
 	mutex_unlock(&d->lock);
+	up_write(&d->serve_sem);
 	device_unlock(&d->vdpa.dev);
 }
 

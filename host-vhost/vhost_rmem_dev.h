@@ -321,7 +321,9 @@ void vhost_rmem_rdma_exit(void);
 
 /* vhost_rmem_vdpa.c: driver memory of @d, for backends that map it (zero-copy) */
 struct page *vhost_rmem_dev_get_page(struct vhost_rmem_dev *d, u64 addr, bool write, u32 *off,
-				     u32 *len);
+				     u32 *len, struct folio **folio);
+/* Queues lane @qi's work (a backend whose upkeep of the queue is due). */
+void vhost_rmem_dev_kick_lane(struct vhost_rmem_dev *d, unsigned int qi);
 
 /* vhost_rmem_stats.c */
 extern const struct attribute_group vhost_rmem_dev_stats_group;

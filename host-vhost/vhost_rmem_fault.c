@@ -25,5 +25,7 @@ void vhost_rmem_faults_debugfs(struct dentry *root)
 		return;
 	dir = debugfs_create_dir("faults", root);
 	debugfs_create_atomic_t("fail_connect", 0600, dir, &vhost_rmem_faults.fail_connect);
+	debugfs_create_atomic_t("fail_ops", 0600, dir, &vhost_rmem_faults.fail_ops);
+	debugfs_create_atomic_t("fail_alloc", 0600, dir, &vhost_rmem_faults.fail_alloc);
 	debugfs_create_atomic_t("injected", 0400, dir, &vhost_rmem_faults.injected);
 }

@@ -15,6 +15,11 @@
  *
  *   fail_connect  a connection to a donor is dropped right after the donor
  *                 accepted it: a donor that accepts and disconnects at once.
+ *   fail_ops      a zero-copy data move's connection breaks right after its
+ *                 WRs are posted (a NIC or link failure mid-request): they
+ *                 flush, the request fails, the lane drains its connection
+ *                 and makes a new one for the next request.
+ *   fail_alloc    a chunk allocation fails as if the donor were full.
  */
 #ifndef VHOST_RMEM_FAULT_H
 #define VHOST_RMEM_FAULT_H
@@ -25,6 +30,8 @@
 
 struct vhost_rmem_faults {
 	atomic_t fail_connect;
+	atomic_t fail_ops;
+	atomic_t fail_alloc;
 	atomic_t injected;
 };
 

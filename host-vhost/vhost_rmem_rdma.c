@@ -10,12 +10,14 @@
  * blocks without data are answered with zeros from host memory; a discard
  * that empties a chunk frees it (CAS owner -> 0).
  *
- * Data: the vq worker (process context, device lock held) moves each piece
- * of a request (at most one 64 KiB-aligned window, io_shift) through the
- * connection's registered bounce buffer: RDMA READs into it then a copy to
- * the guest, or a copy from the guest then RDMA WRITEs, one WR per run of
- * blocks consecutive on the donor, one synchronous round trip per piece;
- * every wait is bounded by rdma_timeout_ms.
+ * Data: zero-copy, many requests in flight per queue, on each queue's own
+ * data connection (the "zero-copy lanes" section below); what cannot go
+ * that way is moved piece by piece (at most one 64 KiB-aligned window,
+ * io_shift) through the control connection's registered bounce buffer:
+ * RDMA READs into it then a copy to the guest, or a copy from the guest
+ * then RDMA WRITEs, one WR per run of blocks consecutive on the donor, one
+ * synchronous round trip per piece; every wait is bounded by
+ * rdma_timeout_ms.
  *
  * Failures.  A dead donor breaks the connection (DISCONNECTED event, failed
  * or timed-out work request): outstanding work is flushed, requests fail
@@ -34,9 +36,11 @@
  * within the donor's lease timeout) adopts the slot and rebuilds its map
  * from the owner table: vhost_rmem_map_rebuild().
  *
- * Locking: r->lock serialises I/O (called under the device lock), the
- * renewal and reconnect work, and the debugfs map dump.  Lock order:
- * device lock -> r->lock.  The works never take the device lock.
+ * Locking: r->lock serialises the map, the control connection (bounce
+ * path, allocator), the renewal and reconnect work, and the debugfs map
+ * dump; lanes take it around their lookups, never across a data move.
+ * Lock order: serve_sem -> d->lock -> r->lock.  The works take neither of
+ * the first two.
  */
 #include <linux/debugfs.h>
 #include <linux/inet.h>
@@ -122,6 +126,8 @@ struct vhost_rmem_rdma_dev {
  * destroy once no lane serves.
  */
 struct vhost_rmem_rdma_lane {
+	struct vhost_rmem_rdma *r;
+	unsigned int qi;
 	struct vhost_rmem_conn *conn;	/* NULL until the lane's first request */
 	struct list_head inflight;	/* struct vhost_rmem_rdma_zreq, posted order */
 	unsigned int nr_inflight;
@@ -657,7 +663,8 @@ static int vhost_rmem_rdma_alloc(struct vhost_rmem_rdma *r, u64 vchunk,
 		}
 		vhost_rmem_rdma_lease_held(r);
 	}
-	ret = vhost_rmem_alloc_chunk(r->conn, &r->lease, vchunk, &chunk, &owner);
+	ret = vhost_rmem_fault(fail_alloc) ? -ENOSPC :
+	      vhost_rmem_alloc_chunk(r->conn, &r->lease, vchunk, &chunk, &owner);
 	if (ret) {
 		dev_err_ratelimited(&r->d->vdpa.dev, "allocating vchunk %llu on donor %s: %d%s\n",
 				    vchunk, r->conn->name, ret,
@@ -744,6 +751,28 @@ static int vhost_rmem_rdma_write(void *be, u64 off, u32 len, struct vhost_rmem_r
 	return vhost_rmem_rdma_done(r, 0);
 }
 
+/*
+ * A chunk without live blocks or requests on it goes back to the donor and
+ * leaves the map (@e is gone then).  A failure that leaves it ours keeps
+ * it, empty: a later discard or the reset retries.
+ */
+static int vhost_rmem_rdma_put_empty(struct vhost_rmem_rdma *r, u64 v,
+				     struct vhost_rmem_map_chunk *e)
+{
+	int err = e->lost ? 0 : vhost_rmem_rdma_usable(r);
+
+	if (!err && !e->lost)
+		err = vhost_rmem_alloc_free(r->conn, &r->lease, e->chunk, e->owner);
+	if (!err && !e->lost)
+		atomic64_inc(&r->st->frees);
+	/* Refused means not ours any more: forget it either way. */
+	if (!err || err == -EPERM || err == -EKEYEXPIRED || err == -EINVAL) {
+		vhost_rmem_map_del(&r->map, v);
+		return 0;
+	}
+	return err;
+}
+
 /* Whole blocks [first, end) lose their data; emptied chunks go back to the donor. */
 static int vhost_rmem_rdma_drop_blocks(struct vhost_rmem_rdma *r, u64 first, u64 end)
 {
@@ -760,19 +789,11 @@ static int vhost_rmem_rdma_drop_blocks(struct vhost_rmem_rdma *r, u64 first, u64
 			for (; b < stop; b++)
 				vhost_rmem_map_clear_live(&r->map, e,
 							  (u32)(b & ((1ull << bshift) - 1)));
-			/* A zero-copy write may still be landing in it: keep it. */
+			/* Zero-copy data still moving to or from it: its end frees it. */
 			if (!e->live && !e->busy) {
-				err = e->lost ? 0 : vhost_rmem_rdma_usable(r);
-				if (!err && !e->lost)
-					err = vhost_rmem_alloc_free(r->conn, &r->lease, e->chunk,
-								    e->owner);
-				if (!err && !e->lost)
-					atomic64_inc(&r->st->frees);
-				/* Refused means not ours any more: forget it either way. */
-				if (!err || err == -EPERM || err == -EKEYEXPIRED || err == -EINVAL)
-					vhost_rmem_map_del(&r->map, v);
-				else
-					ret = err; /* kept, empty: a later discard/reset retries */
+				err = vhost_rmem_rdma_put_empty(r, v, e);
+				if (err)
+					ret = err;
 			}
 		}
 		b = stop;
@@ -892,6 +913,7 @@ static int vhost_rmem_rdma_flush(void *be)
 
 struct vhost_rmem_rdma_zpage {
 	struct page *page;
+	struct folio *folio;		/* holds our reference */
 	u64 dma;
 	u32 off;
 	u32 len;
@@ -919,6 +941,7 @@ struct vhost_rmem_rdma_zreq {
 	u32 nblocks;
 	unsigned int npages, nruns, nwr, nchunks;
 	struct vhost_rmem_map_chunk *chunks[VHOST_RMEM_ZC_CHUNKS];
+	u64 vchunks[VHOST_RMEM_ZC_CHUNKS];
 	struct vhost_rmem_rdma_zpage pages[VHOST_RMEM_ZC_PAGES];
 	struct vhost_rmem_rdma_zrun runs[VHOST_RMEM_ZC_WRS];
 	struct ib_sge sge[VHOST_RMEM_ZC_SGES];
@@ -930,43 +953,49 @@ static enum dma_data_direction vhost_rmem_rdma_zdir(const struct vhost_rmem_rdma
 	return z->write ? DMA_TO_DEVICE : DMA_FROM_DEVICE;
 }
 
-static void vhost_rmem_rdma_zput_pages(struct vhost_rmem_rdma_zreq *z, bool mapped)
+static void vhost_rmem_rdma_zunmap(struct vhost_rmem_rdma_zreq *z, unsigned int n)
 {
 	unsigned int i;
 
-	for (i = 0; i < z->npages; i++) {
-		if (mapped)
-			ib_dma_unmap_page(z->dev, z->pages[i].dma, z->pages[i].len,
-					  vhost_rmem_rdma_zdir(z));
-		put_page(z->pages[i].page);
-	}
+	for (i = 0; i < n; i++)
+		ib_dma_unmap_page(z->dev, z->pages[i].dma, z->pages[i].len,
+				  vhost_rmem_rdma_zdir(z));
+}
+
+static void vhost_rmem_rdma_zput_pages(struct vhost_rmem_rdma_zreq *z)
+{
+	unsigned int i;
+
+	for (i = 0; i < z->npages; i++)
+		folio_put(z->pages[i].folio);
 	z->npages = 0;
 }
 
 /* Keeps @page's reference in @z (one entry per run of bytes in a page). */
-static int vhost_rmem_rdma_zpage_add(struct vhost_rmem_rdma_zreq *z, struct page *page, u32 off,
-				     u32 n)
+static int vhost_rmem_rdma_zpage_add(struct vhost_rmem_rdma_zreq *z, struct page *page,
+				     struct folio *folio, u32 off, u32 n)
 {
 	struct vhost_rmem_rdma_zpage *prev = z->npages ? &z->pages[z->npages - 1] : NULL;
 
 	if (prev && prev->page == page && prev->off + prev->len == off) {
-		put_page(page);
+		folio_put(folio);
 		prev->len += n;
 		return 0;
 	}
 	if (z->npages == VHOST_RMEM_ZC_PAGES) {
-		put_page(page);
+		folio_put(folio);
 		return -E2BIG;
 	}
 	z->pages[z->npages++] = (struct vhost_rmem_rdma_zpage){
-		.page = page, .off = off, .len = n };
+		.page = page, .folio = folio, .off = off, .len = n };
 	return 0;
 }
 
 /*
  * Takes a reference on each page of the request's data stream, in stream
  * order (pieces of one page that follow each other are one).  -E2BIG: more
- * pages than a context holds; -EFAULT: a buffer is not mapped as needed.
+ * pages than a context holds; -EFAULT: a page could not be had (the bounce
+ * path then decides whether that is the guest's fault).
  */
 static int vhost_rmem_rdma_zpages(struct vhost_rmem_rdma *r, struct vhost_rmem_rdma_zreq *z)
 {
@@ -989,15 +1018,16 @@ static int vhost_rmem_rdma_zpages(struct vhost_rmem_rdma *r, struct vhost_rmem_r
 		slen -= skip;
 		skip = 0;
 		while (slen && left) {
+			struct folio *folio;
 			struct page *page;
 			u32 off, plen, n;
 			int ret;
 
-			page = vhost_rmem_dev_get_page(r->d, addr, !z->write, &off, &plen);
+			page = vhost_rmem_dev_get_page(r->d, addr, !z->write, &off, &plen, &folio);
 			if (!page)
 				return -EFAULT;
 			n = min3((u64)plen, slen, left);
-			ret = vhost_rmem_rdma_zpage_add(z, page, off, n);
+			ret = vhost_rmem_rdma_zpage_add(z, page, folio, off, n);
 			if (ret)
 				return ret;
 			addr += n;
@@ -1026,12 +1056,13 @@ static bool vhost_rmem_rdma_zrun_add(struct vhost_rmem_rdma_zreq *z, u32 so, u64
 }
 
 static bool vhost_rmem_rdma_zchunk_add(struct vhost_rmem_rdma_zreq *z,
-				       struct vhost_rmem_map_chunk *e)
+				       struct vhost_rmem_map_chunk *e, u64 vchunk)
 {
 	if (z->nchunks && z->chunks[z->nchunks - 1] == e)
 		return true;
 	if (z->nchunks == VHOST_RMEM_ZC_CHUNKS)
 		return false;
+	z->vchunks[z->nchunks] = vchunk;
 	z->chunks[z->nchunks++] = e;
 	return true;
 }
@@ -1076,6 +1107,17 @@ static void vhost_rmem_rdma_zzero_piece(struct vhost_rmem_rdma_zreq *z,
 	memzero_page(p->page, p->off + poff, n);
 }
 
+/* Blocks of a read without data on the donor read as zeros. */
+static void vhost_rmem_rdma_zholes(struct vhost_rmem_rdma_zreq *z)
+{
+	unsigned int i;
+
+	for (i = 0; i < z->nruns; i++)
+		if (z->runs[i].zero)
+			vhost_rmem_rdma_zpieces(z, z->runs[i].so, z->runs[i].len,
+						vhost_rmem_rdma_zzero_piece, NULL);
+}
+
 struct vhost_rmem_rdma_zsgl {
 	struct ib_sge *sge;
 	unsigned int n;
@@ -1089,6 +1131,13 @@ static void vhost_rmem_rdma_zsge_piece(struct vhost_rmem_rdma_zreq *z,
 	struct vhost_rmem_rdma_zsgl *l = arg;
 
 	l->sge[l->n++] = (struct ib_sge){ .addr = p->dma + poff, .length = n, .lkey = l->lkey };
+}
+
+/* SGEs a WR of @z's direction takes on @c (RDMA READ has its own limit). */
+static unsigned int vhost_rmem_rdma_zmax_sge(const struct vhost_rmem_rdma_zreq *z,
+					     const struct vhost_rmem_conn *c)
+{
+	return z->write ? c->max_sge : c->max_sge_rd;
 }
 
 /* WRs the data runs need with @max_sge SGEs per WR. */
@@ -1112,6 +1161,7 @@ static unsigned int vhost_rmem_rdma_zcount(struct vhost_rmem_rdma_zreq *z, unsig
 static void vhost_rmem_rdma_zbuild(struct vhost_rmem_rdma_zreq *z, struct vhost_rmem_conn *c)
 {
 	struct vhost_rmem_rdma_zsgl l = { .sge = z->sge, .lkey = c->pd->local_dma_lkey };
+	unsigned int max_sge = vhost_rmem_rdma_zmax_sge(z, c);
 	unsigned int i, j, first, nwr = 0;
 
 	memset(z->wr, 0, sizeof(z->wr));
@@ -1123,9 +1173,9 @@ static void vhost_rmem_rdma_zbuild(struct vhost_rmem_rdma_zreq *z, struct vhost_
 			continue;
 		first = l.n;
 		vhost_rmem_rdma_zpieces(z, run->so, run->len, vhost_rmem_rdma_zsge_piece, &l);
-		for (j = first; j < l.n; j += c->max_sge) {
+		for (j = first; j < l.n; j += max_sge) {
 			struct ib_rdma_wr *wr = &z->wr[nwr];
-			unsigned int k, ns = min(c->max_sge, l.n - j);
+			unsigned int k, ns = min(max_sge, l.n - j);
 
 			wr->wr.opcode = z->write ? IB_WR_RDMA_WRITE : IB_WR_RDMA_READ;
 			wr->wr.sg_list = &z->sge[j];
@@ -1145,22 +1195,26 @@ static void vhost_rmem_rdma_zbuild(struct vhost_rmem_rdma_zreq *z, struct vhost_
 	z->wr[nwr - 1].wr.send_flags = IB_SEND_SIGNALED;
 }
 
-/* Drops the busy counts (and, after WRITEs that landed, sets the live bits). */
-static void vhost_rmem_rdma_zunpin(struct vhost_rmem_rdma_zreq *z, bool landed)
+/*
+ * Drops the busy counts; a chunk a discard emptied meanwhile (it had to
+ * stay while we moved data to or from it) goes back to the donor now.
+ */
+static void vhost_rmem_rdma_zunpin(struct vhost_rmem_rdma_zreq *z)
 {
 	struct vhost_rmem_rdma *r = z->r;
-	struct vhost_rmem_rdma_pos p;
 	unsigned int i;
-	u32 b;
 
+	if (!z->nchunks)
+		return;
 	mutex_lock(&r->lock);
-	for (b = 0; landed && b < z->nblocks; b++) {
-		vhost_rmem_rdma_pos(r, (z->first + b) << RMEM_BLOCK_SHIFT, &p);
-		vhost_rmem_map_set_live(&r->map, vhost_rmem_map_get(&r->map, p.vchunk), p.block);
+	for (i = 0; i < z->nchunks; i++) {
+		struct vhost_rmem_map_chunk *e = z->chunks[i];
+
+		if (!--e->busy && !e->live)
+			vhost_rmem_rdma_put_empty(r, z->vchunks[i], e);
 	}
-	for (i = 0; i < z->nchunks; i++)
-		z->chunks[i]->busy--;
 	z->nchunks = 0;
+	vhost_rmem_rdma_sync_stats(r);
 	mutex_unlock(&r->lock);
 }
 
@@ -1171,8 +1225,12 @@ static void vhost_rmem_rdma_zend(struct vhost_rmem_rdma_zreq *z)
 	struct vhost_rmem_rdma *r = z->r;
 	struct vhost_rmem_req *req = z->req;
 
-	vhost_rmem_rdma_zput_pages(z, true);
-	vhost_rmem_rdma_zunpin(z, z->write && !z->err);
+	vhost_rmem_rdma_zunmap(z, z->npages);
+	/* Holes of a read: zeros by the CPU, now that the device is done with the pages. */
+	if (!z->write && !z->err)
+		vhost_rmem_rdma_zholes(z);
+	vhost_rmem_rdma_zput_pages(z);
+	vhost_rmem_rdma_zunpin(z);
 	if (z->err) {
 		atomic64_inc(&r->st->errors);
 	} else {
@@ -1196,7 +1254,9 @@ static void vhost_rmem_rdma_zfail(struct vhost_rmem_rdma_zreq *z, const struct i
 				     z->write ? "RDMA WRITE" : "RDMA READ",
 				     ib_wc_status_msg(wc->status));
 	z->err = -EIO;
-	vhost_rmem_conn_abort(z->lane->conn, ib_wc_status_msg(wc->status));
+	/* Flushed WRs follow the first failure: the QP is in the error state already. */
+	if (vhost_rmem_conn_ok(z->lane->conn))
+		vhost_rmem_conn_abort(z->lane->conn, ib_wc_status_msg(wc->status));
 }
 
 static void vhost_rmem_rdma_zdone(struct ib_cq *cq, struct ib_wc *wc)
@@ -1211,6 +1271,27 @@ static void vhost_rmem_rdma_zdone(struct ib_cq *cq, struct ib_wc *wc)
 static void vhost_rmem_rdma_zerr(struct ib_cq *cq, struct ib_wc *wc)
 {
 	vhost_rmem_rdma_zfail(container_of(wc->wr_cqe, struct vhost_rmem_rdma_zreq, cqe_err), wc);
+}
+
+/*
+ * A data connection broke (the donor went, the device was removed): the
+ * lane's next pass drains and drops it, even if the queue stays idle, so
+ * no cm_id outlives the RDMA device.
+ */
+static void vhost_rmem_rdma_lane_broken(void *ctx)
+{
+	struct vhost_rmem_rdma_lane *l = ctx;
+
+	vhost_rmem_dev_kick_lane(l->r->d, l->qi);
+}
+
+/* Drops the lane's connection if it broke and nothing is on it. */
+static void vhost_rmem_rdma_lane_put_broken(struct vhost_rmem_rdma_lane *l)
+{
+	if (l->conn && !vhost_rmem_conn_ok(l->conn) && !l->nr_inflight) {
+		vhost_rmem_conn_destroy(l->conn);
+		l->conn = NULL;
+	}
 }
 
 /*
@@ -1231,14 +1312,15 @@ static struct vhost_rmem_conn *vhost_rmem_rdma_lane_conn(struct vhost_rmem_rdma 
 	if (l->nr_inflight)
 		return NULL;		/* the old one ends its requests first */
 	if (c) {
+		/* Broken or of an older donor boot. */
 		vhost_rmem_conn_destroy(c);
 		l->conn = NULL;
 	}
 	if (atomic_read(&r->st->state) != VHOST_RMEM_RDMA_CONNECTED ||
 	    time_before(jiffies, l->retry))
 		return NULL;
-	cfg.broken = NULL;
-	cfg.ctx = NULL;
+	cfg.broken = vhost_rmem_rdma_lane_broken;
+	cfg.ctx = l;
 	cfg.sq_depth = VHOST_RMEM_LANE_DEPTH * VHOST_RMEM_ZC_WRS;
 	cfg.max_sge = VHOST_RMEM_ZC_MAX_SGE;
 	c = vhost_rmem_conn_create(&cfg);
@@ -1253,12 +1335,17 @@ static struct vhost_rmem_conn *vhost_rmem_rdma_lane_conn(struct vhost_rmem_rdma 
 	}
 	atomic64_inc(&r->st->lane_connects);
 	l->conn = c;
+	vhost_rmem_conn_arm(c);
 	return c;
 }
 
 /*
  * Looks up (allocates, for a write) the blocks of @z under r->lock: runs,
- * chunks, busy counts.  1: it does not fit a context (bounce); 0 or -errno.
+ * chunks, busy counts.  A write's blocks count as live from here: a
+ * partial write of one of them on another queue (the bounce path) must not
+ * zero-fill what this one is writing; if this one fails, the block holds
+ * what a failed write leaves, as on any disk.  1: it does not fit a
+ * context (bounce); 0 or -errno.
  */
 static int vhost_rmem_rdma_zmap(struct vhost_rmem_rdma *r, struct vhost_rmem_rdma_zreq *z,
 				struct vhost_rmem_conn *c)
@@ -1271,7 +1358,8 @@ static int vhost_rmem_rdma_zmap(struct vhost_rmem_rdma *r, struct vhost_rmem_rdm
 
 	mutex_lock(&r->lock);
 	ret = vhost_rmem_rdma_ready(r);
-	if (!ret)
+	/* A write allocates: it needs the connection first; a read only for data. */
+	if (!ret && z->write)
 		ret = vhost_rmem_rdma_usable(r);
 	for (b = 0; !ret && b < z->nblocks; b++) {
 		vhost_rmem_rdma_pos(r, (z->first + b) << RMEM_BLOCK_SHIFT, &p);
@@ -1290,18 +1378,25 @@ static int vhost_rmem_rdma_zmap(struct vhost_rmem_rdma *r, struct vhost_rmem_rdm
 				ret = 1;
 			continue;
 		}
-		if (!vhost_rmem_rdma_zchunk_add(z, e) ||
+		if (!vhost_rmem_rdma_zchunk_add(z, e, p.vchunk) ||
 		    !vhost_rmem_rdma_zrun_add(z, b << RMEM_BLOCK_SHIFT,
 					      c->desc.data_addr + (e->chunk << r->chunk_shift) +
 					      p.coff, false))
 			ret = 1;
 	}
-	if (!ret && (vhost_rmem_rdma_zcount(z, c->max_sge, &nsge) > VHOST_RMEM_ZC_WRS ||
-		     nsge > VHOST_RMEM_ZC_SGES))
+	if (!ret && !z->write && z->nchunks)
+		ret = vhost_rmem_rdma_usable(r);
+	if (!ret && (vhost_rmem_rdma_zcount(z, vhost_rmem_rdma_zmax_sge(z, c), &nsge) >
+		     VHOST_RMEM_ZC_WRS || nsge > VHOST_RMEM_ZC_SGES))
 		ret = 1;
 	if (!ret) {
 		for (i = 0; i < z->nchunks; i++)
 			z->chunks[i]->busy++;
+		for (b = 0; z->write && b < z->nblocks; b++) {
+			vhost_rmem_rdma_pos(r, (z->first + b) << RMEM_BLOCK_SHIFT, &p);
+			vhost_rmem_map_set_live(&r->map, vhost_rmem_map_get(&r->map, p.vchunk),
+						p.block);
+		}
 	} else {
 		z->nchunks = 0;
 	}
@@ -1338,35 +1433,26 @@ static int vhost_rmem_rdma_submit(void *be, unsigned int qi, struct vhost_rmem_r
 	z->cqe.done = vhost_rmem_rdma_zdone;
 	z->cqe_err.done = vhost_rmem_rdma_zerr;
 
-	ret = vhost_rmem_rdma_zpages(r, z);
-	if (ret == -E2BIG)
+	if (vhost_rmem_rdma_zpages(r, z))
 		goto out_put_bounce;
-	if (ret)
-		goto out_end;
 	ret = vhost_rmem_rdma_zmap(r, z, c);
 	if (ret == 1)
 		goto out_put_bounce;
-	if (ret)
-		goto out_end;
-	/* Blocks without data read as zeros, written here by the CPU. */
-	for (i = 0; i < z->nruns; i++)
-		if (z->runs[i].zero)
-			vhost_rmem_rdma_zpieces(z, z->runs[i].so, z->runs[i].len,
-						vhost_rmem_rdma_zzero_piece, NULL);
-	if (!z->nchunks) {
-		ret = 0;
+	if (ret || !z->nchunks) {
+		/* Failed, or only holes: nothing for the donor to do. */
+		if (!ret)
+			vhost_rmem_rdma_zholes(z);
 		goto out_end;
 	}
+	/* Holes are zeroed by the CPU once the pages are unmapped again (zend). */
 	for (i = 0; i < z->npages; i++) {
 		struct vhost_rmem_rdma_zpage *pg = &z->pages[i];
 
 		pg->dma = ib_dma_map_page(z->dev, pg->page, pg->off, pg->len,
 					  vhost_rmem_rdma_zdir(z));
 		if (ib_dma_mapping_error(z->dev, pg->dma)) {
-			while (i--)
-				ib_dma_unmap_page(z->dev, z->pages[i].dma, z->pages[i].len,
-						  vhost_rmem_rdma_zdir(z));
-			vhost_rmem_rdma_zunpin(z, false);
+			vhost_rmem_rdma_zunmap(z, i);
+			vhost_rmem_rdma_zunpin(z);
 			goto out_put_bounce;
 		}
 	}
@@ -1377,18 +1463,19 @@ static int vhost_rmem_rdma_submit(void *be, unsigned int qi, struct vhost_rmem_r
 	l->nr_inflight++;
 	l->wrs += z->nwr;
 	/* A failed post broke the connection: the lane's poll drains and ends it. */
-	vhost_rmem_conn_post(c, &z->wr[0].wr);
+	if (!vhost_rmem_conn_post(c, &z->wr[0].wr) && vhost_rmem_fault(fail_ops))
+		vhost_rmem_conn_abort(c, "fault injection: fail_ops");
 	return 0;
 
 out_end:
-	vhost_rmem_rdma_zput_pages(z, false);
-	vhost_rmem_rdma_zunpin(z, false);
+	vhost_rmem_rdma_zput_pages(z);
+	vhost_rmem_rdma_zunpin(z);
 	if (ret && ret != -EFAULT)
 		atomic64_inc(&r->st->errors);
 	vhost_rmem_req_end(req, ret == -EFAULT ? ret : ret ? -EIO : 0);
 	return 1;
 out_put_bounce:
-	vhost_rmem_rdma_zput_pages(z, false);
+	vhost_rmem_rdma_zput_pages(z);
 out_bounce:
 	atomic64_inc(&r->st->bounced);
 	return -EOPNOTSUPP;
@@ -1416,6 +1503,7 @@ static int vhost_rmem_rdma_poll(void *be, unsigned int qi, bool wait)
 	u64 spin_end = ktime_get_ns() + VHOST_RMEM_CONN_SPIN_NS;
 
 	l->ended = 0;
+	vhost_rmem_rdma_lane_put_broken(l);
 	while (l->nr_inflight) {
 		if (!vhost_rmem_conn_ok(l->conn)) {
 			vhost_rmem_rdma_lane_abort(l);
@@ -1505,8 +1593,12 @@ static void *vhost_rmem_rdma_create(struct vhost_rmem_dev *d)
 	r->cfg.wq = vhost_rmem_rdma_wq;
 	INIT_DELAYED_WORK(&r->reconnect, vhost_rmem_rdma_reconnect_work);
 	INIT_DELAYED_WORK(&r->renew, vhost_rmem_rdma_renew_work);
-	for (i = 0; i < ARRAY_SIZE(r->lanes); i++)
+	for (i = 0; i < ARRAY_SIZE(r->lanes); i++) {
+		r->lanes[i].r = r;
+		r->lanes[i].qi = i;
+		r->lanes[i].retry = jiffies;
 		INIT_LIST_HEAD(&r->lanes[i].inflight);
+	}
 	r->adopt = true;	/* a device id with a slot on the donor: rebuild */
 	r->lease_ms = RMEM_LEASE_TIMEOUT_DEFAULT_MS;
 	atomic_set(&rd->st.state, VHOST_RMEM_RDMA_CONNECTING);
@@ -1562,6 +1654,8 @@ static void vhost_rmem_rdma_clear(void *be)
 {
 	struct vhost_rmem_rdma *r = be;
 
+	/* No lane serves (reset): their connections go until the next use. */
+	vhost_rmem_rdma_lanes_destroy(r);
 	mutex_lock(&r->lock);
 	vhost_rmem_rdma_clear_locked(r);
 	mutex_unlock(&r->lock);

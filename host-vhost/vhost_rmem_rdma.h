@@ -12,10 +12,12 @@
  *   vhost_rmem_rdma.c  the backend ops: map + allocator + data moves,
  *                        reconnect and lease renewal work, sysfs/debugfs
  *
- * Locking: a connection serves one caller at a time (the backend's mutex),
- * which also reaps the completions of its operations (ib_process_cq_direct);
- * only the rdma_cm handler and the break work run beside it, and they only
- * record results, move the QP to the error state and queue work.
+ * Locking: a control connection serves one caller at a time (the backend's
+ * mutex), which also reaps the completions of its operations
+ * (ib_process_cq_direct); a data connection belongs to one queue's lane,
+ * which posts on it and reaps it.  Only the rdma_cm handler and the break
+ * work run beside them, and they only record results, move the QP to the
+ * error state and queue work.
  */
 #ifndef VHOST_RMEM_RDMA_H
 #define VHOST_RMEM_RDMA_H
@@ -106,6 +108,7 @@ struct vhost_rmem_conn {
 
 	unsigned int sq_depth;		/* send WRs the QP holds */
 	unsigned int max_sge;		/* SGEs per send WR */
+	unsigned int max_sge_rd;	/* SGEs per RDMA READ */
 
 	/* Scratch (bidirectional) + 8-byte atomic result, and the zero source. */
 	u8 *buf;

@@ -43,7 +43,7 @@ static struct workqueue_struct *vhost_rmem_wq;
 
 /*
  * Finds the physical address behind @addr and how many bytes from there are
- * contiguous in the map.  Caller holds d->lock.
+ * contiguous in the map.  Caller is a lane (serve_sem held for reading).
  */
 static int vhost_rmem_translate(struct vhost_rmem_dev *d, u64 addr, bool write, u64 *pa, u64 *room)
 {
@@ -106,29 +106,40 @@ static int vhost_rmem_mem_write(void *ctx, u64 addr, const void *src, u32 len)
 }
 
 /*
- * A page of driver memory behind @addr, with a reference the caller drops
- * (put_page), for a backend that moves data to or from it directly: @off is
- * @addr's offset in the page, @len how many bytes from there are in the
- * page and mapped.  Called by a lane (serve_sem held: the map cannot
- * change).  NULL: not mapped for the access needed.  put_page() drops the
- * reference (from the folio, as it was taken).
+ * A page of driver memory behind @addr, for a backend that moves data to
+ * or from it directly, with a reference on its folio (*@folio) that the
+ * caller drops with folio_put(): @off is @addr's offset in the page, @len
+ * how many bytes from there are in the page and mapped.  Called by a lane
+ * (serve_sem held: the map cannot change).  NULL: not mapped for the
+ * access needed, or no reference could be taken.
  */
 struct page *vhost_rmem_dev_get_page(struct vhost_rmem_dev *d, u64 addr, bool write, u32 *off,
-				     u32 *len)
+				     u32 *len, struct folio **folio)
 {
 	struct page *page;
+	struct folio *f;
 	u64 pa, room;
 
 	if (vhost_rmem_translate(d, addr, write, &pa, &room) || !pfn_valid(PHYS_PFN(pa)))
 		return NULL;
 	page = pfn_to_page(PHYS_PFN(pa));
 	/*
-	 * vhost_vdpa unpins a range before it calls set_map: a page may
-	 * already be free; ours stays alive until the data move ends.  The
-	 * folio holds the count (a tail page of a huge page has none).
+	 * The count is the folio's (a tail page of a huge page has none of
+	 * its own), and the folio must still be the page's once we hold it
+	 * (the pattern of GUP-fast).  A page freed meanwhile fails here; one
+	 * freed and reused would not, which is vhost_vdpa's window (it
+	 * unpins before it calls set_map, and under batching until
+	 * BATCH_END): a well-behaved user unmaps no memory with I/O on it,
+	 * and we add no window of our own (set_map waits for the lanes).
 	 */
-	if (!folio_try_get(page_folio(page)))
+	f = page_folio(page);
+	if (!folio_try_get(f))
 		return NULL;
+	if (unlikely(page_folio(page) != f)) {
+		folio_put(f);
+		return NULL;
+	}
+	*folio = f;
 	*off = offset_in_page(pa);
 	*len = min_t(u64, room, PAGE_SIZE - *off);
 	return page;
@@ -276,12 +287,15 @@ static bool vhost_rmem_serve_vq(struct vhost_rmem_dev *d, struct vhost_rmem_dev_
 	const struct vhost_rmem_backend_ops *ops = d->backend->io;
 	struct vhost_rmem_lane_req *lr;
 	unsigned int popped = 0;
-	bool empty = false;
+	bool empty = false, stop;
 	int ret;
 
 	vhost_rmem_vq_disable_kick(&q->vq);
 	for (;;) {
-		while (!empty && popped < VHOST_RMEM_WORK_WEIGHT && !list_empty(&q->free)) {
+		cond_resched();
+		/* A control op waits for us: end what is in flight, pop no more. */
+		stop = popped >= VHOST_RMEM_WORK_WEIGHT || rwsem_is_contended(&d->serve_sem);
+		while (!empty && !stop && !list_empty(&q->free)) {
 			lr = list_first_entry(&q->free, struct vhost_rmem_lane_req, node);
 			ret = vhost_rmem_vq_pop(&q->vq, &lr->chain);
 			if (ret == 0) {
@@ -304,14 +318,18 @@ static bool vhost_rmem_serve_vq(struct vhost_rmem_dev *d, struct vhost_rmem_dev_
 				continue;
 			}
 			vhost_rmem_lane_start(d, q, lr);
+			stop = popped >= VHOST_RMEM_WORK_WEIGHT;
 		}
-		/* Wait only when there is nothing else to do. */
+		/* Wait only when there is nothing else to do: no answer, nothing to pop. */
 		if (q->inflight)
-			ops->poll(d->be, q->index, list_empty(&q->done));
+			ops->poll(d->be, q->index, list_empty(&q->done) &&
+				  (empty || stop || list_empty(&q->free)));
 		ret = vhost_rmem_lane_answer(d, q);
 		if (ret < 0)
 			goto out_fault;
 		if (ret) {
+			/* Room again, and the driver may have queued more meanwhile. */
+			empty = false;
 			if (vhost_rmem_vq_publish(&q->vq))
 				goto out_fault;
 			/* Completions may run the driver's I/O path: keep BHs off like an IRQ. */
@@ -323,7 +341,7 @@ static bool vhost_rmem_serve_vq(struct vhost_rmem_dev *d, struct vhost_rmem_dev_
 		}
 		if (q->inflight || !list_empty(&q->done))
 			continue;
-		if (popped >= VHOST_RMEM_WORK_WEIGHT)
+		if (stop)
 			return true;
 		if (empty) {
 			if (!vhost_rmem_vq_enable_kick(&q->vq))
@@ -331,7 +349,6 @@ static bool vhost_rmem_serve_vq(struct vhost_rmem_dev *d, struct vhost_rmem_dev_
 			vhost_rmem_vq_disable_kick(&q->vq);
 			empty = false;
 		}
-		cond_resched();
 	}
 
 out_fault:
@@ -362,10 +379,19 @@ static void vhost_rmem_lane_work(struct work_struct *work)
 	down_read(&d->serve_sem);
 	if (vhost_rmem_serving(d) && q->ready && q->reqs && !q->vq.broken)
 		again = vhost_rmem_serve_vq(d, q);
+	/* The backend's upkeep of the queue (a broken connection with nothing on it goes). */
+	if (d->be && d->backend->io->poll)
+		d->backend->io->poll(d->be, q->index, false);
 	up_read(&d->serve_sem);
 	memalloc_noio_restore(noio);
 	if (again)
 		queue_work(vhost_rmem_wq, &q->work);
+}
+
+void vhost_rmem_dev_kick_lane(struct vhost_rmem_dev *d, unsigned int qi)
+{
+	if (qi < d->num_queues)
+		queue_work(vhost_rmem_wq, &d->vqs[qi].work);
 }
 
 static void vhost_rmem_lanes_kick(struct vhost_rmem_dev *d)
@@ -377,19 +403,21 @@ static void vhost_rmem_lanes_kick(struct vhost_rmem_dev *d)
 }
 
 /*
- * The control side: d->lock, then serve_sem for writing, which waits for
- * every lane's pass to end (and with it every request in flight).
+ * The control side: serve_sem for writing, which waits for every lane's
+ * pass to end (and with it every request in flight; a lane stops popping
+ * once a writer waits), then d->lock.  In that order, so what takes only
+ * d->lock (get_status, get_config) never waits behind a lane.
  */
 static void vhost_rmem_ctl_lock(struct vhost_rmem_dev *d)
 {
-	mutex_lock(&d->lock);
 	down_write(&d->serve_sem);
+	mutex_lock(&d->lock);
 }
 
 static void vhost_rmem_ctl_unlock(struct vhost_rmem_dev *d)
 {
-	up_write(&d->serve_sem);
 	mutex_unlock(&d->lock);
+	up_write(&d->serve_sem);
 }
 
 /* ------------------------------------------------------------ reset */
