@@ -125,10 +125,26 @@ static int rmemd_pool_lease_write(void *ctx, u64 off, const void *buf, u32 len)
 	return -EOPNOTSUPP;
 }
 
+/*
+ * Free chunks are zeros: the reaper clears a dead tenant's chunk with the
+ * CPU before it frees the word (off every host's data path; a reap is rare).
+ */
+static int rmemd_pool_chunk_clear(void *ctx, u64 chunk)
+{
+	struct rmemd_pool *pool = ctx;
+
+	if (chunk >= pool->layout.chunk_count)
+		return -EINVAL;
+	memset(pool->data + (chunk << pool->layout.chunk_shift), 0,
+	       (size_t)1 << pool->layout.chunk_shift);
+	return 0;
+}
+
 static const struct rmem_alloc_ops rmemd_pool_alloc_ops = {
 	.meta_read = rmemd_pool_meta_read,
 	.meta_cas = rmemd_pool_meta_cas,
 	.lease_write = rmemd_pool_lease_write,
+	.chunk_clear = rmemd_pool_chunk_clear,
 };
 
 /* Owner words per piece of the reclaim's walk: 4 KiB on the stack. */
@@ -140,10 +156,12 @@ static const struct rmem_alloc_ops rmemd_pool_alloc_ops = {
  * runs for an explicit detach, done by the CPU.  Returns the number of
  * chunks freed, or UINT64_MAX if the slot no longer belonged to @device_id.
  */
-uint64_t rmemd_reaper_free_slot(struct rmemd_pool *pool, uint32_t slot, uint64_t device_id)
+/* The allocator's view of the pool: its geometry and the CPU ops above. */
+static void rmemd_pool_desc(const struct rmemd_pool *pool, struct rmem_desc *desc)
 {
 	const struct rmem_layout *l = &pool->layout;
-	struct rmem_desc desc = {
+
+	*desc = (struct rmem_desc){
 		.chunk_count = l->chunk_count,
 		.slot_count = l->slot_count,
 		.meta_len = l->meta_len,
@@ -153,9 +171,16 @@ uint64_t rmemd_reaper_free_slot(struct rmemd_pool *pool, uint32_t slot, uint64_t
 		.owner_off = l->owner_off,
 		.window_words = pool->window_words,
 	};
+}
+
+uint64_t rmemd_reaper_free_slot(struct rmemd_pool *pool, uint32_t slot, uint64_t device_id)
+{
+	struct rmem_desc desc;
 	struct rmem_alloc_donor dn = { .ops = &rmemd_pool_alloc_ops, .ctx = pool, .desc = &desc };
 	__le64 buf[RMEMD_REAPER_WALK_WORDS];
 	uint64_t freed;
+
+	rmemd_pool_desc(pool, &desc);
 
 	/* Local memory: the only failure is a slot that is not @device_id's. */
 	if (rmem_slot_reclaim(&dn, slot, device_id, buf, RMEMD_REAPER_WALK_WORDS, &freed))
@@ -210,6 +235,17 @@ static bool rmemd_owner_orphan(const struct rmemd_pool *pool, const struct rmem_
 	       rmemd_load64(&pool->slots[o.slot].generation) == gen;
 }
 
+/* Frees an orphan's chunk, cleared (free chunks are zeros); false if the word moved. */
+static bool rmemd_reaper_free_orphan(struct rmemd_pool *pool, uint64_t chunk, uint64_t w)
+{
+	struct rmem_desc desc;
+	struct rmem_alloc_donor dn = { .ops = &rmemd_pool_alloc_ops, .ctx = pool, .desc = &desc };
+	uint64_t old;
+
+	rmemd_pool_desc(pool, &desc);
+	return !rmem_chunk_clear_free(&dn, chunk, w, &old) && old == w;
+}
+
 /* Counts used chunks and frees orphans; the once-a-second full scan. */
 static uint64_t rmemd_reaper_scan_owners(struct rmemd_appliance *app,
 					const struct rmem_wire_slot *snap)
@@ -221,7 +257,7 @@ static uint64_t rmemd_reaper_scan_owners(struct rmemd_appliance *app,
 		w = rmemd_load64(&pool->owners[i]);
 		if (w == RMEM_OWNER_FREE)
 			continue;
-		if (rmemd_owner_orphan(pool, snap, w) && rmemd_cas64(&pool->owners[i], w, 0)) {
+		if (rmemd_owner_orphan(pool, snap, w) && rmemd_reaper_free_orphan(pool, i, w)) {
 			app->reaper.chunks_freed++;
 			rmemd_warn("freed orphan owner word %016" PRIx64 " of chunk %" PRIu64, w, i);
 			continue;

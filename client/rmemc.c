@@ -620,10 +620,34 @@ static int rmemc_alloc_lease_write(void *ctx, u64 off, const void *buf, u32 len)
 			 c->desc.lease_rkey, len, "renewing the lease");
 }
 
+/* Zeros over the whole chunk, one bounce buffer at a time: free chunks are zeros. */
+static int rmemc_alloc_chunk_clear(void *ctx, u64 chunk)
+{
+	struct rmemc_conn *c = ctx;
+	size_t max = RMEMC_BUF - RMEMC_BUF_DATA;
+	uint64_t len = 1ull << c->desc.chunk_shift, done, base;
+	int err;
+
+	if (chunk >= c->desc.chunk_count)
+		return rmemc_fail(c, -EINVAL, "clearing chunk %" PRIu64 " past the end", chunk);
+	base = c->desc.data_addr + (chunk << c->desc.chunk_shift);
+	memset(c->buf + RMEMC_BUF_DATA, 0, max);
+	for (done = 0; done < len; done += max) {
+		uint32_t n = (uint32_t)(len - done < max ? len - done : max);
+
+		err = rmemc_rdma(c, IBV_WR_RDMA_WRITE, RMEMC_BUF_DATA, base + done,
+				c->desc.data_rkey, n, "clearing a chunk before freeing it");
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 static const struct rmem_alloc_ops rmemc_alloc_ops = {
 	.meta_read = rmemc_alloc_meta_read,
 	.meta_cas = rmemc_alloc_meta_cas,
 	.lease_write = rmemc_alloc_lease_write,
+	.chunk_clear = rmemc_alloc_chunk_clear,
 };
 
 static struct rmem_alloc_donor rmemc_donor(struct rmemc_conn *c)

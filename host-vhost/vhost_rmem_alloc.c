@@ -52,10 +52,26 @@ static int vhost_rmem_alloc_lease_write(void *ctx, u64 off, const void *buf, u32
 	return vhost_rmem_conn_write(c, c->desc.meta_addr + off, c->desc.lease_rkey, len);
 }
 
+/* RDMA WRITEs of zeros over the whole chunk, one round trip per 32 x 64 KiB. */
+static int vhost_rmem_alloc_chunk_clear(void *ctx, u64 chunk)
+{
+	struct vhost_rmem_conn *c = ctx;
+	int ret;
+
+	if (chunk >= c->desc.chunk_count)
+		return -EINVAL;
+	ret = vhost_rmem_conn_zero(c, c->desc.data_addr + (chunk << c->desc.chunk_shift),
+				   c->desc.data_rkey, 1ull << c->desc.chunk_shift);
+	if (!ret && c->cfg.cleared)
+		atomic64_inc(c->cfg.cleared);
+	return ret;
+}
+
 static const struct rmem_alloc_ops vhost_rmem_conn_alloc_ops = {
 	.meta_read = vhost_rmem_alloc_meta_read,
 	.meta_cas = vhost_rmem_alloc_meta_cas,
 	.lease_write = vhost_rmem_alloc_lease_write,
+	.chunk_clear = vhost_rmem_alloc_chunk_clear,
 };
 
 static struct rmem_alloc_donor vhost_rmem_conn_donor(struct vhost_rmem_conn *c)

@@ -5,10 +5,11 @@
  *
  * Map: vhost_rmem_map.c, vchunk -> donor chunk + live 4 KiB blocks.  The first
  * write into a virtual chunk allocates a donor chunk (vhost_rmem_alloc.c: CAS of
- * an owner word naming our lease slot, generation and vchunk) and clears it
- * on the donor, so no byte of a previous tenant is ever readable; reads of
- * blocks without data are answered with zeros from host memory; a discard
- * that empties a chunk frees it (CAS owner -> 0).
+ * an owner word naming our lease slot, generation and vchunk), which is all
+ * zeros: whoever frees a chunk clears it first (a discard that empties it,
+ * a detach, the donor's reaper), so no byte of a previous tenant is ever
+ * readable and the writer pays nothing for it; reads of blocks without data
+ * are answered with zeros from host memory.
  *
  * Data: zero-copy, many requests in flight per queue, on each queue's own
  * data connection (the "zero-copy lanes" section below); what cannot go
@@ -101,6 +102,7 @@ struct vhost_rmem_rdma_stats {
 	atomic64_t zero_copy;
 	atomic64_t bounced;
 	atomic64_t lane_connects;
+	atomic64_t chunk_clears;
 };
 
 /*
@@ -379,6 +381,12 @@ static int vhost_rmem_rebuild_one(void *arg, u64 chunk, u64 word)
 
 	if (!rmem_owner_is(word, r->lease.slot, (u32)r->lease.generation))
 		return 0;
+	if (v == RMEM_VCHUNK_CLEARING) {
+		/* A free cut short (a failure or crash mid-clear): finish it. */
+		dev_info_ratelimited(&r->d->vdpa.dev, "rebuild: finishing the free of donor chunk %llu\n",
+				     chunk);
+		return vhost_rmem_alloc_free(r->conn, &r->lease, chunk, word);
+	}
 	if (v >= r->nr_vchunks || vhost_rmem_map_get(&r->map, v)) {
 		/* Beyond a shrunk capacity, or a duplicate: nobody can read it. */
 		dev_warn_ratelimited(&r->d->vdpa.dev,
@@ -397,8 +405,8 @@ static int vhost_rmem_rebuild_one(void *arg, u64 chunk, u64 word)
 /*
  * The map is a cache of the owner table: adopt the slot naming our device
  * id and take every owner word of (slot, generation).  Which blocks of a
- * chunk were written is not on the donor, so all count as live; chunks are
- * cleared when allocated, so the never-written ones still read zeros.
+ * chunk were written is not on the donor, so all count as live; free chunks
+ * are zeros, so the never-written ones still read zeros.
  */
 static int vhost_rmem_map_rebuild(struct vhost_rmem_rdma *r, u32 slot)
 {
@@ -672,13 +680,13 @@ static int vhost_rmem_rdma_alloc(struct vhost_rmem_rdma *r, u64 vchunk,
 		return ret;
 	}
 	atomic64_inc(&r->st->allocs);
-	/* A previous tenant's bytes must never be readable, even after a rebuild. */
-	ret = vhost_rmem_conn_zero(r->conn, r->conn->desc.data_addr + (chunk << r->chunk_shift),
-				   r->conn->desc.data_rkey, 1ull << r->chunk_shift);
-	if (!ret) {
-		e = vhost_rmem_map_add(&r->map, vchunk, chunk, owner, false);
-		ret = IS_ERR(e) ? PTR_ERR(e) : 0;
-	}
+	/*
+	 * No clearing here: a free chunk is all zeros (rmem_alloc_ops
+	 * .chunk_clear), so no previous tenant's byte is readable, even
+	 * through a rebuilt map.
+	 */
+	e = vhost_rmem_map_add(&r->map, vchunk, chunk, owner, false);
+	ret = IS_ERR(e) ? PTR_ERR(e) : 0;
 	if (ret) {
 		/* Best effort; a chunk we cannot free is the detach's or reaper's. */
 		if (vhost_rmem_conn_ok(r->conn))
@@ -1591,6 +1599,7 @@ static void *vhost_rmem_rdma_create(struct vhost_rmem_dev *d)
 	r->cfg.broken = vhost_rmem_rdma_broken;
 	r->cfg.ctx = r;
 	r->cfg.wq = vhost_rmem_rdma_wq;
+	r->cfg.cleared = &rd->st.chunk_clears;
 	INIT_DELAYED_WORK(&r->reconnect, vhost_rmem_rdma_reconnect_work);
 	INIT_DELAYED_WORK(&r->renew, vhost_rmem_rdma_renew_work);
 	for (i = 0; i < ARRAY_SIZE(r->lanes); i++) {

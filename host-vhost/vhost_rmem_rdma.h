@@ -82,6 +82,8 @@ struct vhost_rmem_conn_cfg {
 	 */
 	unsigned int sq_depth;
 	unsigned int max_sge;
+	/* Counts the chunks the allocator cleared before freeing them, or NULL. */
+	atomic64_t *cleared;
 };
 
 struct vhost_rmem_conn {

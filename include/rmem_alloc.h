@@ -46,6 +46,14 @@ struct rmem_alloc_ops {
 	int (*meta_cas)(void *ctx, u64 off, u64 expect, u64 swap, u64 *old);
 	/* Stores @len bytes at @off, inside the lease table (the lease MR). */
 	int (*lease_write)(void *ctx, u64 off, const void *buf, u32 len);
+	/*
+	 * Zeroes the data of @chunk, which the caller still owns.  Free chunks
+	 * are all zeros (a donor's memory is zero at boot, and every free
+	 * clears first), so an allocation hands out a clean chunk without
+	 * clearing it: the cost is the freer's (discard, detach, the reaper),
+	 * off the writer's path.
+	 */
+	int (*chunk_clear)(void *ctx, u64 chunk);
 };
 
 /* One donor as the allocator sees it: its ops and its geometry. */
@@ -260,7 +268,7 @@ static inline int rmem_lease_alloc(const struct rmem_alloc_donor *dn, struct rme
 	if (!l->held)
 		return -EKEYEXPIRED;
 	word = rmem_owner_encode(l->slot, (u32)l->generation, vchunk);
-	if (word == RMEM_OWNER_FREE)
+	if (word == RMEM_OWNER_FREE || vchunk == RMEM_VCHUNK_CLEARING)
 		return -EINVAL;
 	if (d->window_words > l->words_len)
 		return -EPROTO;
@@ -309,7 +317,34 @@ static inline int rmem_lease_alloc(const struct rmem_alloc_donor *dn, struct rme
 }
 
 /*
- * Frees @chunk held with @owner: CAS owner -> 0.  *old is what the word held
+ * Frees @chunk, held with @word, clean: CAS @word -> its CLEARING form (the
+ * CAS is what proves the chunk ours; *old tells a caller whose CAS lost),
+ * clear the data, CAS CLEARING -> 0.  A failure after the first CAS leaves
+ * the word CLEARING: still ours, and whoever frees the slot's words next
+ * (a detach, the reaper, a map rebuild) finishes it.  A word that already
+ * is CLEARING (a free cut short) goes the same way.
+ */
+static inline int rmem_chunk_clear_free(const struct rmem_alloc_donor *dn, u64 chunk, u64 word,
+					u64 *old)
+{
+	u64 off = rmem_owner_off(dn->desc, chunk);
+	u64 clearing = (word & RMEM_OWNER_TAG_MASK) | RMEM_VCHUNK_CLEARING, o;
+	int ret;
+
+	ret = dn->ops->meta_cas(dn->ctx, off, word, clearing, old);
+	if (ret || *old != word)
+		return ret;
+	ret = dn->ops->chunk_clear(dn->ctx, chunk);
+	if (ret)
+		return ret;
+	ret = dn->ops->meta_cas(dn->ctx, off, clearing, RMEM_OWNER_FREE, &o);
+	if (!ret && o != clearing)
+		return -EPROTO;	/* only the holder of CLEARING moves it: someone broke that */
+	return ret;
+}
+
+/*
+ * Frees @chunk held with @owner: clear, then owner -> 0 (above).  *old is what the word held
  * (== @owner on success); -EPERM without touching the table if @owner is not
  * this lease's, -EPERM after the CAS if the table disagrees.
  */
@@ -325,8 +360,7 @@ static inline int rmem_lease_free(const struct rmem_alloc_donor *dn, struct rmem
 		return -EINVAL;
 	if (!rmem_owner_is(owner, l->slot, (u32)l->generation))
 		return -EPERM;
-	ret = dn->ops->meta_cas(dn->ctx, rmem_owner_off(dn->desc, chunk), owner,
-				RMEM_OWNER_FREE, old);
+	ret = rmem_chunk_clear_free(dn, chunk, owner, old);
 	if (ret)
 		return ret;
 	if (*old != owner)
@@ -380,8 +414,7 @@ static inline int rmem_detach_one(void *arg, u64 chunk, u64 word)
 	/* Any generation: the slot is RECLAIMING, no one else may hold its words. */
 	if (!rmem_owner_in_slot(word, x->slot))
 		return 0;
-	ret = x->dn->ops->meta_cas(x->dn->ctx, rmem_owner_off(x->dn->desc, chunk), word,
-				   RMEM_OWNER_FREE, &old);
+	ret = rmem_chunk_clear_free(x->dn, chunk, word, &old);
 	if (!ret && old == word)
 		x->freed++;
 	return ret;
@@ -393,7 +426,8 @@ static inline int rmem_detach_one(void *arg, u64 chunk, u64 word)
  *  1. CAS device_id: @device_id -> RECLAIMING (-EKEYEXPIRED if it named
  *     someone else).  From here nobody claims, adopts or renews into it.
  *  2. generation += 1, by CAS from the value READ now, under the fence.
- *  3. CAS every owner word naming the slot (any generation) -> 0.
+ *  3. Free every owner word naming the slot (any generation), each chunk
+ *     cleared on the way (rmem_chunk_clear_free).
  *  4. CAS device_id: RECLAIMING -> 0.
  * @buf (@buf_words) is the walk's scratch.  *freed counts the words freed,
  * also when a later step fails.

@@ -201,6 +201,13 @@ RMEM_STATIC_ASSERT(sizeof(struct rmem_wire_superblock) == 128, "superblock size"
 #define RMEM_OWNER_GEN_MASK 0xffull
 #define RMEM_OWNER_VCHUNK_BITS 40
 #define RMEM_VCHUNK_MAX ((1ull << RMEM_OWNER_VCHUNK_BITS) - 1)
+/*
+ * The vchunk field of a word whose chunk is being cleared on its way to
+ * free (rmem_alloc.h: free chunks are zeros): still owned, by the same
+ * slot and generation, so a crash mid-clear leaves it to the reaper or a
+ * map rebuild, which finish the free.  Never a device's vchunk.
+ */
+#define RMEM_VCHUNK_CLEARING RMEM_VCHUNK_MAX
 
 /*
  * Lease slot: claimed by a host device with compare-and-swap of device_id

@@ -22,6 +22,9 @@ struct fake {
 	unsigned int fail_write;
 	unsigned int conflict_cas;	/* before this CAS runs, another host stores: */
 	uint64_t conflict_value;
+	unsigned int clears;
+	unsigned int fail_clear;	/* the clear with this number fails */
+	uint8_t dirty[CHUNKS];		/* data written since the chunk was last cleared */
 };
 
 /* The protocol promises aligned whole words inside the metadata. */
@@ -90,10 +93,24 @@ static int fake_write(void *ctx, u64 off, const void *buf, u32 len)
 	return 0;
 }
 
+static int fake_clear(void *ctx, u64 chunk)
+{
+	struct fake *f = ctx;
+
+	if (++f->clears == f->fail_clear)
+		return -EIO;
+	CHECK(chunk < CHUNKS);
+	/* Cleared while still owned: once free, someone else may have it. */
+	CHECK(word_at(f, rmem_owner_off(&f->desc, chunk)) != RMEM_OWNER_FREE);
+	f->dirty[chunk] = 0;
+	return 0;
+}
+
 static const struct rmem_alloc_ops fake_ops = {
 	.meta_read = fake_read,
 	.meta_cas = fake_cas,
 	.lease_write = fake_write,
+	.chunk_clear = fake_clear,
 };
 
 static struct fake *fake_new(struct rmem_alloc_donor *dn)
@@ -487,6 +504,58 @@ RMEM_CASE(free_and_reuse)
 	free(f);
 }
 
+/*
+ * Free chunks are zeros: a free marks the word CLEARING (the CAS proves it
+ * ours), clears the chunk, then frees the word; a failed clear leaves it
+ * CLEARING, for the reclaim to finish; a reclaim clears every chunk it
+ * frees and no other.
+ */
+RMEM_CASE(free_and_reclaim_clear_chunks)
+{
+	struct rmem_alloc_donor dn;
+	struct fake *f = fake_new(&dn);
+	struct rmem_lease *a = lease_new(0xa, WINDOW), *b = lease_new(0xb, WINDOW);
+	uint64_t ch[4], ow[4], bc, bw, old, freed;
+	__le64 buf[WINDOW];
+	int i;
+
+	CHECK_EQ(rmem_lease_claim(&dn, a), 0);
+	CHECK_EQ(rmem_lease_claim(&dn, b), 0);
+	for (i = 0; i < 4; i++) {
+		CHECK_EQ(rmem_lease_alloc(&dn, a, (uint64_t)i, &ch[i], &ow[i]), 0);
+		f->dirty[ch[i]] = 1;
+	}
+	CHECK_EQ(rmem_lease_alloc(&dn, b, 0, &bc, &bw), 0);
+	f->dirty[bc] = 1;
+	CHECK_EQ(rmem_lease_free(&dn, a, ch[0], ow[0], &old), 0);
+	CHECK_EQ(f->dirty[ch[0]], 0);
+	CHECK_EQ(f->clears, 1);
+	/* A failed clear: the chunk stays ours (CLEARING), dirty, not free. */
+	f->fail_clear = f->clears + 1;
+	CHECK_EQ(rmem_lease_free(&dn, a, ch[1], ow[1], &old), -EIO);
+	CHECK_EQ(owner(f, ch[1]), (ow[1] & RMEM_OWNER_TAG_MASK) | RMEM_VCHUNK_CLEARING);
+	CHECK_EQ(f->dirty[ch[1]], 1);
+	/* Freeing it again with the old word: the CAS proves it is not that any more. */
+	CHECK_EQ(rmem_lease_free(&dn, a, ch[1], ow[1], &old), -EPERM);
+	CHECK_EQ(f->dirty[ch[1]], 1);
+	/* Nobody allocates for the CLEARING vchunk. */
+	CHECK_EQ(rmem_lease_alloc(&dn, a, RMEM_VCHUNK_CLEARING, &old, &freed), -EINVAL);
+	/* A word that is not ours is neither cleared nor freed. */
+	CHECK_EQ(rmem_lease_free(&dn, a, bc, bw, &old), -EPERM);
+	CHECK_EQ(f->dirty[bc], 1);
+	CHECK_EQ(rmem_slot_reclaim(&dn, a->slot, 0xa, buf, WINDOW, &freed), 0);
+	CHECK_EQ(freed, 3);
+	for (i = 1; i < 4; i++) {
+		CHECK_EQ(owner(f, ch[i]), RMEM_OWNER_FREE);
+		CHECK_EQ(f->dirty[ch[i]], 0);
+	}
+	CHECK_EQ(f->dirty[bc], 1);
+	CHECK_EQ(owner(f, bc), bw);
+	lease_free(a);
+	lease_free(b);
+	free(f);
+}
+
 /* ----------------------------------------------------------- walk, detach */
 
 struct walk_log {
@@ -595,8 +664,8 @@ RMEM_CASE(detach_op_failure)
 	CHECK_EQ(rmem_lease_claim(&dn, a), 0);
 	for (i = 0; i < 3; i++)
 		CHECK_EQ(rmem_lease_alloc(&dn, a, (uint64_t)i, &chunk, &word), 0);
-	/* CASes: fence, bump, 3 words, release; fail the release. */
-	f->fail_cas = f->cases + 6;
+	/* CASes: fence, bump, 2 per word (to CLEARING, to free), release; fail the release. */
+	f->fail_cas = f->cases + 9;
 	CHECK_EQ(rmem_slot_reclaim(&dn, a->slot, 0xa, buf, WINDOW, &freed), -ETIMEDOUT);
 	CHECK_EQ(freed, 3);
 	CHECK_EQ(slot_dev(f, a->slot), RMEM_DEVICE_RECLAIMING);
@@ -666,6 +735,7 @@ RMEM_TEST_MAIN(RMEM_REF(claim_fresh_slot), RMEM_REF(claim_first_free_in_hash_ord
 	       RMEM_REF(renew_detects_lost_lease), RMEM_REF(renew_write_failure),
 	       RMEM_REF(alloc_until_enospc), RMEM_REF(alloc_cas_conflict_costs_no_read),
 	       RMEM_REF(alloc_op_failures), RMEM_REF(free_and_reuse),
+	       RMEM_REF(free_and_reclaim_clear_chunks),
 	       RMEM_REF(walk_nonzero_words_in_pieces), RMEM_REF(detach_frees_only_our_slot),
 	       RMEM_REF(detach_op_failure),
 	       RMEM_REF(generation_bump_uses_value_read_under_fence))
