@@ -391,7 +391,7 @@ void vhost_rmem_conn_destroy(struct vhost_rmem_conn *c)
 static bool vhost_rmem_conn_reap(struct vhost_rmem_conn *c, struct vhost_rmem_op *op,
 				 unsigned long deadline)
 {
-	u64 spin_end = ktime_get_ns() + VHOST_RMEM_CONN_SPIN_NS;
+	u64 spin_end = ktime_get_ns() + READ_ONCE(vhost_rmem_poll_spin_us) * NSEC_PER_USEC;
 
 	for (;;) {
 		ib_process_cq_direct(c->cq, VHOST_RMEM_CONN_MAX_WR + 4);
@@ -399,6 +399,8 @@ static bool vhost_rmem_conn_reap(struct vhost_rmem_conn *c, struct vhost_rmem_op
 			return true;
 		if (deadline && time_after(jiffies, deadline))
 			return false;
+		/* Yield to what this CPU owes others (soft-RoCE's own work may be it). */
+		cond_resched();
 		if (ktime_get_ns() < spin_end)
 			cpu_relax();
 		else

@@ -67,6 +67,11 @@ module_param_named(reconnect_max_ms, vhost_rmem_reconnect_max_ms, uint, 0644);
 MODULE_PARM_DESC(reconnect_max_ms,
 		 "longest pause between reconnect attempts to a lost donor, ms (default 5000, min 100)");
 
+unsigned int vhost_rmem_poll_spin_us = 200;
+module_param_named(poll_spin_us, vhost_rmem_poll_spin_us, uint, 0644);
+MODULE_PARM_DESC(poll_spin_us,
+		 "spin this long on a donor connection's CQ before polling it between 20-50 us sleeps (default 200)");
+
 #define VHOST_RMEM_RECONNECT_MIN_MS 250
 
 static struct workqueue_struct *vhost_rmem_rdma_wq;
@@ -1508,7 +1513,7 @@ static int vhost_rmem_rdma_poll(void *be, unsigned int qi, bool wait)
 {
 	struct vhost_rmem_rdma *r = be;
 	struct vhost_rmem_rdma_lane *l = &r->lanes[qi];
-	u64 spin_end = ktime_get_ns() + VHOST_RMEM_CONN_SPIN_NS;
+	u64 spin_end = ktime_get_ns() + READ_ONCE(vhost_rmem_poll_spin_us) * NSEC_PER_USEC;
 
 	l->ended = 0;
 	vhost_rmem_rdma_lane_put_broken(l);
@@ -1527,6 +1532,8 @@ static int vhost_rmem_rdma_poll(void *be, unsigned int qi, bool wait)
 			vhost_rmem_conn_abort(l->conn, "operation timed out");
 			continue;
 		}
+		/* Yield to what this CPU owes others (soft-RoCE's own work may be it). */
+		cond_resched();
 		if (ktime_get_ns() < spin_end)
 			cpu_relax();
 		else

@@ -51,8 +51,8 @@
  */
 #define VHOST_RMEM_CONN_MAX_WR 32u
 
-/* Spin this long on a CQ before polling it between short sleeps. */
-#define VHOST_RMEM_CONN_SPIN_NS (200 * NSEC_PER_USEC)
+/* Spin this long (us, module parameter poll_spin_us) on a CQ before polling it between sleeps. */
+extern unsigned int vhost_rmem_poll_spin_us;
 
 /* One piece of a vectored data move: c->buf[boff, boff + len) <-> raddr. */
 struct vhost_rmem_conn_seg {
