@@ -86,6 +86,9 @@ modules-6.1: deps
 # ---------------------------------------------------------------- tests
 $(UNIT)/%: tests/unit/%.c tests/unit/rmem_test.h $(UNIT_EXTRA_SRCS) $(wildcard include/*.h) | $(UNIT)
 	$(CC) $(USER_CFLAGS) $(SAN_FLAGS) -O1 -I$(TOP)/tests/unit -o $@ $< $(UNIT_EXTRA_SRCS) $(UNIT_LIBS)
+# Unit tests of the build scripts themselves: tests/unit/<name>.sh.
+$(UNIT)/%: tests/unit/%.sh | $(UNIT)
+	install -m 0755 $< $@
 
 # checkpatch, sparse, shellcheck, names, includes (scripts/lint.sh); make check
 # records each as a test (lint/<check>).

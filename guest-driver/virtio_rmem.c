@@ -27,9 +27,11 @@
 #include <linux/virtio_config.h>
 #include <linux/blkdev.h>
 #include <linux/blk-mq.h>
+#include <linux/blk-mq-virtio.h>
 #include <linux/bio.h>
 #include <linux/pagemap.h>
 #include <linux/idr.h>
+#include <linux/interrupt.h>
 #include <linux/scatterlist.h>
 #include <linux/ktime.h>
 #include <linux/sysfs.h>
@@ -711,11 +713,24 @@ static void virtio_rmem_queue_rqs(VIRTIO_RMEM_RQ_LIST *rqlist)
 	virtio_rmem_rq_list_give_back(rqlist, &rest);
 }
 
+/*
+ * Each queue's interrupt goes to the CPUs that submit to it (the vectors'
+ * managed affinity, virtio_blk's way); a transport without affinity
+ * (virtio_vdpa) gets the default spread.
+ */
+static void virtio_rmem_map_queues(struct blk_mq_tag_set *set)
+{
+	struct virtio_rmem_dev *rd = set->driver_data;
+
+	blk_mq_virtio_map_queues(&set->map[HCTX_TYPE_DEFAULT], rd->vdev, 0);
+}
+
 static const struct blk_mq_ops virtio_rmem_mq_ops = {
 	.queue_rq = virtio_rmem_queue_rq,
 	.queue_rqs = virtio_rmem_queue_rqs,
 	.commit_rqs = virtio_rmem_commit_rqs,
 	.complete = virtio_rmem_complete_rq,
+	.map_queues = virtio_rmem_map_queues,
 };
 
 /* ------------------------------------------------------------ 6.1 rw_page */
@@ -861,6 +876,7 @@ static const struct attribute_group *virtio_rmem_attr_groups[] = {
 static int virtio_rmem_init_vqs(struct virtio_rmem_dev *rd)
 {
 	struct virtio_device *vdev = rd->vdev;
+	struct irq_affinity desc = { 0, };
 	unsigned int i, n = 1;
 	struct virtqueue **vqs;
 	u16 nq;
@@ -892,7 +908,7 @@ static int virtio_rmem_init_vqs(struct virtio_rmem_dev *rd)
 		info[i].name = rd->vqs[i].name;
 		info[i].callback = virtio_rmem_vq_done;
 	}
-	err = virtio_find_vqs(vdev, n, vqs, info, NULL);
+	err = virtio_find_vqs(vdev, n, vqs, info, &desc);
 #else
 	cbs = kcalloc(n, sizeof(*cbs), GFP_KERNEL);
 	names = kcalloc(n, sizeof(*names), GFP_KERNEL);
@@ -904,7 +920,7 @@ static int virtio_rmem_init_vqs(struct virtio_rmem_dev *rd)
 		names[i] = rd->vqs[i].name;
 		cbs[i] = virtio_rmem_vq_done;
 	}
-	err = virtio_find_vqs(vdev, n, vqs, cbs, names, NULL);
+	err = virtio_find_vqs(vdev, n, vqs, cbs, names, &desc);
 #endif
 	if (err)
 		goto out_free;

@@ -850,6 +850,52 @@ static int vhost_rmem_rdma_zero_part(struct vhost_rmem_rdma *r, u64 off, u32 len
 				     r->conn->desc.data_rkey, len);
 }
 
+/*
+ * Whole blocks [first, end) about to lose their live bits by WRITE_ZEROES:
+ * on the donor too, they must read zeros, for a rebuilt map counts every
+ * block of a chunk as written.  A chunk that keeps no other data is
+ * cleared when it is freed; one that does gets zeros over the blocks that
+ * had data.
+ */
+static int vhost_rmem_rdma_zero_live(struct vhost_rmem_rdma *r, u64 first, u64 end)
+{
+	unsigned int bshift = r->chunk_shift - RMEM_BLOCK_SHIFT;
+	u32 mask = (1u << bshift) - 1, in, x, s, stop;
+	struct vhost_rmem_map_chunk *e;
+	u64 v, raddr;
+	int ret;
+
+	for (v = first >> bshift; v << bshift < end; v++) {
+		u32 lo = v == first >> bshift ? (u32)(first & mask) : 0;
+
+		stop = (v + 1) << bshift <= end ? mask + 1 : (u32)(end & mask);
+		e = vhost_rmem_map_get(&r->map, v);
+		if (!e || e->lost)
+			continue;
+		for (in = 0, x = lo; x < stop; x++)
+			in += test_bit(x, e->live_map);
+		if (!in || (in == e->live && !e->busy))
+			continue;
+		ret = vhost_rmem_rdma_usable(r);
+		if (ret)
+			return ret;
+		for (x = lo; x < stop; x = s) {
+			for (; x < stop && !test_bit(x, e->live_map); x++)
+				;
+			for (s = x; s < stop && test_bit(s, e->live_map); s++)
+				;
+			if (s == x)
+				continue;
+			raddr = vhost_rmem_rdma_raddr(r, e, (u64)x << RMEM_BLOCK_SHIFT);
+			ret = vhost_rmem_conn_zero(r->conn, raddr, r->conn->desc.data_rkey,
+						   (u64)(s - x) << RMEM_BLOCK_SHIFT);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
 static int vhost_rmem_rdma_write_zeroes(void *be, u64 off, u64 len)
 {
 	struct vhost_rmem_rdma *r = be;
@@ -873,6 +919,8 @@ static int vhost_rmem_rdma_write_zeroes(void *be, u64 off, u64 len)
 	if (!ret && off + len > end << RMEM_BLOCK_SHIFT)
 		ret = vhost_rmem_rdma_zero_part(r, end << RMEM_BLOCK_SHIFT,
 						off + len - (end << RMEM_BLOCK_SHIFT));
+	if (!ret)
+		ret = vhost_rmem_rdma_zero_live(r, first, end);
 	if (!ret)
 		ret = vhost_rmem_rdma_drop_blocks(r, first, end);
 	return vhost_rmem_rdma_done(r, ret);

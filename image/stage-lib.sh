@@ -11,6 +11,10 @@ stage_copy_with_libs() {
 	for f in "$@"; do
 		[ -e "$f" ] || { echo "stage: missing $f; run 'make deps'" >&2; return 1; }
 		mkdir -p "$stage$dest"
+		# Never write through what is there: a busybox applet is a link to
+		# /bin/busybox, which resolves outside the stage (to the build
+		# machine's own busybox).
+		rm -f "$stage$dest/$(basename "$f")"
 		cp -L "$f" "$stage$dest/"
 		# Scripts and static binaries have no libraries: ldd finds none.
 		for lib in $(ldd "$f" 2>/dev/null | grep -oE '(/[^ ]+\.so[^ ]*)' || true); do

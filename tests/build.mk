@@ -2,6 +2,9 @@
 # the libFuzzer targets go to build/fuzz/ (make fuzz).  Product build files
 # (appliance/, host-vhost/, guest-driver/, tools/) build no test program.
 
+# stage-copy: image/stage-lib.sh never writes through a link in the stage.
+UNIT_TESTS += stage-copy
+
 # rmem-testclient: drives a donor through librmemclient for the VM tests
 # (tests/vm/t/1NN-appliance-*.sh) and the benchmark (tests/bench/t/100-appliance.sh).
 PROGRAMS += rmem-testclient

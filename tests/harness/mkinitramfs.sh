@@ -45,6 +45,7 @@ binaries=(
 	/usr/bin/ib_write_bw /usr/bin/ib_read_bw /usr/bin/ib_send_lat
 	/usr/bin/rping /usr/bin/ucmatose /usr/bin/fio
 	/usr/bin/nbd-server /usr/sbin/nbd-client
+	/usr/sbin/blkdiscard
 )
 # Tools tests (4NN-tools-*): rmem-top on a terminal, JSON checks.  Optional:
 # a machine without them builds the initramfs anyway and those tests skip.

@@ -7,7 +7,10 @@
 # with patterns and exits; its lease expires).  After each, a device with
 # keep_chunks writes one 4 KiB block into every chunk of the donor, is
 # deleted and re-created with the same id: the rebuilt map reads back
-# exactly those blocks, and zeros everywhere else.
+# exactly those blocks, and zeros everywhere else.  Last, a block zeroed with
+# WRITE_ZEROES in a chunk that keeps other data reads zeros through a rebuilt
+# map too (before the fix only the host's live bit went, and the donor kept
+# the old bytes).
 # vms: 1
 # timeout: 900
 # shellcheck shell=sh
@@ -73,6 +76,26 @@ while [ "$(owners_used)" != 0 ]; do
 	sleep 0.5
 done
 adopt_check 0x2233 "after the reaper's frees"
+# 3. WRITE_ZEROES over a block of a chunk that keeps other data: the host
+# answers zeros at once, and so must the donor's copy, read through a
+# rebuilt map (which counts every block as written).
+head -c 8192 /dev/urandom >/tmp/p8k
+vhost_dev_new rdma wz1 $((n << 20)) 0x2234
+echo 1 >/sys/bus/vdpa/devices/wz1/rmem/keep_chunks || fail "set keep_chunks"
+vhost_bind wz1 virtio_vdpa
+vd=$(vhost_disk wz1) || fail "no disk for wz1"
+check "write blocks 0 and 1" dd if=/tmp/p8k of=/dev/$vd bs=8k count=1 oflag=direct
+check "WRITE_ZEROES block 0" /usr/bin/blkdiscard -z -o 0 -l 4096 /dev/$vd
+[ "$(vhost_stat wz1 write_zeroes)" -ge 1 ] || fail "blkdiscard -z sent no WRITE_ZEROES"
+check "vdpa dev del wz1 (keep_chunks)" vdpa dev del wz1
+vhost_dev_new rdma wz2 $((n << 20)) 0x2234
+vhost_bind wz2 virtio_vdpa
+vd=$(vhost_disk wz2) || fail "no disk for wz2"
+check "read blocks 0 and 1 back" dd if=/dev/$vd of=/tmp/got bs=8k count=1 iflag=direct
+{ head -c 4096 /dev/zero; tail -c 4096 /tmp/p8k; } >/tmp/expect
+cmp /tmp/expect /tmp/got || fail "a zeroed block reads its old data through a rebuilt map"
+check "vdpa dev del wz2" vdpa dev del wz2
+[ "$(owners_used)" = 0 ] || fail "$(owners_used) chunks left at the end"
 check "rmmod" rmmod vhost_rmem
 appliance_stop
 pass
