@@ -182,7 +182,7 @@ uint64_t rmemd_reaper_free_slot(struct rmemd_pool *pool, uint32_t slot, uint64_t
 
 	rmemd_pool_desc(pool, &desc);
 
-	/* Local memory: the only failure is a slot that is not @device_id's. */
+	/* Local memory: a slot that is not @device_id's, or a broken fence. */
 	if (rmem_slot_reclaim(&dn, slot, device_id, buf, RMEMD_REAPER_WALK_WORDS, &freed))
 		return UINT64_MAX;
 	return freed;
@@ -243,7 +243,8 @@ static bool rmemd_reaper_free_orphan(struct rmemd_pool *pool, uint64_t chunk, ui
 	uint64_t old;
 
 	rmemd_pool_desc(pool, &desc);
-	return !rmem_chunk_clear_free(&dn, chunk, w, &old) && old == w;
+	/* Under the reaper's own CLEARING word: the orphan's writer cannot CAS it. */
+	return !rmem_chunk_clear_free(&dn, chunk, w, RMEM_OWNER_REAPING, &old) && old == w;
 }
 
 /* Counts used chunks and frees orphans; the once-a-second full scan. */

@@ -335,25 +335,41 @@ static void vhost_rmem_rdma_reconnect_work(struct work_struct *work)
 			     container_of(dw, struct vhost_rmem_rdma, reconnect));
 }
 
-static void vhost_rmem_rdma_renew(struct vhost_rmem_rdma *r)
+/* One renewal, if the connection is up.  Caller holds r->lock and the lease. */
+static void vhost_rmem_rdma_renew_locked(struct vhost_rmem_rdma *r)
 {
 	int ret;
 
+	if (!vhost_rmem_conn_ok(r->conn))
+		return;
+	ret = vhost_rmem_alloc_renew(r->conn, &r->lease);
+	if (!ret) {
+		r->renewed = jiffies;
+		atomic64_inc(&r->st->renewals);
+	} else if (ret == -EKEYEXPIRED) {
+		atomic64_inc(&r->st->leases_lost);
+		vhost_rmem_rdma_lose_all(r, "lease reclaimed by the donor");
+	}
+}
+
+/*
+ * Long work under r->lock (a discard freeing many chunks, each cleared on
+ * the donor) keeps the renewal work waiting: renew from inside it when due.
+ */
+static void vhost_rmem_rdma_renew_if_due(struct vhost_rmem_rdma *r)
+{
+	if (r->lease.held && time_after(jiffies, r->renewed + msecs_to_jiffies(r->lease_ms / 3)))
+		vhost_rmem_rdma_renew_locked(r);
+}
+
+static void vhost_rmem_rdma_renew(struct vhost_rmem_rdma *r)
+{
 	mutex_lock(&r->lock);
 	if (r->stopping || !r->lease.held) {
 		mutex_unlock(&r->lock);
 		return;
 	}
-	if (vhost_rmem_conn_ok(r->conn)) {
-		ret = vhost_rmem_alloc_renew(r->conn, &r->lease);
-		if (!ret) {
-			r->renewed = jiffies;
-			atomic64_inc(&r->st->renewals);
-		} else if (ret == -EKEYEXPIRED) {
-			atomic64_inc(&r->st->leases_lost);
-			vhost_rmem_rdma_lose_all(r, "lease reclaimed by the donor");
-		}
-	}
+	vhost_rmem_rdma_renew_locked(r);
 	/* Down: the reconnect re-checks the lease; keep ticking meanwhile. */
 	if (r->lease.held)
 		queue_delayed_work(vhost_rmem_rdma_wq, &r->renew,
@@ -750,7 +766,7 @@ static int vhost_rmem_rdma_write(void *be, u64 off, u32 len, struct vhost_rmem_r
 		}
 	}
 	ret = vhost_rmem_req_iter_read(from, r->conn->buf + (off - io.base), len);
-	/* Clearing fresh chunks takes time: the lease may have gone stale. */
+	/* Allocations took round trips: the lease may have gone stale. */
 	if (!ret)
 		ret = vhost_rmem_rdma_usable(r);
 	if (!ret)
@@ -772,17 +788,29 @@ static int vhost_rmem_rdma_write(void *be, u64 off, u32 len, struct vhost_rmem_r
 static int vhost_rmem_rdma_put_empty(struct vhost_rmem_rdma *r, u64 v,
 				     struct vhost_rmem_map_chunk *e)
 {
-	int err = e->lost ? 0 : vhost_rmem_rdma_usable(r);
+	int err = 0;
 
-	if (!err && !e->lost)
+	if (!e->lost) {
+		err = vhost_rmem_rdma_usable(r);
+		if (err)
+			return err;	/* untouched: a later discard or the reset retries */
 		err = vhost_rmem_alloc_free(r->conn, &r->lease, e->chunk, e->owner);
-	if (!err && !e->lost)
-		atomic64_inc(&r->st->frees);
-	/* Refused means not ours any more: forget it either way. */
-	if (!err || err == -EPERM || err == -EKEYEXPIRED || err == -EINVAL) {
-		vhost_rmem_map_del(&r->map, v);
-		return 0;
+		if (!err)
+			atomic64_inc(&r->st->frees);
+		else
+			dev_warn_ratelimited(&r->d->vdpa.dev,
+					     "freeing donor chunk %llu failed (%d): left to the device's detach\n",
+					     e->chunk, err);
 	}
+	/*
+	 * Forgotten whatever happened: a free that failed may have left the
+	 * word CLEARING, and no write may go into that chunk again; the
+	 * slot's detach (or the reaper) finishes what is left.  Refused
+	 * means not ours any more, which is no error of the request.
+	 */
+	vhost_rmem_map_del(&r->map, v);
+	if (err == -EPERM || err == -EKEYEXPIRED || err == -EINVAL || err == -EPROTO)
+		return 0;
 	return err;
 }
 
@@ -807,6 +835,7 @@ static int vhost_rmem_rdma_drop_blocks(struct vhost_rmem_rdma *r, u64 first, u64
 				err = vhost_rmem_rdma_put_empty(r, v, e);
 				if (err)
 					ret = err;
+				vhost_rmem_rdma_renew_if_due(r);
 			}
 		}
 		b = stop;

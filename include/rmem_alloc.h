@@ -316,30 +316,45 @@ static inline int rmem_lease_alloc(const struct rmem_alloc_donor *dn, struct rme
 	return -EIO;
 }
 
+/* The CLEARING form of @word's owner (slot, generation). */
+static inline u64 rmem_owner_clearing(u64 word)
+{
+	return (word & RMEM_OWNER_TAG_MASK) | RMEM_VCHUNK_CLEARING;
+}
+
 /*
- * Frees @chunk, held with @word, clean: CAS @word -> its CLEARING form (the
- * CAS is what proves the chunk ours; *old tells a caller whose CAS lost),
- * clear the data, CAS CLEARING -> 0.  A failure after the first CAS leaves
- * the word CLEARING: still ours, and whoever frees the slot's words next
- * (a detach, the reaper, a map rebuild) finishes it.  A word that already
- * is CLEARING (a free cut short) goes the same way.
+ * Frees @chunk, held with @word, clean: CAS @word -> @clearing (the CAS is
+ * what proves the chunk the caller's; *old tells one whose CAS lost),
+ * clear the data, CAS @clearing -> 0.  @clearing names who frees: the
+ * owner's own CLEARING form (rmem_owner_clearing), the reclaimer's (the
+ * slot's new generation: the old tenant can no longer CAS it) or the
+ * reaper's RMEM_OWNER_REAPING for an orphan.  A word already @clearing is
+ * the caller's own free cut short: it is finished.  A failure after the
+ * first CAS leaves the word @clearing, still held: whoever frees the
+ * slot's words next (a detach, the reaper, a map rebuild) finishes it.
+ * -EPROTO: the last CAS found another value (someone broke the rule that
+ * only the holder of a CLEARING word moves it); nothing is freed.
  */
 static inline int rmem_chunk_clear_free(const struct rmem_alloc_donor *dn, u64 chunk, u64 word,
-					u64 *old)
+					u64 clearing, u64 *old)
 {
-	u64 off = rmem_owner_off(dn->desc, chunk);
-	u64 clearing = (word & RMEM_OWNER_TAG_MASK) | RMEM_VCHUNK_CLEARING, o;
+	u64 off = rmem_owner_off(dn->desc, chunk), o;
 	int ret;
 
 	ret = dn->ops->meta_cas(dn->ctx, off, word, clearing, old);
-	if (ret || *old != word)
+	if (ret)
 		return ret;
+	if (*old != word) {
+		if (*old != clearing)
+			return 0;
+		*old = word;	/* ours already: finish it */
+	}
 	ret = dn->ops->chunk_clear(dn->ctx, chunk);
 	if (ret)
 		return ret;
 	ret = dn->ops->meta_cas(dn->ctx, off, clearing, RMEM_OWNER_FREE, &o);
 	if (!ret && o != clearing)
-		return -EPROTO;	/* only the holder of CLEARING moves it: someone broke that */
+		return -EPROTO;
 	return ret;
 }
 
@@ -360,7 +375,7 @@ static inline int rmem_lease_free(const struct rmem_alloc_donor *dn, struct rmem
 		return -EINVAL;
 	if (!rmem_owner_is(owner, l->slot, (u32)l->generation))
 		return -EPERM;
-	ret = rmem_chunk_clear_free(dn, chunk, owner, old);
+	ret = rmem_chunk_clear_free(dn, chunk, owner, rmem_owner_clearing(owner), old);
 	if (ret)
 		return ret;
 	if (*old != owner)
@@ -402,6 +417,7 @@ static inline int rmem_owner_walk(const struct rmem_alloc_donor *dn, __le64 *buf
 struct rmem_detach_ctx {
 	const struct rmem_alloc_donor *dn;
 	u32 slot;
+	u32 gen;		/* the slot's new generation (step 2) */
 	u64 freed;
 };
 
@@ -414,7 +430,14 @@ static inline int rmem_detach_one(void *arg, u64 chunk, u64 word)
 	/* Any generation: the slot is RECLAIMING, no one else may hold its words. */
 	if (!rmem_owner_in_slot(word, x->slot))
 		return 0;
-	ret = rmem_chunk_clear_free(x->dn, chunk, word, &old);
+	/*
+	 * CLEARING under the new generation: the old tenant, should it still
+	 * run, can neither CAS the word on nor finish a clear of its own.
+	 */
+	ret = rmem_chunk_clear_free(x->dn, chunk, word,
+				    rmem_owner_tag(x->slot, x->gen) | RMEM_VCHUNK_CLEARING, &old);
+	if (ret == -EPROTO)
+		return 0;	/* moved under us: not ours to free; the sweep goes on */
 	if (!ret && old == word)
 		x->freed++;
 	return ret;
@@ -468,6 +491,7 @@ static inline int rmem_slot_reclaim(const struct rmem_alloc_donor *dn, u32 slot,
 	ret = dn->ops->meta_cas(dn->ctx, off + 8, gen, gen + 1, &old);
 	if (ret)
 		return ret;
+	x.gen = (u32)(gen + 1);
 	ret = rmem_owner_walk(dn, buf, buf_words, rmem_detach_one, &x);
 	*freed = x.freed;
 	if (ret)

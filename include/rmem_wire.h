@@ -47,8 +47,13 @@
  * the layout it describes.  A donor serves exactly the versions in
  * [RMEM_WIRE_VERSION_MIN, RMEM_WIRE_VERSION] and says so when it rejects.
  */
-#define RMEM_WIRE_VERSION 1
-#define RMEM_WIRE_VERSION_MIN 1
+/*
+ * 2: free chunks are zeros (an owner word passes through CLEARING on its
+ * way to free and allocations no longer clear): a version-1 host would
+ * free without clearing, so 1 is refused.
+ */
+#define RMEM_WIRE_VERSION 2
+#define RMEM_WIRE_VERSION_MIN 2
 
 /* Connect request, host -> donor (must fit RMEM_CM_REQ_PRIV_MAX). */
 struct rmem_wire_connect {
@@ -208,6 +213,11 @@ RMEM_STATIC_ASSERT(sizeof(struct rmem_wire_superblock) == 128, "superblock size"
  * map rebuild, which finish the free.  Never a device's vchunk.
  */
 #define RMEM_VCHUNK_CLEARING RMEM_VCHUNK_MAX
+/*
+ * The reaper's own CLEARING word for an orphan it frees: slot field 0
+ * (invalid as an owner), so no host can CAS from it or to it.
+ */
+#define RMEM_OWNER_REAPING RMEM_VCHUNK_CLEARING
 
 /*
  * Lease slot: claimed by a host device with compare-and-swap of device_id

@@ -128,7 +128,8 @@ RMEM_CASE(desc_rejects_oversized)
 RMEM_CASE(desc_rejects_wrong_magic_version_length)
 {
 	const size_t n = sizeof(struct rmem_wire_accept);
-	static const uint16_t versions[] = { 0, 2, 3, 0x100, 0xffff };
+	/* 1: before "free chunks are zeros" (rmem_wire.h), refused now. */
+	static const uint16_t versions[] = { 0, 1, RMEM_WIRE_VERSION + 1, 0x100, 0xffff };
 	uint8_t buf[RMEM_CM_REP_PRIV_MAX], t[RMEM_CM_REP_PRIV_MAX];
 	struct rmem_desc d, out;
 	size_t i;
@@ -281,13 +282,17 @@ RMEM_CASE(connect_request)
 	memcpy(t, buf, n);
 	CHECK_EQ(rmem_connect_decode(t, RMEM_CM_REQ_PRIV_MAX + 1, &out),
 		 (uint64_t)-RMEM_WIRE_OVERSIZED);
-	/* Versions. */
-	v = cpu_to_le16(2);
+	/* Versions: the next one, and 1 (a host that frees without clearing). */
+	v = cpu_to_le16(RMEM_WIRE_VERSION + 1);
 	memcpy(t, buf, n);
 	memcpy(t + 4, &v, 2);
 	reseal(t, n);
 	CHECK_EQ(rmem_connect_decode(t, n, &out), (uint64_t)-RMEM_WIRE_BAD_VERSION);
-	CHECK_EQ(rmem_wire_peek_version(t, n), 2);
+	CHECK_EQ(rmem_wire_peek_version(t, n), RMEM_WIRE_VERSION + 1);
+	v = cpu_to_le16(1);
+	memcpy(t + 4, &v, 2);
+	reseal(t, n);
+	CHECK_EQ(rmem_connect_decode(t, n, &out), (uint64_t)-RMEM_WIRE_BAD_VERSION);
 	/* Flags. */
 	r.flags = 4;
 	CHECK_EQ(rmem_connect_encode(&r, t, sizeof(t)), (uint64_t)-RMEM_WIRE_BAD_FLAGS);

@@ -100,8 +100,9 @@ static int fake_clear(void *ctx, u64 chunk)
 	if (++f->clears == f->fail_clear)
 		return -EIO;
 	CHECK(chunk < CHUNKS);
-	/* Cleared while still owned: once free, someone else may have it. */
-	CHECK(word_at(f, rmem_owner_off(&f->desc, chunk)) != RMEM_OWNER_FREE);
+	/* Cleared only while its word is CLEARING: held, by the freer alone. */
+	CHECK((word_at(f, rmem_owner_off(&f->desc, chunk)) & RMEM_VCHUNK_MAX) ==
+	      RMEM_VCHUNK_CLEARING);
 	f->dirty[chunk] = 0;
 	return 0;
 }
@@ -516,6 +517,7 @@ RMEM_CASE(free_and_reclaim_clear_chunks)
 	struct fake *f = fake_new(&dn);
 	struct rmem_lease *a = lease_new(0xa, WINDOW), *b = lease_new(0xb, WINDOW);
 	uint64_t ch[4], ow[4], bc, bw, old, freed;
+	unsigned int clears;
 	__le64 buf[WINDOW];
 	int i;
 
@@ -530,27 +532,42 @@ RMEM_CASE(free_and_reclaim_clear_chunks)
 	CHECK_EQ(rmem_lease_free(&dn, a, ch[0], ow[0], &old), 0);
 	CHECK_EQ(f->dirty[ch[0]], 0);
 	CHECK_EQ(f->clears, 1);
-	/* A failed clear: the chunk stays ours (CLEARING), dirty, not free. */
+	/* A failed clear: the chunk stays ours (CLEARING), dirty, not free... */
 	f->fail_clear = f->clears + 1;
 	CHECK_EQ(rmem_lease_free(&dn, a, ch[1], ow[1], &old), -EIO);
-	CHECK_EQ(owner(f, ch[1]), (ow[1] & RMEM_OWNER_TAG_MASK) | RMEM_VCHUNK_CLEARING);
+	CHECK_EQ(owner(f, ch[1]), rmem_owner_clearing(ow[1]));
 	CHECK_EQ(f->dirty[ch[1]], 1);
-	/* Freeing it again with the old word: the CAS proves it is not that any more. */
-	CHECK_EQ(rmem_lease_free(&dn, a, ch[1], ow[1], &old), -EPERM);
-	CHECK_EQ(f->dirty[ch[1]], 1);
+	/* ...and freeing it again finishes the free. */
+	CHECK_EQ(rmem_lease_free(&dn, a, ch[1], ow[1], &old), 0);
+	CHECK_EQ(owner(f, ch[1]), RMEM_OWNER_FREE);
+	CHECK_EQ(f->dirty[ch[1]], 0);
 	/* Nobody allocates for the CLEARING vchunk. */
 	CHECK_EQ(rmem_lease_alloc(&dn, a, RMEM_VCHUNK_CLEARING, &old, &freed), -EINVAL);
+	/*
+	 * A free of ch[2] cut short, then the slot reclaimed: the reclaim
+	 * takes the word over under the slot's new generation, so the old
+	 * tenant can finish nothing afterwards.
+	 */
+	f->fail_clear = f->clears + 1;
+	CHECK_EQ(rmem_lease_free(&dn, a, ch[2], ow[2], &old), -EIO);
+	CHECK_EQ(f->dirty[ch[2]], 1);
 	/* A word that is not ours is neither cleared nor freed. */
 	CHECK_EQ(rmem_lease_free(&dn, a, bc, bw, &old), -EPERM);
 	CHECK_EQ(f->dirty[bc], 1);
+	clears = f->clears;
 	CHECK_EQ(rmem_slot_reclaim(&dn, a->slot, 0xa, buf, WINDOW, &freed), 0);
-	CHECK_EQ(freed, 3);
+	CHECK_EQ(freed, 2);
+	CHECK_EQ(f->clears, clears + 2);
 	for (i = 1; i < 4; i++) {
 		CHECK_EQ(owner(f, ch[i]), RMEM_OWNER_FREE);
 		CHECK_EQ(f->dirty[ch[i]], 0);
 	}
 	CHECK_EQ(f->dirty[bc], 1);
 	CHECK_EQ(owner(f, bc), bw);
+	/* The old tenant's late attempt to finish ch[2]: refused, nothing cleared. */
+	a->held = true;
+	CHECK_EQ(rmem_lease_free(&dn, a, ch[2], ow[2], &old), -EPERM);
+	CHECK_EQ(f->clears, clears + 2);
 	lease_free(a);
 	lease_free(b);
 	free(f);
@@ -664,10 +681,16 @@ RMEM_CASE(detach_op_failure)
 	CHECK_EQ(rmem_lease_claim(&dn, a), 0);
 	for (i = 0; i < 3; i++)
 		CHECK_EQ(rmem_lease_alloc(&dn, a, (uint64_t)i, &chunk, &word), 0);
-	/* CASes: fence, bump, 2 per word (to CLEARING, to free), release; fail the release. */
+	/*
+	 * CASes: fence, bump, 2 per word (to CLEARING, to free), release.  A
+	 * word that moves under the first word's clear (someone broke the
+	 * rule) is not freed, and the sweep goes on; then fail the release.
+	 */
+	f->conflict_cas = f->cases + 4;
+	f->conflict_value = 0x00000000000000ffull;
 	f->fail_cas = f->cases + 9;
 	CHECK_EQ(rmem_slot_reclaim(&dn, a->slot, 0xa, buf, WINDOW, &freed), -ETIMEDOUT);
-	CHECK_EQ(freed, 3);
+	CHECK_EQ(freed, 2);
 	CHECK_EQ(slot_dev(f, a->slot), RMEM_DEVICE_RECLAIMING);
 	lease_free(a);
 	free(f);

@@ -34,9 +34,5 @@ log "zero_copy $zc, bounced $bounced, data connections $(vhost_rdma rmem0 lane_c
 [ "$(vhost_rdma rmem0 lane_connects)" -ge "$used" ] ||
 	fail "$(vhost_rdma rmem0 lane_connects) data connections for $used queues"
 [ "$(vhost_stat rmem0 err_backend)" = 0 ] || fail "backend errors: $(vhost_stat rmem0 err_backend)"
-check "map matches the donor's owner table" vhost_map_matches_owners rmem0
-check "vdpa dev del" vdpa dev del rmem0
-[ "$(owners_used)" = 0 ] || fail "donor owner table has $(owners_used) used words after delete"
-check "rmmod" rmmod vhost_rmem
-appliance_stop
+vhost_rdma_end rmem0
 pass

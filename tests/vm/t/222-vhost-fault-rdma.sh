@@ -56,9 +56,5 @@ dd if=/tmp/pattern of=$dev bs=64k count=1 seek=640 oflag=direct 2>/dev/null &&
 check "write after the failed allocation" dd if=/tmp/pattern of=$dev bs=64k count=1 seek=640 oflag=direct
 check "read it back" dd if=$dev of=/tmp/back bs=64k count=1 skip=640 iflag=direct
 cmp -s /tmp/pattern /tmp/back || fail "data differs after the failed allocation"
-check "map matches the donor's owner table" vhost_map_matches_owners rmem0
-check "vdpa dev del" vdpa dev del rmem0
-[ "$(owners_used)" = 0 ] || fail "donor owner table has $(owners_used) used words after delete"
-check "rmmod" rmmod vhost_rmem
-appliance_stop
+vhost_rdma_end rmem0
 pass
