@@ -990,9 +990,8 @@ static int vhost_rmem_rdma_flush(void *be)
  * A request pins what it moves: a reference on each guest page until its
  * DMA is unmapped, and a busy count on each chunk, which a discard on
  * another queue then leaves allocated (a late WRITE must not land in a
- * chunk someone else got).  Its live bits are set when its WRITEs have
- * completed, so a read on another queue meanwhile sees zeros or the data,
- * never a half.
+ * chunk someone else got).  A write's blocks count as live from submit
+ * (see vhost_rmem_rdma_zmap()).
  */
 #define VHOST_RMEM_ZC_PAGES 64		/* pages of guest memory per request */
 #define VHOST_RMEM_ZC_WRS 16		/* WRs (and runs of blocks) per request */

@@ -923,14 +923,21 @@ static void vhost_rmem_free(struct vdpa_device *vdpa)
 	struct vhost_rmem_dev *d = vdpa_to_rmem(vdpa);
 	unsigned int i;
 
+	/*
+	 * The store first, with no lane serving: its connections may kick a
+	 * lane until they are gone (a break), so the lanes are cancelled only
+	 * after it, and a lane that runs meanwhile finds no store.  Until the
+	 * store is gone, its id must stay ours in the registry.
+	 */
+	down_write(&d->serve_sem);
+	if (d->be)
+		d->backend->destroy(d->be);
+	d->be = NULL;
+	up_write(&d->serve_sem);
 	for (i = 0; i < ARRAY_SIZE(d->vqs); i++) {
 		cancel_work_sync(&d->vqs[i].work);
 		vhost_rmem_lane_free(&d->vqs[i]);
 	}
-	/* The store first: until it is gone, its id must stay ours in the registry. */
-	if (d->be)
-		d->backend->destroy(d->be);
-	d->be = NULL;
 	vhost_rmem_dev_unregister(d);
 	vhost_rmem_dev_backend_fini(d);
 	vhost_iotlb_reset(&d->iotlb);
