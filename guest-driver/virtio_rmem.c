@@ -11,7 +11,11 @@
  *  - completion polling: a small read spins on its virtqueue for up to
  *    poll_us after the kick instead of waiting for the used-buffer callback,
  *    but only while the device's recent small-read latency fits in that
- *    budget (a spin that times out costs a CPU and saves nothing);
+ *    budget (a spin that times out costs a CPU and saves nothing); that is
+ *    the swap-in path, which blk-mq's polling never serves;
+ *  - blk-mq poll queues (poll_queues, nvme's way): virtqueues without an
+ *    interrupt, reaped by the submitter of polled I/O (io_uring IOPOLL,
+ *    the only source of it since 5.16);
  *  - merging of adjacent requests of a dispatch batch into one virtio request
  *    up to the device's segment limit (virtio_virtio_rmem_merge.h decides);
  *  - discard limits taken from the device (4 KiB blocks; a chunk is freed
@@ -72,6 +76,10 @@ static unsigned int max_queues;
 module_param(max_queues, uint, 0444);
 MODULE_PARM_DESC(max_queues, "Use at most this many virtqueues (0 = one per vCPU up to the device's limit)");
 
+static unsigned int poll_queues;
+module_param(poll_queues, uint, 0444);
+MODULE_PARM_DESC(poll_queues, "Of those, this many serve polled I/O only, without interrupts (default 0; at least one queue stays interrupt-driven; read at probe)");
+
 /* ------------------------------------------------------------ compat */
 
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
@@ -108,6 +116,7 @@ struct virtio_rmem_stats {
 	atomic64_t polls;	/* requests we spun for */
 	atomic64_t poll_hits;	/* ... that completed while we spun */
 	atomic64_t poll_skips;	/* small reads not polled: device slower than poll_us */
+	atomic64_t poll_reaped;	/* virtio requests reaped by blk-mq polling a poll queue */
 	atomic64_t errors;	/* requests completed with an error */
 };
 
@@ -123,6 +132,7 @@ struct virtio_rmem_dev {
 	struct blk_mq_tag_set tag_set;
 	struct virtio_rmem_vq *vqs;
 	unsigned int num_vqs;
+	unsigned int num_poll_vqs;	/* the last ones: no callback */
 	int index;		/* N of rmemN */
 	u32 seg_max;		/* data segments per virtio request */
 	u32 max_sectors;	/* sectors per virtio request */
@@ -525,7 +535,8 @@ static blk_status_t virtio_rmem_queue_rq(struct blk_mq_hw_ctx *hctx,
 		sg_init_table(r->sg, rd->seg_max);
 		nsg = blk_rq_map_sg(hctx->queue, rq, r->sg);
 	}
-	poll = us && virtio_rmem_want_poll(rd, rq, bytes);
+	/* On a poll queue the submitter polls, through blk-mq. */
+	poll = us && hctx->type != HCTX_TYPE_POLL && virtio_rmem_want_poll(rd, rq, bytes);
 	if (poll)
 		r->poll_done = &done;
 
@@ -649,7 +660,7 @@ static struct request *virtio_rmem_send_batch(struct virtio_rmem_dev *rd,
 		bool poll;
 
 		virtio_rmem_merge_plan(mr, n, i, &lim, &run);
-		poll = i == 0 && run.count == n &&
+		poll = i == 0 && run.count == n && batch[i]->mq_hctx->type != HCTX_TYPE_POLL &&
 		       virtio_rmem_want_poll(rd, batch[i], run.nr_sectors << SECTOR_SHIFT);
 		leader = virtio_rmem_send_run(rd, rvq, batch, &run, poll ? done : NULL);
 		if (!poll)
@@ -716,13 +727,51 @@ static void virtio_rmem_queue_rqs(VIRTIO_RMEM_RQ_LIST *rqlist)
 /*
  * Each queue's interrupt goes to the CPUs that submit to it (the vectors'
  * managed affinity, virtio_blk's way); a transport without affinity
- * (virtio_vdpa) gets the default spread.
+ * (virtio_vdpa) gets the default spread.  Poll queues have no interrupt:
+ * they follow the default spread, after the interrupt-driven ones.
  */
 static void virtio_rmem_map_queues(struct blk_mq_tag_set *set)
 {
 	struct virtio_rmem_dev *rd = set->driver_data;
+	struct blk_mq_queue_map *map = &set->map[HCTX_TYPE_DEFAULT];
 
-	blk_mq_virtio_map_queues(&set->map[HCTX_TYPE_DEFAULT], rd->vdev, 0);
+	map->nr_queues = rd->num_vqs - rd->num_poll_vqs;
+	map->queue_offset = 0;
+	blk_mq_virtio_map_queues(map, rd->vdev, 0);
+	if (set->nr_maps <= HCTX_TYPE_POLL)
+		return;
+	set->map[HCTX_TYPE_READ].nr_queues = 0;
+	map = &set->map[HCTX_TYPE_POLL];
+	map->nr_queues = rd->num_poll_vqs;
+	map->queue_offset = rd->num_vqs - rd->num_poll_vqs;
+	blk_mq_map_queues(map);
+}
+
+/*
+ * blk-mq polls a poll queue for its submitter (iob unused: our completion
+ * path is blk_mq_complete_request's, which for a polled request completes
+ * in this context).  What it reaps, no callback would restart.
+ */
+static int virtio_rmem_poll_hctx(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob)
+{
+	struct virtio_rmem_dev *rd = hctx->queue->queuedata;
+	struct virtio_rmem_vq *rvq = &rd->vqs[hctx->queue_num];
+	struct virtio_rmem_req *r;
+	unsigned long flags;
+	unsigned int len;
+	int n = 0;
+
+	spin_lock_irqsave(&rvq->lock, flags);
+	while ((r = virtqueue_get_buf(rvq->vq, &len)) != NULL) {
+		virtio_rmem_reap(r, blk_mq_rq_from_pdu(r));
+		n++;
+	}
+	spin_unlock_irqrestore(&rvq->lock, flags);
+	if (n) {
+		atomic64_add(n, &rd->stats.poll_reaped);
+		blk_mq_start_stopped_hw_queues(rd->disk->queue, true);
+	}
+	return n;
 }
 
 static const struct blk_mq_ops virtio_rmem_mq_ops = {
@@ -731,6 +780,7 @@ static const struct blk_mq_ops virtio_rmem_mq_ops = {
 	.commit_rqs = virtio_rmem_commit_rqs,
 	.complete = virtio_rmem_complete_rq,
 	.map_queues = virtio_rmem_map_queues,
+	.poll = virtio_rmem_poll_hctx,
 };
 
 /* ------------------------------------------------------------ 6.1 rw_page */
@@ -808,6 +858,7 @@ VIRTIO_RMEM_STAT_ATTR(merges);
 VIRTIO_RMEM_STAT_ATTR(polls);
 VIRTIO_RMEM_STAT_ATTR(poll_hits);
 VIRTIO_RMEM_STAT_ATTR(poll_skips);
+VIRTIO_RMEM_STAT_ATTR(poll_reaped);
 VIRTIO_RMEM_STAT_ATTR(errors);
 
 static ssize_t device_id_show(struct device *dev, struct device_attribute *attr, char *buf)
@@ -855,7 +906,8 @@ static struct attribute *virtio_rmem_attrs[] = {
 	&dev_attr_requests.attr, &dev_attr_reads.attr, &dev_attr_writes.attr,
 	&dev_attr_flushes.attr, &dev_attr_discards.attr, &dev_attr_vq_requests.attr,
 	&dev_attr_merges.attr, &dev_attr_polls.attr, &dev_attr_poll_hits.attr,
-	&dev_attr_poll_skips.attr, &dev_attr_read_lat_us.attr, &dev_attr_errors.attr,
+	&dev_attr_poll_skips.attr, &dev_attr_poll_reaped.attr, &dev_attr_read_lat_us.attr,
+	&dev_attr_errors.attr,
 	&dev_attr_device_id.attr, &dev_attr_chunk_shift.attr,
 	&dev_attr_backend.attr, &dev_attr_num_queues.attr,
 	NULL,
@@ -895,6 +947,8 @@ static int virtio_rmem_init_vqs(struct virtio_rmem_dev *rd)
 	n = min_t(unsigned int, n, nr_cpu_ids);
 	if (max_queues)
 		n = min(n, max_queues);
+	/* Poll queues come on top of one interrupt-driven queue at least. */
+	rd->num_poll_vqs = min(poll_queues, n - 1);
 
 	rd->vqs = kcalloc(n, sizeof(*rd->vqs), GFP_KERNEL);
 	vqs = kcalloc(n, sizeof(*vqs), GFP_KERNEL);
@@ -906,7 +960,7 @@ static int virtio_rmem_init_vqs(struct virtio_rmem_dev *rd)
 	for (i = 0; i < n; i++) {
 		snprintf(rd->vqs[i].name, sizeof(rd->vqs[i].name), "req.%u", i);
 		info[i].name = rd->vqs[i].name;
-		info[i].callback = virtio_rmem_vq_done;
+		info[i].callback = i < n - rd->num_poll_vqs ? virtio_rmem_vq_done : NULL;
 	}
 	err = virtio_find_vqs(vdev, n, vqs, info, &desc);
 #else
@@ -918,7 +972,7 @@ static int virtio_rmem_init_vqs(struct virtio_rmem_dev *rd)
 	for (i = 0; i < n; i++) {
 		snprintf(rd->vqs[i].name, sizeof(rd->vqs[i].name), "req.%u", i);
 		names[i] = rd->vqs[i].name;
-		cbs[i] = virtio_rmem_vq_done;
+		cbs[i] = i < n - rd->num_poll_vqs ? virtio_rmem_vq_done : NULL;
 	}
 	err = virtio_find_vqs(vdev, n, vqs, cbs, names, &desc);
 #endif
@@ -1138,6 +1192,7 @@ static int virtio_rmem_probe(struct virtio_device *vdev)
 
 	rd->tag_set.ops = &virtio_rmem_mq_ops;
 	rd->tag_set.nr_hw_queues = rd->num_vqs;
+	rd->tag_set.nr_maps = rd->num_poll_vqs ? HCTX_MAX_TYPES : 1;
 	rd->tag_set.queue_depth = depth;
 	rd->tag_set.numa_node = NUMA_NO_NODE;
 	/* No I/O scheduler by default: queue_rqs (and our merging) needs none. */
@@ -1178,11 +1233,11 @@ static int virtio_rmem_probe(struct virtio_device *vdev)
 	if (err)
 		goto out_reset;
 
-	dev_info(&vdev->dev, "%s: %llu MiB, device id 0x%llx, %s backend, %u queue(s), chunk %u KiB, seg_max %u, %s\n",
+	dev_info(&vdev->dev, "%s: %llu MiB, device id 0x%llx, %s backend, %u queue(s) (%u poll), chunk %u KiB, seg_max %u, %s\n",
 		 disk->disk_name, (unsigned long long)(cap >> 11),
 		 (unsigned long long)le64_to_cpu(rd->rcfg.device_id),
 		 le32_to_cpu(rd->rcfg.flags) & RMEM_VIRTIO_CFG_F_RDMA ? "rdma" : "ram",
-		 rd->num_vqs, 1u << (rd->rcfg.chunk_shift - 10), rd->seg_max,
+		 rd->num_vqs, rd->num_poll_vqs, 1u << (rd->rcfg.chunk_shift - 10), rd->seg_max,
 		 sync_dev ? "synchronous" : "asynchronous");
 	return 0;
 

@@ -18,6 +18,7 @@
  * Teardown order: disconnect -> drain QP -> buffers -> QP -> CQ -> PD ->
  * cm id (which also drops the ib_device reference rdma_cm holds).
  */
+#include <linux/delay.h>
 #include <linux/dma-mapping.h>
 #include <linux/in.h>
 #include <linux/slab.h>
@@ -291,6 +292,12 @@ static int vhost_rmem_conn_handshake(struct vhost_rmem_conn *c)
 	return 0;
 }
 
+/* A drain's marker came back: everything posted before it has too. */
+static void vhost_rmem_conn_marker_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	container_of(wc->wr_cqe, struct vhost_rmem_conn, marker)->markers_done++;
+}
+
 struct vhost_rmem_conn *vhost_rmem_conn_create(const struct vhost_rmem_conn_cfg *cfg)
 {
 	const struct sockaddr_in *sin = (const struct sockaddr_in *)&cfg->addr;
@@ -307,6 +314,7 @@ struct vhost_rmem_conn *vhost_rmem_conn_create(const struct vhost_rmem_conn_cfg 
 	init_completion(&c->cm_done);
 	spin_lock_init(&c->lock);
 	INIT_WORK(&c->break_work, vhost_rmem_conn_break_work);
+	c->marker.done = vhost_rmem_conn_marker_done;
 
 	c->cm_id = rdma_create_id(&init_net, vhost_rmem_cm_handler, c, RDMA_PS_TCP, IB_QPT_RC);
 	if (IS_ERR(c->cm_id)) {
@@ -496,13 +504,52 @@ void vhost_rmem_conn_abort(struct vhost_rmem_conn *c, const char *why)
 }
 
 /*
- * Every WR posted before returns: ib_drain_sq polls an IB_POLL_DIRECT CQ
- * itself until its marker, which completes after all of them.
+ * Every WR posted before returns: a marker posted on the QP in the error
+ * state is flushed after all of them, and we reap the CQ until it is.
+ * Not ib_drain_sq(): on an IB_POLL_DIRECT CQ it sleeps 100 ms before it
+ * first polls and waits without a bound, and lanes drain with their
+ * device's serve_sem held.  The marker lives in @c, so a drain that timed
+ * out can return; the next one waits for that marker before it posts its
+ * own (the QP has room for one).
  */
-void vhost_rmem_conn_drain(struct vhost_rmem_conn *c)
+int vhost_rmem_conn_drain(struct vhost_rmem_conn *c)
 {
-	if (c->established && c->cm_id->qp)
-		ib_drain_sq(c->cm_id->qp);
+	struct ib_qp_attr attr = { .qp_state = IB_QPS_ERR };
+	unsigned long deadline = jiffies + msecs_to_jiffies(c->cfg.timeout_ms);
+	struct ib_rdma_wr wr = {
+		.wr = {
+			.wr_cqe = &c->marker,
+			.opcode = IB_WR_RDMA_WRITE,
+			.send_flags = IB_SEND_SIGNALED,
+		},
+	};
+	u64 mine = 0;
+	int ret;
+
+	if (!c->established || !c->cm_id->qp)
+		return 0;
+	vhost_rmem_conn_fail(c, "drained");
+	ib_modify_qp(c->cm_id->qp, &attr, IB_QP_STATE);
+	for (;;) {
+		if (!mine && c->markers_posted == c->markers_done) {
+			ret = ib_post_send(c->cm_id->qp, &wr.wr, NULL);
+			if (ret) {
+				pr_warn_ratelimited("vhost_rmem: donor %s: cannot drain its QP (%d)\n",
+						    c->name, ret);
+				return ret;
+			}
+			mine = ++c->markers_posted;
+		}
+		ib_process_cq_direct(c->cq, -1);
+		if (mine && c->markers_done >= mine)
+			return 0;
+		if (time_after(jiffies, deadline)) {
+			pr_warn_ratelimited("vhost_rmem: donor %s: QP not drained after %u ms\n",
+					    c->name, c->cfg.timeout_ms);
+			return -ETIMEDOUT;
+		}
+		usleep_range(20, 50);
+	}
 }
 
 int vhost_rmem_conn_rwv(struct vhost_rmem_conn *c, bool write,

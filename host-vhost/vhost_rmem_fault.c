@@ -3,6 +3,7 @@
  * vhost_rmem_fault.c - the test tier's fault knobs (vhost_rmem_fault.h).
  */
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 
 #include "vhost_rmem_fault.h"
 
@@ -17,6 +18,17 @@ bool vhost_rmem_fault_take(atomic_t *knob)
 	return true;
 }
 
+/* Sleeps: called only where the caller may (a lane, before it posts). */
+void vhost_rmem_fault_delay(void)
+{
+	int ms = atomic_read(&vhost_rmem_faults.delay_ms);
+
+	if (ms <= 0)
+		return;
+	atomic_inc(&vhost_rmem_faults.injected);
+	msleep(ms);
+}
+
 void vhost_rmem_faults_debugfs(struct dentry *root)
 {
 	struct dentry *dir;
@@ -27,5 +39,6 @@ void vhost_rmem_faults_debugfs(struct dentry *root)
 	debugfs_create_atomic_t("fail_connect", 0600, dir, &vhost_rmem_faults.fail_connect);
 	debugfs_create_atomic_t("fail_ops", 0600, dir, &vhost_rmem_faults.fail_ops);
 	debugfs_create_atomic_t("fail_alloc", 0600, dir, &vhost_rmem_faults.fail_alloc);
+	debugfs_create_atomic_t("delay_ms", 0600, dir, &vhost_rmem_faults.delay_ms);
 	debugfs_create_atomic_t("injected", 0400, dir, &vhost_rmem_faults.injected);
 }

@@ -20,6 +20,12 @@
  *                 flush, the request fails, the lane drains its connection
  *                 and makes a new one for the next request.
  *   fail_alloc    a chunk allocation fails as if the donor were full.
+ *
+ * and one that is a value, not a count:
+ *   delay_ms      every zero-copy data move waits this long between the
+ *                 checks that let it touch its chunks (lease held, chunks
+ *                 ours) and the post of its WRs: a request held in flight
+ *                 past a fence.  0: off.
  */
 #ifndef VHOST_RMEM_FAULT_H
 #define VHOST_RMEM_FAULT_H
@@ -32,6 +38,7 @@ struct vhost_rmem_faults {
 	atomic_t fail_connect;
 	atomic_t fail_ops;
 	atomic_t fail_alloc;
+	atomic_t delay_ms;
 	atomic_t injected;
 };
 
@@ -39,6 +46,7 @@ struct vhost_rmem_faults {
 extern struct vhost_rmem_faults vhost_rmem_faults;
 bool vhost_rmem_fault_take(atomic_t *knob);
 void vhost_rmem_faults_debugfs(struct dentry *root);
+void vhost_rmem_fault_delay(void);
 #define vhost_rmem_fault(knob) vhost_rmem_fault_take(&vhost_rmem_faults.knob)
 #else
 /* Never fires, but a misspelt knob still fails the product build. */
@@ -49,6 +57,7 @@ static inline bool vhost_rmem_fault_off(size_t knob_offset)
 
 #define vhost_rmem_fault(knob) vhost_rmem_fault_off(offsetof(struct vhost_rmem_faults, knob))
 static inline void vhost_rmem_faults_debugfs(struct dentry *root) { }
+static inline void vhost_rmem_fault_delay(void) { }
 #endif
 
 #endif /* VHOST_RMEM_FAULT_H */

@@ -11,8 +11,9 @@
  * readable and the writer pays nothing for it; reads of blocks without data
  * are answered with zeros from host memory.
  *
- * Data: zero-copy, many requests in flight per queue, on each queue's own
- * data connection (the "zero-copy lanes" section below); what cannot go
+ * Data: zero-copy, many requests in flight per queue, on a data connection
+ * per queue index that every device of the host using the donor shares
+ * (vhost_rmem_share.c; the "zero-copy lanes" section below); what cannot go
  * that way is moved piece by piece (at most one 64 KiB-aligned window,
  * io_shift) through the control connection's registered bounce buffer:
  * RDMA READs into it then a copy to the guest, or a copy from the guest
@@ -107,6 +108,7 @@ struct vhost_rmem_rdma_stats {
 	atomic64_t zero_copy;
 	atomic64_t bounced;
 	atomic64_t lane_connects;
+	atomic64_t lane_joins;
 	atomic64_t chunk_clears;
 };
 
@@ -128,17 +130,19 @@ struct vhost_rmem_rdma_dev {
 };
 
 /*
- * A queue's data connection and the zero-copy requests on it.  Only that
- * queue's lane touches it (through submit and poll), and the store's
- * destroy once no lane serves.
+ * A queue's use of its data connection and the zero-copy requests on it.
+ * Only that queue's lane touches it (through submit and poll), and the
+ * store's destroy once no lane serves; @done is where whichever lane
+ * reaps the shared CQ hands this one its completed requests.
  */
 struct vhost_rmem_rdma_lane {
 	struct vhost_rmem_rdma *r;
 	unsigned int qi;
-	struct vhost_rmem_conn *conn;	/* NULL until the lane's first request */
+	struct vhost_rmem_share *share;	/* NULL until the lane's first request */
+	struct vhost_rmem_share_user user;
+	struct llist_head done;		/* struct vhost_rmem_rdma_zreq, completed */
 	struct list_head inflight;	/* struct vhost_rmem_rdma_zreq, posted order */
 	unsigned int nr_inflight;
-	unsigned int wrs;		/* send WRs of those (the SQ's room) */
 	unsigned long progress;		/* jiffies: last completion, or post from idle */
 	unsigned long retry;		/* jiffies: no new connection before */
 	unsigned int ended;		/* requests ended by the last polls */
@@ -256,7 +260,8 @@ static int vhost_rmem_rdma_install(struct vhost_rmem_rdma *r, struct vhost_rmem_
 			return ret;
 		}
 	}
-	r->epoch = c->desc.epoch;
+	/* Lanes read it without r->lock to pick their data connection (zmap rechecks). */
+	WRITE_ONCE(r->epoch, c->desc.epoch);
 	r->lease_ms = c->desc.lease_timeout_ms;
 	r->conn = c;
 	vhost_rmem_conn_arm(c);
@@ -981,8 +986,10 @@ static int vhost_rmem_rdma_flush(void *be)
  * of blocks consecutive on the donor is one RDMA READ or WRITE (more if it
  * has more pages than a WR takes SGEs) with those pages as its SGEs, and
  * only the request's last WR is signalled.  Up to VHOST_RMEM_LANE_DEPTH
- * requests are in flight per queue, on the queue's own data connection,
- * and end in whatever order the donor answers.  The rest (pieces of
+ * requests are in flight per queue, on the data connection the queue
+ * index shares with other devices' lanes, and end in whatever order the
+ * donor answers, always in their own lane: the completion handler runs in
+ * the lane that reaps the CQ and only hands the request over (lane->done).  The rest (pieces of
  * blocks, more pages, runs or chunks than a context holds, no data
  * connection) takes the synchronous bounce path and is counted
  * (rdma/bounced).
@@ -996,7 +1003,6 @@ static int vhost_rmem_rdma_flush(void *be)
 #define VHOST_RMEM_ZC_PAGES 64		/* pages of guest memory per request */
 #define VHOST_RMEM_ZC_WRS 16		/* WRs (and runs of blocks) per request */
 #define VHOST_RMEM_ZC_CHUNKS 4		/* chunks one request touches */
-#define VHOST_RMEM_ZC_MAX_SGE 16	/* SGEs per WR we ask the QP for */
 /* A run boundary inside a page splits it: at most one more SGE per run. */
 #define VHOST_RMEM_ZC_SGES (VHOST_RMEM_ZC_PAGES + VHOST_RMEM_ZC_WRS)
 
@@ -1020,8 +1026,10 @@ struct vhost_rmem_rdma_zreq {
 	struct ib_cqe cqe;		/* the last WR's: ends the request */
 	struct ib_cqe cqe_err;		/* the others': they complete only on failure */
 	struct list_head node;		/* in lane->inflight */
+	struct llist_node done_node;	/* in lane->done */
 	struct vhost_rmem_rdma *r;
 	struct vhost_rmem_rdma_lane *lane;
+	struct vhost_rmem_share *share;	/* posted on */
 	struct vhost_rmem_req *req;
 	struct ib_device *dev;
 	bool write;
@@ -1329,7 +1337,7 @@ static void vhost_rmem_rdma_zend(struct vhost_rmem_rdma_zreq *z)
 	}
 	list_del(&z->node);
 	l->nr_inflight--;
-	l->wrs -= z->nwr;
+	vhost_rmem_share_release(z->share, z->nwr);
 	l->ended++;
 	l->progress = jiffies;
 	vhost_rmem_req_end(req, z->err);
@@ -1344,17 +1352,30 @@ static void vhost_rmem_rdma_zfail(struct vhost_rmem_rdma_zreq *z, const struct i
 				     ib_wc_status_msg(wc->status));
 	z->err = -EIO;
 	/* Flushed WRs follow the first failure: the QP is in the error state already. */
-	if (vhost_rmem_conn_ok(z->lane->conn))
-		vhost_rmem_conn_abort(z->lane->conn, ib_wc_status_msg(wc->status));
+	if (vhost_rmem_conn_ok(z->share->conn))
+		vhost_rmem_conn_abort(z->share->conn, ib_wc_status_msg(wc->status));
 }
 
+/* Runs in whichever lane reaps the CQ: @z is ended by its own. */
 static void vhost_rmem_rdma_zdone(struct ib_cq *cq, struct ib_wc *wc)
 {
 	struct vhost_rmem_rdma_zreq *z = container_of(wc->wr_cqe, struct vhost_rmem_rdma_zreq, cqe);
+	struct vhost_rmem_rdma_lane *l = z->lane;
 
 	if (wc->status != IB_WC_SUCCESS)
 		vhost_rmem_rdma_zfail(z, wc);
-	vhost_rmem_rdma_zend(z);
+	/* From here on @z is its lane's: it may end and be reused at once. */
+	llist_add(&z->done_node, &l->done);
+}
+
+/* Ends the requests other lanes (or this one) reaped for this lane. */
+static void vhost_rmem_rdma_lane_reap(struct vhost_rmem_rdma_lane *l)
+{
+	struct llist_node *done = llist_del_all(&l->done);
+	struct vhost_rmem_rdma_zreq *z, *tmp;
+
+	llist_for_each_entry_safe(z, tmp, llist_reverse_order(done), done_node)
+		vhost_rmem_rdma_zend(z);
 }
 
 static void vhost_rmem_rdma_zerr(struct ib_cq *cq, struct ib_wc *wc)
@@ -1364,68 +1385,65 @@ static void vhost_rmem_rdma_zerr(struct ib_cq *cq, struct ib_wc *wc)
 
 /*
  * A data connection broke (the donor went, the device was removed): the
- * lane's next pass drains and drops it, even if the queue stays idle, so
+ * lane's next pass drains and leaves it, even if the queue stays idle, so
  * no cm_id outlives the RDMA device.
  */
-static void vhost_rmem_rdma_lane_broken(void *ctx)
+static void vhost_rmem_rdma_lane_broken(struct vhost_rmem_share_user *u)
 {
-	struct vhost_rmem_rdma_lane *l = ctx;
+	struct vhost_rmem_rdma_lane *l = container_of(u, struct vhost_rmem_rdma_lane, user);
 
 	vhost_rmem_dev_kick_lane(l->r->d, l->qi);
 }
 
-/* Drops the lane's connection if it broke and nothing is on it. */
+static void vhost_rmem_rdma_lane_leave(struct vhost_rmem_rdma_lane *l)
+{
+	vhost_rmem_share_put(l->share, &l->user);
+	l->share = NULL;
+}
+
+/* Leaves the lane's connection if it broke and nothing is on it. */
 static void vhost_rmem_rdma_lane_put_broken(struct vhost_rmem_rdma_lane *l)
 {
-	if (l->conn && !vhost_rmem_conn_ok(l->conn) && !l->nr_inflight) {
-		vhost_rmem_conn_destroy(l->conn);
-		l->conn = NULL;
-	}
+	if (l->share && !vhost_rmem_conn_ok(l->share->conn) && !l->nr_inflight)
+		vhost_rmem_rdma_lane_leave(l);
 }
 
 /*
- * The lane's data connection, connected now if it has none (or a broken
- * or stale one with nothing left on it).  NULL: none for now; the caller
- * bounces.  Without r->lock: connecting takes up to rdma_timeout_ms, and
- * only this lane uses the connection.
+ * The lane's data connection: the host's for this donor boot and queue
+ * index, joined (or connected) now if the lane has none, or a broken or
+ * stale one with nothing left on it.  NULL: none for now; the caller
+ * bounces.  Without r->lock: connecting takes up to rdma_timeout_ms.
  */
-static struct vhost_rmem_conn *vhost_rmem_rdma_lane_conn(struct vhost_rmem_rdma *r,
-							 struct vhost_rmem_rdma_lane *l)
+static struct vhost_rmem_share *vhost_rmem_rdma_lane_share(struct vhost_rmem_rdma *r,
+							   struct vhost_rmem_rdma_lane *l)
 {
-	struct vhost_rmem_conn_cfg cfg = r->cfg;
-	struct vhost_rmem_conn *c = l->conn;
+	struct vhost_rmem_share *s = l->share;
 	u64 epoch = READ_ONCE(r->epoch);
+	bool created;
 
-	if (c && vhost_rmem_conn_ok(c) && c->desc.epoch == epoch)
-		return c;
+	if (s && vhost_rmem_conn_ok(s->conn) && s->epoch == epoch)
+		return s;
 	if (l->nr_inflight)
 		return NULL;		/* the old one ends its requests first */
-	if (c) {
-		/* Broken or of an older donor boot. */
-		vhost_rmem_conn_destroy(c);
-		l->conn = NULL;
-	}
+	if (s)
+		vhost_rmem_rdma_lane_leave(l);	/* broken or of an older donor boot */
 	if (atomic_read(&r->st->state) != VHOST_RMEM_RDMA_CONNECTED ||
 	    time_before(jiffies, l->retry))
 		return NULL;
-	cfg.broken = vhost_rmem_rdma_lane_broken;
-	cfg.ctx = l;
-	cfg.sq_depth = VHOST_RMEM_LANE_DEPTH * VHOST_RMEM_ZC_WRS;
-	cfg.max_sge = VHOST_RMEM_ZC_MAX_SGE;
-	c = vhost_rmem_conn_create(&cfg);
-	if (IS_ERR(c) || c->desc.epoch != epoch) {
+	s = vhost_rmem_share_get(&r->cfg, epoch, l->qi, &l->user, &created);
+	if (IS_ERR(s)) {
 		dev_warn_ratelimited(&r->d->vdpa.dev,
 				     "no data connection to donor %pI4 (%ld): requests bounce\n",
-				     &r->rd->donor.sin_addr, IS_ERR(c) ? PTR_ERR(c) : -ESTALE);
-		if (!IS_ERR(c))
-			vhost_rmem_conn_destroy(c);
+				     &r->rd->donor.sin_addr, PTR_ERR(s));
 		l->retry = jiffies + msecs_to_jiffies(VHOST_RMEM_RECONNECT_MIN_MS);
 		return NULL;
 	}
-	atomic64_inc(&r->st->lane_connects);
-	l->conn = c;
-	vhost_rmem_conn_arm(c);
-	return c;
+	if (created)
+		atomic64_inc(&r->st->lane_connects);
+	else
+		atomic64_inc(&r->st->lane_joins);
+	l->share = s;
+	return s;
 }
 
 /*
@@ -1447,6 +1465,9 @@ static int vhost_rmem_rdma_zmap(struct vhost_rmem_rdma *r, struct vhost_rmem_rdm
 
 	mutex_lock(&r->lock);
 	ret = vhost_rmem_rdma_ready(r);
+	/* The donor rebooted since the lane chose its connection: its chunks are not there. */
+	if (!ret && z->share->epoch != r->epoch)
+		ret = 1;
 	/* A write allocates: it needs the connection first; a read only for data. */
 	if (!ret && z->write)
 		ret = vhost_rmem_rdma_usable(r);
@@ -1500,6 +1521,7 @@ static int vhost_rmem_rdma_submit(void *be, unsigned int qi, struct vhost_rmem_r
 	struct vhost_rmem_rdma_lane *l = &r->lanes[qi];
 	struct vhost_rmem_rdma_zreq *z = priv;
 	u64 off = req->sector << RMEM_SECTOR_SHIFT;
+	struct vhost_rmem_share *s;
 	struct vhost_rmem_conn *c;
 	unsigned int i;
 	int ret;
@@ -1507,13 +1529,16 @@ static int vhost_rmem_rdma_submit(void *be, unsigned int qi, struct vhost_rmem_r
 	if ((off | req->data_len) & (RMEM_BLOCK_SIZE - 1) || !req->data_len ||
 	    req->data_len > (u64)VHOST_RMEM_ZC_PAGES * RMEM_BLOCK_SIZE)
 		goto out_bounce;
-	c = vhost_rmem_rdma_lane_conn(r, l);
-	if (!c || l->wrs + VHOST_RMEM_ZC_WRS > c->sq_depth)
+	s = vhost_rmem_rdma_lane_share(r, l);
+	/* The most this request can post; what it does not use goes back below. */
+	if (!s || !vhost_rmem_share_reserve(s, VHOST_RMEM_ZC_WRS))
 		goto out_bounce;
+	c = s->conn;
 
 	memset(z, 0, offsetof(struct vhost_rmem_rdma_zreq, pages));
 	z->r = r;
 	z->lane = l;
+	z->share = s;
 	z->req = req;
 	z->dev = c->cm_id->device;
 	z->write = req->type == RMEM_VIRTIO_BLK_T_OUT;
@@ -1546,17 +1571,19 @@ static int vhost_rmem_rdma_submit(void *be, unsigned int qi, struct vhost_rmem_r
 		}
 	}
 	vhost_rmem_rdma_zbuild(z, c);
+	vhost_rmem_share_release(s, VHOST_RMEM_ZC_WRS - z->nwr);
+	vhost_rmem_fault_delay();
 	if (!l->nr_inflight)
 		l->progress = jiffies;
 	list_add_tail(&z->node, &l->inflight);
 	l->nr_inflight++;
-	l->wrs += z->nwr;
 	/* A failed post broke the connection: the lane's poll drains and ends it. */
 	if (!vhost_rmem_conn_post(c, &z->wr[0].wr) && vhost_rmem_fault(fail_ops))
 		vhost_rmem_conn_abort(c, "fault injection: fail_ops");
 	return 0;
 
 out_end:
+	vhost_rmem_share_release(s, VHOST_RMEM_ZC_WRS);
 	vhost_rmem_rdma_zput_pages(z);
 	vhost_rmem_rdma_zunpin(z);
 	if (ret && ret != -EFAULT)
@@ -1564,6 +1591,7 @@ out_end:
 	vhost_rmem_req_end(req, ret == -EFAULT ? ret : ret ? -EIO : 0);
 	return 1;
 out_put_bounce:
+	vhost_rmem_share_release(s, VHOST_RMEM_ZC_WRS);
 	vhost_rmem_rdma_zput_pages(z);
 out_bounce:
 	atomic64_inc(&r->st->bounced);
@@ -1571,14 +1599,19 @@ out_bounce:
 }
 
 /*
- * The data connection broke: wait until every WR posted on it has come
- * back (flushed), then end whatever that did not end.
+ * The data connection broke: wait until every WR this lane posted on it
+ * has come back (flushed), then end whatever that did not end (a chain
+ * whose post failed).
  */
 static void vhost_rmem_rdma_lane_abort(struct vhost_rmem_rdma_lane *l)
 {
 	struct vhost_rmem_rdma_zreq *z, *tmp;
+	int ret = vhost_rmem_share_drain(l->share);
 
-	vhost_rmem_conn_drain(l->conn);
+	vhost_rmem_rdma_lane_reap(l);
+	/* Not all back: they may still complete into their contexts; poll on. */
+	if (ret)
+		return;
 	list_for_each_entry_safe(z, tmp, &l->inflight, node) {
 		z->err = -EIO;
 		vhost_rmem_rdma_zend(z);
@@ -1594,18 +1627,31 @@ static int vhost_rmem_rdma_poll(void *be, unsigned int qi, bool wait)
 	l->ended = 0;
 	vhost_rmem_rdma_lane_put_broken(l);
 	while (l->nr_inflight) {
-		if (!vhost_rmem_conn_ok(l->conn)) {
-			vhost_rmem_rdma_lane_abort(l);
+		/* Another lane may be reaping: then it hands over what is ours. */
+		vhost_rmem_share_poll(l->share);
+		vhost_rmem_rdma_lane_reap(l);
+		if (!l->nr_inflight)
 			break;
+		if (!vhost_rmem_conn_ok(l->share->conn)) {
+			vhost_rmem_rdma_lane_abort(l);
+			if (!l->nr_inflight || !wait)
+				break;
+			usleep_range(1000, 2000);
+			continue;
 		}
-		vhost_rmem_conn_poll(l->conn);
 		if (l->ended || !wait)
 			break;
-		if (time_after(jiffies, l->progress + msecs_to_jiffies(r->cfg.timeout_ms))) {
+		/*
+		 * Only a connection that completes nothing for anyone is dead:
+		 * this lane's requests may just queue behind other devices'.
+		 */
+		if (time_after(jiffies, l->progress + msecs_to_jiffies(r->cfg.timeout_ms)) &&
+		    time_after(jiffies, READ_ONCE(l->share->progress) +
+					msecs_to_jiffies(r->cfg.timeout_ms))) {
 			dev_warn_ratelimited(&r->d->vdpa.dev,
 					     "queue %u: no data completion from donor %pI4 for %u ms\n",
 					     qi, &r->rd->donor.sin_addr, r->cfg.timeout_ms);
-			vhost_rmem_conn_abort(l->conn, "operation timed out");
+			vhost_rmem_conn_abort(l->share->conn, "operation timed out");
 			continue;
 		}
 		/* Yield to what this CPU owes others (soft-RoCE's own work may be it). */
@@ -1623,9 +1669,9 @@ static void vhost_rmem_rdma_lanes_destroy(struct vhost_rmem_rdma *r)
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(r->lanes); i++) {
-		if (r->lanes[i].conn)
-			vhost_rmem_conn_destroy(r->lanes[i].conn);
-		r->lanes[i].conn = NULL;
+		WARN_ON(r->lanes[i].nr_inflight || !llist_empty(&r->lanes[i].done));
+		if (r->lanes[i].share)
+			vhost_rmem_rdma_lane_leave(&r->lanes[i]);
 	}
 }
 
@@ -1689,6 +1735,8 @@ static void *vhost_rmem_rdma_create(struct vhost_rmem_dev *d)
 		r->lanes[i].r = r;
 		r->lanes[i].qi = i;
 		r->lanes[i].retry = jiffies;
+		r->lanes[i].user.broken = vhost_rmem_rdma_lane_broken;
+		init_llist_head(&r->lanes[i].done);
 		INIT_LIST_HEAD(&r->lanes[i].inflight);
 	}
 	r->adopt = true;	/* a device id with a slot on the donor: rebuild */
@@ -2000,11 +2048,13 @@ int vhost_rmem_rdma_init(void)
 	if (IS_ERR(vhost_rmem_debugfs_root))
 		vhost_rmem_debugfs_root = NULL;
 	vhost_rmem_faults_debugfs(vhost_rmem_debugfs_root);
+	vhost_rmem_share_debugfs(vhost_rmem_debugfs_root);
 	return 0;
 }
 
 void vhost_rmem_rdma_exit(void)
 {
+	vhost_rmem_share_exit();
 	debugfs_remove_recursive(vhost_rmem_debugfs_root);
 	destroy_workqueue(vhost_rmem_rdma_wq);
 }

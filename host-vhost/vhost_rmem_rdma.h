@@ -8,21 +8,28 @@
  *   vhost_rmem_alloc.c         the one-sided allocator client on a connection: lease
  *                        slot claim/adopt/renew/detach, chunk alloc/free, owner
  *                        table walk (the protocol itself is include/rmem_alloc.h)
+ *   vhost_rmem_share.c         the host's data connections: one per donor and queue
+ *                        index, shared by every device's lane of that index
  *   vhost_rmem_map.c           vchunk -> (donor chunk, live 4 KiB blocks) in an xarray
  *   vhost_rmem_rdma.c  the backend ops: map + allocator + data moves,
  *                        reconnect and lease renewal work, sysfs/debugfs
  *
  * Locking: a control connection serves one caller at a time (the backend's
  * mutex), which also reaps the completions of its operations
- * (ib_process_cq_direct); a data connection belongs to one queue's lane,
- * which posts on it and reaps it.  Only the rdma_cm handler and the break
- * work run beside them, and they only record results, move the QP to the
- * error state and queue work.
+ * (ib_process_cq_direct); a data connection is shared by the lanes of one
+ * queue index (vhost_rmem_share.c), which post on it at will and reap it
+ * one at a time.  Only the rdma_cm handler and the break work run beside
+ * them, and they only record results, move the QP to the error state and
+ * queue work.
  */
 #ifndef VHOST_RMEM_RDMA_H
 #define VHOST_RMEM_RDMA_H
 
+#include <linux/atomic.h>
 #include <linux/completion.h>
+#include <linux/in.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/socket.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
@@ -32,6 +39,8 @@
 
 #include "rmem_alloc.h"
 #include "rmem_proto.h"
+
+struct dentry;
 
 /*
  * Scratch buffer of a connection: the bounce buffer of data moves (up to one
@@ -117,6 +126,10 @@ struct vhost_rmem_conn {
 	u64 buf_dma;
 	u8 *zero;
 	u64 zero_dma;
+	/* Drain markers (vhost_rmem_conn_drain), counted by the CQ's reaper. */
+	struct ib_cqe marker;
+	u64 markers_posted;
+	u64 markers_done;
 	/* A chunk clear's or a vectored move's WR chain: too big for the stack. */
 	struct ib_rdma_wr wr[VHOST_RMEM_CONN_MAX_WR];
 	struct ib_sge sge[VHOST_RMEM_CONN_MAX_WR];
@@ -138,12 +151,13 @@ bool vhost_rmem_conn_ok(struct vhost_rmem_conn *c);
  * (their ->done runs in the caller's context; returns how many), and
  * break the connection at once, flushing everything outstanding (the
  * caller then drains it with vhost_rmem_conn_drain() before it forgets any
- * request it posted).
+ * request it posted: 0 when all came back, -ETIMEDOUT if not within
+ * cfg.timeout_ms).
  */
 int vhost_rmem_conn_post(struct vhost_rmem_conn *c, struct ib_send_wr *wr);
 int vhost_rmem_conn_poll(struct vhost_rmem_conn *c);
 void vhost_rmem_conn_abort(struct vhost_rmem_conn *c, const char *why);
-void vhost_rmem_conn_drain(struct vhost_rmem_conn *c);
+int vhost_rmem_conn_drain(struct vhost_rmem_conn *c);
 /* RDMA READ @len bytes at @raddr into c->buf / WRITE c->buf[0..len) there. */
 int vhost_rmem_conn_read(struct vhost_rmem_conn *c, u64 raddr, u32 rkey, u32 len);
 int vhost_rmem_conn_write(struct vhost_rmem_conn *c, u64 raddr, u32 rkey, u32 len);
@@ -186,6 +200,61 @@ int vhost_rmem_alloc_detach(struct vhost_rmem_conn *c, struct rmem_lease *l, u32
 /* Calls @fn for every nonzero owner word; stops at the first error. */
 int vhost_rmem_alloc_walk(struct vhost_rmem_conn *c, int (*fn)(void *arg, u64 chunk, u64 word),
 			  void *arg);
+
+/* ------------------------------------------------------------ vhost_rmem_share.c */
+
+/*
+ * A data connection's send queue: the lanes of every device of the host
+ * with that queue index post on it, each up to VHOST_RMEM_LANE_DEPTH
+ * requests of (mostly) one WR, up to 16; a request finding no room
+ * bounces (counted).
+ */
+#define VHOST_RMEM_SHARE_SQ_DEPTH 2048u
+#define VHOST_RMEM_SHARE_MAX_SGE 16u
+
+/* A lane on a shared connection: told when it breaks (from a workqueue, under a spinlock). */
+struct vhost_rmem_share_user {
+	struct list_head node;		/* in share->users */
+	void (*broken)(struct vhost_rmem_share_user *u);
+};
+
+struct vhost_rmem_share {
+	struct list_head node;		/* in the host's table */
+	unsigned int ref;		/* users; under the table's mutex */
+	struct sockaddr_in addr;	/* the key: donor, its boot, queue index */
+	u64 epoch;
+	unsigned int qi;
+	struct vhost_rmem_conn *conn;
+	atomic_t wrs;			/* send WRs reserved by users (the SQ's room) */
+	unsigned long progress;		/* jiffies: last time a reap found completions */
+	struct mutex poll_lock;		/* one reaper of the CQ at a time */
+	spinlock_t lock;		/* users */
+	struct list_head users;
+};
+
+/*
+ * Joins the connection to @cfg's donor at boot @epoch for queue @qi,
+ * connecting it if the host has none that works (*created: this call
+ * did).  Sleeps up to cfg->timeout_ms per rdma_cm step.
+ */
+struct vhost_rmem_share *vhost_rmem_share_get(const struct vhost_rmem_conn_cfg *cfg, u64 epoch,
+					      unsigned int qi, struct vhost_rmem_share_user *u,
+					      bool *created);
+/* Leaves it; @u must have nothing in flight on it.  The last user destroys it. */
+void vhost_rmem_share_put(struct vhost_rmem_share *s, struct vhost_rmem_share_user *u);
+/* Reaps the CQ unless another user is reaping it; returns the completions reaped. */
+int vhost_rmem_share_poll(struct vhost_rmem_share *s);
+/*
+ * Broken: 0 once every WR posted before the call has come back, or
+ * -ETIMEDOUT if they did not within the timeout (they may still: the
+ * caller must not forget them).
+ */
+int vhost_rmem_share_drain(struct vhost_rmem_share *s);
+/* Room for @wrs send WRs on the QP, or false (and nothing reserved). */
+bool vhost_rmem_share_reserve(struct vhost_rmem_share *s, unsigned int wrs);
+void vhost_rmem_share_release(struct vhost_rmem_share *s, unsigned int wrs);
+void vhost_rmem_share_debugfs(struct dentry *root);
+void vhost_rmem_share_exit(void);
 
 /* ------------------------------------------------------------ vhost_rmem_map.c */
 

@@ -3,7 +3,7 @@
 # iodepth 32 with 4 jobs spread over both vCPUs, verify=crc32c.  Each queue
 # the guest used must have had more than one request in flight at once
 # (stats/queues inflight_max), more than one queue must have been used,
-# each on its own data connection, and aligned 4 KiB I/O must all have moved
+# each on a data connection, and aligned 4 KiB I/O must all have moved
 # without a copy (rdma/bounced 0).  The map still matches the donor's owner
 # table afterwards.
 # vms: 1

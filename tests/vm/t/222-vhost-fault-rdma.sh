@@ -6,7 +6,10 @@
 #  - fail_ops=-1 under fio at iodepth 32: every request fails, none hangs,
 #    nothing oopses; set back to 0, fio verify passes;
 #  - fail_alloc=1: a write into a fresh chunk fails (donor "full"), counted,
-#    nothing is allocated for it; the next write succeeds.
+#    nothing is allocated for it; the next write succeeds;
+#  - delay_ms=300: writes held between their checks and their post (what
+#    a fenced host's late write looks like) are reached, complete and
+#    read back.
 # vms: 1
 # timeout: 900
 # cmdline: slub_debug=FZP
@@ -56,5 +59,14 @@ dd if=/tmp/pattern of=$dev bs=64k count=1 seek=640 oflag=direct 2>/dev/null &&
 check "write after the failed allocation" dd if=/tmp/pattern of=$dev bs=64k count=1 seek=640 oflag=direct
 check "read it back" dd if=$dev of=/tmp/back bs=64k count=1 skip=640 iflag=direct
 cmp -s /tmp/pattern /tmp/back || fail "data differs after the failed allocation"
+
+inj=$(cat $faults/injected)
+echo 300 >$faults/delay_ms
+check "held writes" dd if=/tmp/pattern of=$dev bs=4k count=4 seek=2048 oflag=direct
+echo 0 >$faults/delay_ms
+[ "$(cat $faults/injected)" -ge $((inj + 4)) ] ||
+	fail "delay_ms reached $(($(cat $faults/injected) - inj)) times for 4 writes"
+check "read the held writes back" dd if=$dev of=/tmp/back bs=4k count=4 skip=2048 iflag=direct
+head -c 16384 /tmp/pattern | cmp -s - /tmp/back || fail "data differs after held writes"
 vhost_rdma_end rmem0
 pass

@@ -6,6 +6,10 @@
 # verifies: before the fix a -ENOMEM with nothing in flight stopped the
 # queue for good, and a queue stopped on a full ring whose completions the
 # poll loop reaped was never restarted (the QD16 job made no progress).
+# Then the same with poll_queues=1: one queue has no interrupt and only
+# blk-mq polling (io_uring --hipri, two jobs) reaps it, beside libaio on the
+# other; all I/O completes and verifies, and the poll queue did the reaping.
+# (io_uring with IOPOLL: since 5.16 the kernel polls for nothing else.)
 # vms: 1
 # timeout: 600
 # shellcheck shell=sh
@@ -34,6 +38,31 @@ injected=$(cat $faults/injected)
 log "faults injected: $injected; polls $(rg_stat polls), poll hits $(rg_stat poll_hits)"
 [ "$injected" -gt 100 ] || fail "only $injected faults injected"
 [ "$(rg_stat polls)" -gt 0 ] || fail "no request was polled: the poll path went untested"
+[ "$(rg_stat errors)" = 0 ] || fail "driver counted $(rg_stat errors) errors"
+echo 0 >$faults/nomem_every
+echo 0 >$faults/ring_full_every
+
+check "vdpa dev del" vdpa dev del $RG_DEV
+check "rmmod virtio_rmem" rmmod virtio_rmem
+vhost_dev_add "$RG_DEV" $((128 << 20)) 0x3072
+RG_RMEM_PARAMS=poll_queues=1 rg_bind_rmem
+d=$RG_DISK
+dmesg | grep -q "$d: .* 2 queue(s) (1 poll)" || fail "virtio_rmem did not set up 1 poll queue of 2"
+[ "$(cat /sys/block/$d/queue/io_poll)" = 1 ] || fail "/dev/$d does not support polled I/O"
+echo 7 >$faults/nomem_every || fail "set nomem_every"
+echo 5 >$faults/ring_full_every || fail "set ring_full_every"
+injected=$(cat $faults/injected)
+fio --name=aio --filename=/dev/$d --direct=1 --ioengine=libaio --iodepth=16 --rw=randwrite \
+	--bs=4k --offset=64M --size=32M --do_verify=1 --verify=crc32c --verify_fatal=1 \
+	--output=/tmp/fio5.log & aio=$!
+fio_verify "polled 4k writes on the poll queue + verify" hipri /dev/$d /tmp/fio4.log \
+	--ioengine=io_uring --hipri=1 --iodepth=4 --numjobs=2 --rw=randwrite --bs=4k --size=16M \
+	--offset_increment=16M --do_verify=1
+wait $aio || fail "libaio beside the polled jobs failed"
+grep -h "err=" /tmp/fio[45].log | grep -v "err= 0" && fail "fio reported errors"
+log "poll queue: $(rg_stat poll_reaped) reaped by blk-mq polling, $(($(cat $faults/injected) - injected)) faults"
+[ "$(rg_stat poll_reaped)" -gt 0 ] || fail "nothing was reaped by polling the poll queue"
+[ "$(cat $faults/injected)" -gt "$injected" ] || fail "no fault injected beside the poll queue"
 [ "$(rg_stat errors)" = 0 ] || fail "driver counted $(rg_stat errors) errors"
 echo 0 >$faults/nomem_every
 echo 0 >$faults/ring_full_every
