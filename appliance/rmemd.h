@@ -29,6 +29,7 @@
 #include <stdint.h>
 #include <rdma/rdma_cma.h>
 
+#include "rmemd_log.h"
 #include "rmemd_parse.h"
 #include "rmemd_pool.h"
 
@@ -53,6 +54,8 @@ struct rmemd_listener {
 	unsigned int established;	/* connected hosts */
 	uint64_t accepted;
 	uint64_t rejected;
+	uint64_t refused_not_allowed;	/* of those: outside the allow-list */
+	struct rmemd_ratelimit reject_log;
 	bool stopping;			/* reject new connects */
 };
 

@@ -168,14 +168,17 @@ static void rmemd_listen_reject(struct rmemd_appliance *app, struct rdma_cm_id *
 	int n;
 
 	app->lis.rejected++;
-	if (reason == RMEM_REJ_BAD_VERSION)
-		rmemd_warn("rejected %s: %s (it speaks %u, we serve %u..%u)", peer,
-			  rmem_reject_str(reason), claimed, RMEM_WIRE_VERSION_MIN,
-			  RMEM_WIRE_VERSION);
-	else
-		rmemd_warn("rejected %s: %s%s%s", peer, rmem_reject_str(reason),
-			  rej.detail ? ": " : "",
-			  rej.detail ? rmem_wire_strerror(rej.detail) : "");
+	/* Counted above; a flood of refused peers must not flood the log. */
+	if (rmemd_ratelimit_ok(&app->lis.reject_log, "rejected connections")) {
+		if (reason == RMEM_REJ_BAD_VERSION)
+			rmemd_warn("rejected %s: %s (it speaks %u, we serve %u..%u)", peer,
+				   rmem_reject_str(reason), claimed, RMEM_WIRE_VERSION_MIN,
+				   RMEM_WIRE_VERSION);
+		else
+			rmemd_warn("rejected %s: %s%s%s", peer, rmem_reject_str(reason),
+				   rej.detail ? ": " : "",
+				   rej.detail ? rmem_wire_strerror(rej.detail) : "");
+	}
 	n = rmem_reject_encode(&rej, buf, sizeof(buf));
 	if (n < 0 || rdma_reject(id, buf, (u8)n))
 		rmemd_warn("rdma_reject to %s failed: %s", peer,
@@ -197,6 +200,12 @@ static bool rmemd_listen_on_request(struct rmemd_appliance *app, struct rdma_cm_
 	int n, err;
 
 	rmemd_addr_str(rdma_get_peer_addr(id), peer, sizeof(peer));
+	/* Before anything of the request is read: such a peer learns nothing. */
+	if (!rmemd_allow_match(&app->opts, rdma_get_peer_addr(id))) {
+		app->lis.refused_not_allowed++;
+		rmemd_listen_reject(app, id, peer, RMEM_REJ_NOT_ALLOWED, 0, 0);
+		return true;
+	}
 	if (app->lis.stopping) {
 		rmemd_listen_reject(app, id, peer, RMEM_REJ_SHUTTING_DOWN, 0, 0);
 		return true;

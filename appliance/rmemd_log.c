@@ -7,6 +7,7 @@
  * lines carry a readable prefix instead.  The level and format are
  * process-wide settings, not connection state.
  */
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -44,6 +45,26 @@ void rmemd_log(int level, const char *fmt, ...)
 	else
 		fprintf(stderr, "rmem-appliance: %s%s\n", tag[level & 7] ? tag[level & 7] : "",
 			line);
+}
+
+int rmemd_ratelimit_ok(struct rmemd_ratelimit *rl, const char *what)
+{
+	uint64_t now = rmemd_now_ms();
+
+	if (!rl->start_ms || now - rl->start_ms >= RMEMD_RATELIMIT_MS) {
+		if (rl->missed)
+			rmemd_warn("%" PRIu64 " more %s not logged in the last %u s", rl->missed,
+				   what, RMEMD_RATELIMIT_MS / 1000);
+		rl->start_ms = now ? now : 1;
+		rl->printed = 0;
+		rl->missed = 0;
+	}
+	if (rl->printed < RMEMD_RATELIMIT_BURST) {
+		rl->printed++;
+		return 1;
+	}
+	rl->missed++;
+	return 0;
 }
 
 uint64_t rmemd_now_ms(void)

@@ -24,4 +24,21 @@ void rmemd_log(int level, const char *fmt, ...) __attribute__((format(printf, 2,
 
 uint64_t rmemd_now_ms(void);	/* CLOCK_MONOTONIC */
 
+/*
+ * At most RMEMD_RATELIMIT_BURST lines per RMEMD_RATELIMIT_MS of one kind
+ * (what a peer can make the donor log: refused connections).  A new window
+ * first logs how many lines the last one dropped.
+ */
+#define RMEMD_RATELIMIT_MS 5000
+#define RMEMD_RATELIMIT_BURST 10
+
+struct rmemd_ratelimit {
+	uint64_t start_ms;
+	unsigned int printed;
+	uint64_t missed;
+};
+
+/* May the caller log now?  @what names the kind in the "dropped" line. */
+int rmemd_ratelimit_ok(struct rmemd_ratelimit *rl, const char *what);
+
 #endif /* RMEMD_LOG_H */

@@ -8,6 +8,8 @@
  */
 #include <ctype.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stddef.h>
@@ -605,6 +607,126 @@ static int show_ip(const struct rmemd_opt_desc *d, const struct rmemd_opts *o, c
 	return snprintf(buf, len, "%s:%s/%u", o->ip_ifname, addr, o->ip_prefix);
 }
 
+/* A.B.C.D[/PREFIX][,...]: up to RMEMD_ALLOW_MAX networks, none twice. */
+static int set_allow(const struct rmemd_opt_desc *d, struct rmemd_opts *o, const char *v,
+		     char *err, size_t errlen)
+{
+	struct rmemd_allow_net nets[RMEMD_ALLOW_MAX];
+	char item[64], addr[INET_ADDRSTRLEN];
+	const char *p = v, *end, *slash;
+	unsigned int n = 0, i;
+	uint32_t prefix, mask;
+	struct in_addr a;
+	size_t len;
+
+	(void)d;
+	if (!v || !*v) {
+		snprintf(err, errlen, "needs at least one network, e.g. 10.0.0.0/24");
+		return -EINVAL;
+	}
+	for (;;) {
+		end = strchr(p, ',');
+		len = end ? (size_t)(end - p) : strlen(p);
+		if (!len || len >= sizeof(item)) {
+			snprintf(err, errlen, "'%.*s' is not a network A.B.C.D[/PREFIX]", (int)len, p);
+			return -EINVAL;
+		}
+		if (n == RMEMD_ALLOW_MAX) {
+			snprintf(err, errlen, "more than %u networks", RMEMD_ALLOW_MAX);
+			return -EINVAL;
+		}
+		memcpy(item, p, len);
+		item[len] = '\0';
+		slash = strchr(item, '/');
+		prefix = 32;
+		if (slash && rmemd_parse_u32(slash + 1, 0, 32, &prefix)) {
+			snprintf(err, errlen, "'%s': '%s' is not a prefix length 0..32", item,
+				 slash + 1);
+			return -EINVAL;
+		}
+		len = slash ? (size_t)(slash - item) : strlen(item);
+		if (len >= sizeof(addr)) {
+			snprintf(err, errlen, "'%s' is not an IPv4 address", item);
+			return -EINVAL;
+		}
+		memcpy(addr, item, len);
+		addr[len] = '\0';
+		if (inet_pton(AF_INET, addr, &a) != 1) {
+			snprintf(err, errlen, "'%s' is not an IPv4 address", addr);
+			return -EINVAL;
+		}
+		mask = prefix ? htonl(~0u << (32 - prefix)) : 0;
+		if (a.s_addr & ~mask) {
+			snprintf(err, errlen, "'%s' has bits set past /%u (the network is %s)",
+				 item, prefix, inet_ntop(AF_INET, &(struct in_addr){ a.s_addr & mask },
+							 addr, sizeof(addr)));
+			return -EINVAL;
+		}
+		for (i = 0; i < n; i++)
+			if (nets[i].addr == a.s_addr && nets[i].prefix == prefix) {
+				snprintf(err, errlen, "'%s' is listed twice", item);
+				return -EINVAL;
+			}
+		nets[n].addr = a.s_addr;
+		nets[n].prefix = prefix;
+		n++;
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	memcpy(o->allow, nets, n * sizeof(nets[0]));
+	o->allow_n = n;
+	return 0;
+}
+
+static int show_allow(const struct rmemd_opt_desc *d, const struct rmemd_opts *o, char *buf,
+		      size_t len)
+{
+	char addr[INET_ADDRSTRLEN];
+	unsigned int i;
+	size_t at = 0;
+	int k;
+
+	(void)d;
+	if (!o->allow_n)
+		return snprintf(buf, len, "any address");
+	for (i = 0; i < o->allow_n; i++) {
+		inet_ntop(AF_INET, &(struct in_addr){ o->allow[i].addr }, addr, sizeof(addr));
+		k = snprintf(at < len ? buf + at : NULL, at < len ? len - at : 0, "%s%s/%u",
+			     i ? "," : "", addr, o->allow[i].prefix);
+		if (k < 0)
+			return k;
+		at += (size_t)k;
+	}
+	return (int)at;
+}
+
+bool rmemd_allow_match(const struct rmemd_opts *o, const struct sockaddr *sa)
+{
+	const struct sockaddr_in6 *s6;
+	uint32_t a, mask;
+	unsigned int i;
+
+	if (!o->allow_n)
+		return true;
+	if (sa->sa_family == AF_INET) {
+		a = ((const struct sockaddr_in *)sa)->sin_addr.s_addr;
+	} else if (sa->sa_family == AF_INET6) {
+		s6 = (const struct sockaddr_in6 *)sa;
+		if (!IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
+			return false;
+		memcpy(&a, &s6->sin6_addr.s6_addr[12], sizeof(a));
+	} else {
+		return false;
+	}
+	for (i = 0; i < o->allow_n; i++) {
+		mask = o->allow[i].prefix ? htonl(~0u << (32 - o->allow[i].prefix)) : 0;
+		if ((a & mask) == o->allow[i].addr)
+			return true;
+	}
+	return false;
+}
+
 /* ---------------------------------------------------------- the table */
 
 /* Numbers and durations: the accepted range. */
@@ -675,6 +797,10 @@ const struct rmemd_opt_desc rmemd_opt_table[] = {
 	  "init mode: create soft-RoCE on IFACE; auto: on the --ip interface when no RDMA NIC registered",
 	  OPT_FIELD(rxe_ifname), .reject = "/: \t", .set = set_name, .show = show_name,
 	  .what = "an interface name or 'auto'", .unset = "none" },
+	{ "allow", 'a', "allow", "CIDR[,CIDR...]",
+	  "accept hosts only from these IPv4 networks (up to 16); others are refused before any exchange",
+	  .set = set_allow, .show = show_allow,
+	  .what = "A.B.C.D[/PREFIX] networks, comma-separated" },
 	{ "init", 0, NULL, NULL,
 	  "run as PID 1: mount /proc /sys /dev, read rmem.*= from /proc/cmdline, never exit",
 	  OPT_FIELD(init), .set = set_bool },

@@ -11,6 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct sockaddr;
+
+/* Networks an allow-list holds. */
+#define RMEMD_ALLOW_MAX 16
+
 /* Everything the appliance can be told; rmemd_opts_defaults() fills it. */
 struct rmemd_opts {
 	char listen_host[256];	/* "" = every address */
@@ -32,6 +37,12 @@ struct rmemd_opts {
 	uint32_t ip_prefix;
 	char rxe_ifname[16];	/* "", an interface, or "auto" */
 	int debug;
+	/* --allow: IPv4 networks hosts may connect from; none = any address. */
+	unsigned int allow_n;
+	struct rmemd_allow_net {
+		uint32_t addr;	/* network byte order, host bits clear */
+		uint32_t prefix;
+	} allow[RMEMD_ALLOW_MAX];
 };
 
 /*
@@ -69,6 +80,12 @@ extern const struct rmemd_opt_desc rmemd_opt_table[];
 extern const size_t rmemd_opt_count;
 
 void rmemd_opts_defaults(struct rmemd_opts *o);
+
+/*
+ * May a host connect from @sa?  Always with an empty allow-list; else only
+ * an IPv4 address (or an IPv4-mapped IPv6 one) inside one of its networks.
+ */
+bool rmemd_allow_match(const struct rmemd_opts *o, const struct sockaddr *sa);
 
 const struct rmemd_opt_desc *rmemd_opt_find(const char *name);
 const struct rmemd_opt_desc *rmemd_opt_find_cmdline(const char *key);

@@ -66,7 +66,7 @@ static int rmemd_signals_read(int fd)
 static void rmemd_serve_banner(const struct rmemd_appliance *app)
 {
 	const struct rmemd_pool *pool = &app->pool;
-	char devs[256] = "", pinned[32], chunk[32];
+	char devs[256] = "", pinned[32], chunk[32], allow[RMEMD_ALLOW_MAX * 20];
 	const struct rmemd_ibdev *d;
 	size_t n = 0;
 
@@ -77,13 +77,14 @@ static void rmemd_serve_banner(const struct rmemd_appliance *app)
 			break;
 		n += (size_t)w;
 	}
+	rmemd_opt_show(rmemd_opt_find("allow"), &app->opts, allow, sizeof(allow));
 	rmemd_info("serving: rmem-appliance %s, %s pinned (%s pages), %" PRIu64
-		  " chunks of %s, RDMA devices: %s, listening on %s:%u",
+		  " chunks of %s, RDMA devices: %s, listening on %s:%u, hosts allowed from %s",
 		  RMEMD_APPLIANCE_VERSION, rmemd_fmt_size(pool->map_len, pinned, sizeof(pinned)),
 		  pool->hugetlb ? "huge" : "4 KiB", pool->layout.chunk_count,
 		  rmemd_fmt_size(1ull << pool->layout.chunk_shift, chunk, sizeof(chunk)),
 		  n ? devs : "none yet", app->opts.listen_host[0] ? app->opts.listen_host : "*",
-		  app->opts.port);
+		  app->opts.port, allow);
 }
 
 /* A line a minute, so a console shows the donor is alive and how full. */
@@ -185,9 +186,9 @@ int rmemd_serve(const struct rmemd_opts *opts, bool handle_signals)
 	err = rmemd_serve_loop(app);
 
 	rmemd_listen_stop(app);
-	rmemd_info("stopped after %" PRIu64 " accepted and %" PRIu64 " rejected connections, %"
-		  PRIu64 " leases expired", app->lis.accepted, app->lis.rejected,
-		  app->reaper.leases_expired);
+	rmemd_info("stopped after %" PRIu64 " accepted and %" PRIu64 " rejected connections (%"
+		  PRIu64 " not allowed), %" PRIu64 " leases expired", app->lis.accepted,
+		  app->lis.rejected, app->lis.refused_not_allowed, app->reaper.leases_expired);
 out_close_signals:
 	if (app->signal_fd >= 0)
 		close(app->signal_fd);

@@ -1070,6 +1070,7 @@ int rmemc_read_stats(struct rmemc_conn *c, struct rmemc_stats *st)
 		st->reaper_chunks_freed = le64_to_cpu(w.reaper_chunks_freed);
 		st->connects_accepted = le64_to_cpu(w.connects_accepted);
 		st->connects_rejected = le64_to_cpu(w.connects_rejected);
+		st->refused_not_allowed = le64_to_cpu(w.refused_not_allowed);
 		st->cpu_time_us = le64_to_cpu(w.cpu_time_us);
 		st->refreshes = le64_to_cpu(w.refreshes);
 		return 0;

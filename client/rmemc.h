@@ -74,6 +74,7 @@ struct rmemc_stats {
 	uint64_t reaper_chunks_freed;
 	uint64_t connects_accepted;
 	uint64_t connects_rejected;
+	uint64_t refused_not_allowed;	/* of those: outside the allow-list */
 	uint64_t cpu_time_us;
 	uint64_t refreshes;
 };

@@ -166,6 +166,7 @@ struct vhost_rmem_rdma {
 	bool stopping;
 	unsigned long renewed;		/* jiffies of the last good renewal */
 	unsigned int lease_ms;
+	unsigned int fence_ms;		/* no I/O this long after the last renewal */
 	unsigned int backoff_ms;
 	struct delayed_work reconnect;
 	struct delayed_work renew;
@@ -209,10 +210,10 @@ static int vhost_rmem_rdma_usable(struct vhost_rmem_rdma *r)
 	if (!vhost_rmem_conn_ok(r->conn))
 		return -ENOTCONN;
 	if (r->lease.held &&
-	    time_after(jiffies, r->renewed + msecs_to_jiffies(r->lease_ms / 2))) {
+	    time_after(jiffies, r->renewed + msecs_to_jiffies(r->fence_ms))) {
 		dev_warn_ratelimited(&r->d->vdpa.dev,
 				     "lease not renewed for %u ms: fenced until it is\n",
-				     r->lease_ms / 2);
+				     r->fence_ms);
 		return -ETIME;
 	}
 	return 0;
@@ -238,8 +239,16 @@ static void vhost_rmem_rdma_broken(void *ctx)
 /* Makes @c the connection; checks what happened to our chunks meanwhile. */
 static int vhost_rmem_rdma_install(struct vhost_rmem_rdma *r, struct vhost_rmem_conn *c)
 {
+	u32 fence = rmem_lease_fence_ms(c->desc.lease_timeout_ms, r->cfg.timeout_ms);
 	int ret;
 
+	if (!fence) {
+		dev_err_ratelimited(&r->d->vdpa.dev,
+				    "donor %s reaps leases after %u ms, too soon for operations bounded by rdma_timeout_ms=%u: a write in flight could land after its chunk is reused; lower rdma_timeout_ms below %u or raise the donor's lease timeout\n",
+				    c->name, c->desc.lease_timeout_ms, r->cfg.timeout_ms,
+				    c->desc.lease_timeout_ms / 5);
+		return -EINVAL;
+	}
 	if (c->desc.chunk_shift != r->chunk_shift) {
 		dev_err_ratelimited(&r->d->vdpa.dev,
 				    "donor %s serves %u-byte chunks, the device uses %u (chunk_shift)\n",
@@ -263,6 +272,7 @@ static int vhost_rmem_rdma_install(struct vhost_rmem_rdma *r, struct vhost_rmem_
 	/* Lanes read it without r->lock to pick their data connection (zmap rechecks). */
 	WRITE_ONCE(r->epoch, c->desc.epoch);
 	r->lease_ms = c->desc.lease_timeout_ms;
+	r->fence_ms = fence;
 	r->conn = c;
 	vhost_rmem_conn_arm(c);
 	atomic64_set(&r->st->epoch, c->desc.epoch);
@@ -1741,6 +1751,7 @@ static void *vhost_rmem_rdma_create(struct vhost_rmem_dev *d)
 	}
 	r->adopt = true;	/* a device id with a slot on the donor: rebuild */
 	r->lease_ms = RMEM_LEASE_TIMEOUT_DEFAULT_MS;
+	r->fence_ms = r->lease_ms / 2;
 	atomic_set(&rd->st.state, VHOST_RMEM_RDMA_CONNECTING);
 	atomic_set(&rd->st.slot, -1);
 

@@ -157,6 +157,31 @@ static inline int rmem_lease_check(const struct rmem_alloc_donor *dn, struct rme
 	return 0;
 }
 
+/*
+ * The fence point: how long after its last good renewal a host may still
+ * start an operation on its chunks, for a donor lease of @lease_ms and
+ * operations bounded by @op_ms.  The donor reaps a lease that has not
+ * moved for lease_ms, counted from when it first sees the renewal, which
+ * landed at most @op_ms before the host saw it succeed; an operation
+ * started at the fence ends (or is flushed) within @op_ms.  So the fence
+ * plus twice @op_ms, plus a tenth of the lease for the clocks and the
+ * reaper's tick, must stay below the lease: the fence is half the lease
+ * when that allows it, less otherwise.  0: no fence works (it would come
+ * before the next renewal, lease_ms / 3 on): the host must not use that
+ * donor with that timeout.  @op_ms below lease_ms / 5 always works.
+ */
+static inline u32 rmem_lease_fence_ms(u32 lease_ms, u32 op_ms)
+{
+	u64 slack = (u64)lease_ms / 10 + 2 * (u64)op_ms;
+	u64 fence = lease_ms / 2;
+
+	if (slack >= lease_ms)
+		return 0;
+	if (fence > lease_ms - slack)
+		fence = lease_ms - slack;
+	return fence > lease_ms / 3 ? (u32)fence : 0;
+}
+
 /* Writes the next lease counter, then checks the slot is still ours. */
 static inline int rmem_lease_extend(const struct rmem_alloc_donor *dn, struct rmem_lease *l)
 {

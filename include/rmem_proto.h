@@ -494,6 +494,8 @@ static inline const char *rmem_reject_str(unsigned int reason)
 		return "donor could not set up the connection (out of resources)";
 	case RMEM_REJ_SHUTTING_DOWN:
 		return "donor is shutting down";
+	case RMEM_REJ_NOT_ALLOWED:
+		return "the donor does not accept connections from this address (its allow-list)";
 	default:
 		return "unknown reason";
 	}

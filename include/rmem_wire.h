@@ -133,7 +133,8 @@ enum rmem_reject_reason {
 	RMEM_REJ_NO_DEVICE = 4,		/* arrived on an RDMA device not served */
 	RMEM_REJ_NO_RESOURCES = 5,	/* QP or memory could not be set up */
 	RMEM_REJ_SHUTTING_DOWN = 6,	/* donor is stopping */
-	RMEM_REJ_MAX_REASON = RMEM_REJ_SHUTTING_DOWN,
+	RMEM_REJ_NOT_ALLOWED = 7,	/* peer address outside the donor's allow-list */
+	RMEM_REJ_MAX_REASON = RMEM_REJ_NOT_ALLOWED,
 };
 
 /* --------------------------------------------------------------- layout */
@@ -265,7 +266,8 @@ struct rmem_wire_stats {
 	__le64 connects_rejected;	/*  64 */
 	__le64 cpu_time_us;		/*  72: appliance user + system time */
 	__le64 refreshes;		/*  80 */
-	__le64 reserved[4];		/*  88: zero */
+	__le64 refused_not_allowed;	/*  88: of connects_rejected: allow-list */
+	__le64 reserved[3];		/*  96: zero */
 	__le64 seq_end;			/* 120 */
 };
 

@@ -277,6 +277,7 @@ static int cmd_dump(struct tc *t)
 		printf("stats reaper_chunks_freed %" PRIu64 "\n", st.reaper_chunks_freed);
 		printf("stats connects_accepted %" PRIu64 "\n", st.connects_accepted);
 		printf("stats connects_rejected %" PRIu64 "\n", st.connects_rejected);
+		printf("stats refused_not_allowed %" PRIu64 "\n", st.refused_not_allowed);
 		printf("stats cpu_time_us %" PRIu64 "\n", st.cpu_time_us);
 		printf("stats refreshes %" PRIu64 "\n", st.refreshes);
 	}

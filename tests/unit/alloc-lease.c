@@ -752,7 +752,38 @@ RMEM_CASE(generation_bump_uses_value_read_under_fence)
 	free(f);
 }
 
-RMEM_TEST_MAIN(RMEM_REF(claim_fresh_slot), RMEM_REF(claim_first_free_in_hash_order),
+/*
+ * The fence keeps a late operation from landing after the reaper could act:
+ * half the lease by default, earlier when operations may take long, and
+ * none at all (refuse) when renewals could not keep the lease.
+ */
+RMEM_CASE(fence_point)
+{
+	u32 lease, op, f;
+
+	CHECK_EQ(rmem_lease_fence_ms(30000, 5000), 15000);	/* the defaults */
+	CHECK_EQ(rmem_lease_fence_ms(10000, 2500), 4000);	/* op bound moves it in */
+	CHECK_EQ(rmem_lease_fence_ms(10000, 3000), 0);		/* before the next renewal */
+	CHECK_EQ(rmem_lease_fence_ms(3000, 500), 1500);
+	CHECK_EQ(rmem_lease_fence_ms(3000, 5000), 0);		/* slower than the lease */
+	CHECK_EQ(rmem_lease_fence_ms(10000, 5000), 0);
+	CHECK_EQ(rmem_lease_fence_ms(1000, 100), 500);
+	CHECK_EQ(rmem_lease_fence_ms(0, 0), 0);
+	/* The invariant over a grid: fence + 2 op + lease/10 <= lease, lease/3 < fence <= lease/2. */
+	for (lease = 1000; lease <= 3600000; lease = lease * 3 / 2)
+		for (op = 100; op <= 60000; op = op * 2) {
+			f = rmem_lease_fence_ms(lease, op);
+			if (!f)
+				continue;
+			CHECK((u64)f + 2 * (u64)op + lease / 10 <= lease);
+			CHECK(f > lease / 3 && f <= lease / 2);
+		}
+	/* What the host's refusal tells the operator to do always works. */
+	for (lease = 1000; lease <= 3600000; lease = lease * 3 / 2)
+		CHECK(rmem_lease_fence_ms(lease, lease / 5 - 1) > 0);
+}
+
+RMEM_TEST_MAIN(RMEM_REF(fence_point), RMEM_REF(claim_fresh_slot), RMEM_REF(claim_first_free_in_hash_order),
 	       RMEM_REF(claim_cas_conflict_moves_on), RMEM_REF(claim_full_table),
 	       RMEM_REF(find_and_adopt), RMEM_REF(adopt_slot_that_changed_hands),
 	       RMEM_REF(renew_detects_lost_lease), RMEM_REF(renew_write_failure),

@@ -5,6 +5,9 @@
  * machine of the rack, so parsers must be exact and bad values must be
  * reported by name with the default kept.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include "rmem_test.h"
 #include "rmemd_parse.h"
 #include "rmem_wire.h"
@@ -151,6 +154,72 @@ RMEM_CASE(listen_addresses)
 	CHECK_BAD(bad, rmemd_parse_listen(in, host, sizeof(host), &port));
 	CHECK(rmemd_parse_listen("a-very-long-host-name-that-does-not-fit-the-buffer-at-all.example:1",
 				host, 16, &port) < 0);
+}
+
+static struct sockaddr_in sin_of(const char *a)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+
+	inet_pton(AF_INET, a, &sin.sin_addr);
+	return sin;
+}
+
+/*
+ * The allow-list is what keeps other machines off the donor's memory: a
+ * network matches exactly its addresses, an empty list everything, a bad
+ * item refuses the whole value (and keeps the old list).
+ */
+RMEM_CASE(allow_list)
+{
+	static const struct bad_in bad[] = {
+		{ "", 0 }, { "10.0.0.0/33", 0 }, { "10.0.0.1/24", 0 }, { "10.0.0.0/x", 0 },
+		{ "10.0.0", 0 }, { "10.0.0.0/24,", 0 }, { ",10.0.0.0/24", 0 }, { "fe80::/64", 0 },
+		{ "10.0.0.0/24,10.0.0.0/24", 0 },
+		{ "1.0.0.0/8,2.0.0.0/8,3.0.0.0/8,4.0.0.0/8,5.0.0.0/8,6.0.0.0/8,7.0.0.0/8,8.0.0.0/8,"
+		  "9.0.0.0/8,10.0.0.0/8,11.0.0.0/8,12.0.0.0/8,13.0.0.0/8,14.0.0.0/8,15.0.0.0/8,"
+		  "16.0.0.0/8,17.0.0.0/8", 0 },
+	};
+	const struct rmemd_opt_desc *d = rmemd_opt_find("allow");
+	struct sockaddr_in sin, *s4 = &sin;
+	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6 };
+	struct rmemd_opts o;
+	char err[256], buf[512];
+
+	CHECK(d != NULL);
+	if (!d)
+		return;
+	rmemd_opts_defaults(&o);
+	sin = sin_of("192.0.2.7");
+	CHECK(rmemd_allow_match(&o, (struct sockaddr *)s4));
+	rmemd_opt_show(d, &o, buf, sizeof(buf));
+	CHECK_STR(buf, "any address");
+
+	CHECK_EQ(rmemd_opt_set(d, &o, "10.0.0.0/24,192.0.2.7", err, sizeof(err)), 0);
+	CHECK_EQ(o.allow_n, 2);
+	rmemd_opt_show(d, &o, buf, sizeof(buf));
+	CHECK_STR(buf, "10.0.0.0/24,192.0.2.7/32");
+	CHECK(rmemd_allow_match(&o, (struct sockaddr *)s4));
+	sin = sin_of("192.0.2.8");
+	CHECK(!rmemd_allow_match(&o, (struct sockaddr *)s4));
+	sin = sin_of("10.0.0.255");
+	CHECK(rmemd_allow_match(&o, (struct sockaddr *)s4));
+	sin = sin_of("10.0.1.0");
+	CHECK(!rmemd_allow_match(&o, (struct sockaddr *)s4));
+	/* IPv4-mapped IPv6 is the IPv4 address; any other IPv6 peer is refused. */
+	inet_pton(AF_INET6, "::ffff:10.0.0.9", &s6.sin6_addr);
+	CHECK(rmemd_allow_match(&o, (struct sockaddr *)&s6));
+	inet_pton(AF_INET6, "fe80::1", &s6.sin6_addr);
+	CHECK(!rmemd_allow_match(&o, (struct sockaddr *)&s6));
+
+	CHECK_BAD(bad, rmemd_opt_set(d, &o, in, err, sizeof(err)));
+	CHECK_EQ(o.allow_n, 2);		/* a refused value keeps the list */
+	CHECK(rmemd_opt_set(d, &o, "10.0.0.1/24", err, sizeof(err)) < 0);
+	CHECK(strstr(err, "the network is 10.0.0.0"));
+
+	/* /0 is every address, written on purpose. */
+	CHECK_EQ(rmemd_opt_set(d, &o, "0.0.0.0/0", err, sizeof(err)), 0);
+	sin = sin_of("203.0.113.1");
+	CHECK(rmemd_allow_match(&o, (struct sockaddr *)s4));
 }
 
 struct report_log {
@@ -332,6 +401,6 @@ RMEM_CASE(pool_plan)
 }
 
 RMEM_TEST_MAIN(RMEM_REF(sizes), RMEM_REF(memory_and_chunk), RMEM_REF(durations_and_numbers),
-	       RMEM_REF(listen_addresses), RMEM_REF(cmdline_good_values),
+	       RMEM_REF(listen_addresses), RMEM_REF(allow_list), RMEM_REF(cmdline_good_values),
 	       RMEM_REF(cmdline_bad_values_keep_defaults), RMEM_REF(cmdline_quotes_and_later_wins),
 	       RMEM_REF(table_is_consistent), RMEM_REF(size_formatting), RMEM_REF(pool_plan))

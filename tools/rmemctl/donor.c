@@ -97,6 +97,8 @@ static int donor_show_one(struct rmemctl *ctx, const struct donor_addr *a,
 	       s->st.connects_accepted);
 	pr_u64(pr, "connects_rejected", ctx->details ? "rejected %" PRIu64 " " : NULL,
 	       s->st.connects_rejected);
+	pr_u64(pr, "refused_not_allowed", ctx->details ? "not-allowed %" PRIu64 " " : NULL,
+	       s->st.refused_not_allowed);
 	pr_u64(pr, "cpu_time_us", ctx->details ? "cpu %" PRIu64 "us\n" : NULL, s->st.cpu_time_us);
 	pr_close_obj(pr);
 	pr_open_arr(pr, "devices");

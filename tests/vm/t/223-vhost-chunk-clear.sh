@@ -10,7 +10,8 @@
 # exactly those blocks, and zeros everywhere else.  Last, a block zeroed with
 # WRITE_ZEROES in a chunk that keeps other data reads zeros through a rebuilt
 # map too (before the fix only the host's live bit went, and the donor kept
-# the old bytes).
+# the old bytes).  First of all, the 3 s lease is refused to operations
+# bounded by the default 5 s, accepted with 500 ms.
 # vms: 1
 # timeout: 900
 # shellcheck shell=sh
@@ -52,8 +53,26 @@ adopt_check() {
 	[ "$(owners_used)" = 0 ] || fail "$(owners_used) chunks left after ac2"
 }
 
+# 0. A 3 s lease is too short for operations bounded by the default 5 s
+# (rdma_timeout_ms): a write in flight at the fence point could land after
+# the reaper gave its chunk away.  The module refuses that donor and says
+# what to change; with rdma_timeout_ms=500 the fence fits the lease.
+vhost_up virtio_vdpa virtio_blk
+vhost_dev_new rdma tmo $((4 << 20)) 0x2230
+echo virtio_vdpa >/sys/bus/vdpa/devices/tmo/driver_override || fail "driver_override of tmo"
+echo tmo >/sys/bus/vdpa/drivers_probe 2>/dev/null
+ls /sys/bus/vdpa/devices/tmo/virtio*/block >/dev/null 2>&1 &&
+	fail "a device got a disk on a donor whose lease its operation timeout outlives"
+dmesg | grep -q "reaps leases after 3000 ms, too soon for operations bounded by rdma_timeout_ms=5000.*lower rdma_timeout_ms below 600" ||
+	{ dmesg | tail; fail "the refusal does not say what to change"; }
+[ "$(owners_used)" = 0 ] || fail "the refused device holds $(owners_used) chunks"
+check "vdpa dev del tmo" vdpa dev del tmo
+echo 500 >/sys/module/vhost_rmem/parameters/rdma_timeout_ms || fail "set rdma_timeout_ms"
+
 # 1. A host discard and a host delete, each over half of the chunks.
-vhost_rdma_disk rmem0 $((n << 20)) 0x2231
+vhost_dev_new rdma rmem0 $((n << 20)) 0x2231
+vhost_bind rmem0 virtio_vdpa
+vd=$(vhost_disk rmem0) || fail "no disk for rmem0"
 half=$((n / 2))
 check "random data over all chunks" dd if=/dev/urandom of=/dev/$vd bs=1M count="$n" oflag=direct
 [ "$(vhost_rdma rmem0 chunk_clears)" = 0 ] || fail "writes into fresh chunks cleared $(vhost_rdma rmem0 chunk_clears) chunks"
