@@ -64,6 +64,13 @@ static struct vhost_rmem_share *vhost_rmem_share_join(const struct sockaddr_in *
 	return NULL;
 }
 
+/* A share no user has: its connection destroyed (or never made) first. */
+static void vhost_rmem_share_free(struct vhost_rmem_share *s)
+{
+	mutex_destroy(&s->poll_lock);
+	kfree(s);
+}
+
 /* The connection broke: every user's lane looks at it (and leaves it once idle). */
 static void vhost_rmem_share_broken(void *ctx)
 {
@@ -134,8 +141,7 @@ struct vhost_rmem_share *vhost_rmem_share_get(const struct vhost_rmem_conn_cfg *
 	mutex_unlock(&vhost_rmem_share_lock);
 	if (other) {
 		vhost_rmem_conn_destroy(c);
-		mutex_destroy(&s->poll_lock);
-		kfree(s);
+		vhost_rmem_share_free(s);
 		return other;
 	}
 	*created = true;
@@ -145,8 +151,7 @@ struct vhost_rmem_share *vhost_rmem_share_get(const struct vhost_rmem_conn_cfg *
 out_destroy:
 	vhost_rmem_conn_destroy(c);
 out_free:
-	mutex_destroy(&s->poll_lock);
-	kfree(s);
+	vhost_rmem_share_free(s);
 	return ERR_PTR(ret);
 }
 
@@ -166,8 +171,7 @@ void vhost_rmem_share_put(struct vhost_rmem_share *s, struct vhost_rmem_share_us
 	if (!last)
 		return;
 	vhost_rmem_conn_destroy(s->conn);
-	mutex_destroy(&s->poll_lock);
-	kfree(s);
+	vhost_rmem_share_free(s);
 }
 
 int vhost_rmem_share_poll(struct vhost_rmem_share *s)
