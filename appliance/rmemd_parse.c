@@ -676,7 +676,14 @@ static int set_allow(const struct rmemd_opt_desc *d, struct rmemd_opts *o, const
 	}
 	memcpy(o->allow, nets, n * sizeof(nets[0]));
 	o->allow_n = n;
+	o->allow_nobody = false;
 	return 0;
+}
+
+/* A mistyped allow-list must not leave the donor open to every peer. */
+static void fail_closed_allow(struct rmemd_opts *o)
+{
+	o->allow_nobody = true;
 }
 
 static int show_allow(const struct rmemd_opt_desc *d, const struct rmemd_opts *o, char *buf,
@@ -688,6 +695,8 @@ static int show_allow(const struct rmemd_opt_desc *d, const struct rmemd_opts *o
 	int k;
 
 	(void)d;
+	if (o->allow_nobody)
+		return snprintf(buf, len, "no address (rmem.allow= was invalid)");
 	if (!o->allow_n)
 		return snprintf(buf, len, "any address");
 	for (i = 0; i < o->allow_n; i++) {
@@ -707,6 +716,8 @@ bool rmemd_allow_match(const struct rmemd_opts *o, const struct sockaddr *sa)
 	uint32_t a, mask;
 	unsigned int i;
 
+	if (o->allow_nobody)
+		return false;
 	if (!o->allow_n)
 		return true;
 	if (sa->sa_family == AF_INET) {
@@ -799,7 +810,7 @@ const struct rmemd_opt_desc rmemd_opt_table[] = {
 	  .what = "an interface name or 'auto'", .unset = "none" },
 	{ "allow", 'a', "allow", "CIDR[,CIDR...]",
 	  "accept hosts only from these IPv4 networks (up to 16); others are refused before any exchange",
-	  .set = set_allow, .show = show_allow,
+	  .set = set_allow, .show = show_allow, .fail_closed = fail_closed_allow,
 	  .what = "A.B.C.D[/PREFIX] networks, comma-separated" },
 	{ "init", 0, NULL, NULL,
 	  "run as PID 1: mount /proc /sys /dev, read rmem.*= from /proc/cmdline, never exit",
@@ -905,6 +916,17 @@ int rmemd_cmdline_apply(struct rmemd_opts *o, const char *cmdline,
 			problems++;
 			continue;
 		}
+		if (d->fail_closed && (toolong || !val || rmemd_opt_set(d, o, val, err, sizeof(err)))) {
+			d->fail_closed(o);
+			rmemd_opt_show(d, o, keep, sizeof(keep));
+			snprintf(line, sizeof(line), "rmem.%s: %s; allowing %s", key,
+				 toolong ? "value too long" : !val ? "needs a value" : err, keep);
+			report(arg, line);
+			problems++;
+			continue;
+		}
+		if (d->fail_closed)
+			continue;	/* set above */
 		rmemd_opt_show(d, o, keep, sizeof(keep));
 		if (toolong) {
 			snprintf(line, sizeof(line), "rmem.%s: value too long; keeping %s",

@@ -38,6 +38,7 @@ struct rmemd_opts {
 	char rxe_ifname[16];	/* "", an interface, or "auto" */
 	int debug;
 	/* --allow: IPv4 networks hosts may connect from; none = any address. */
+	bool allow_nobody;	/* a bad rmem.allow=: refuse every host */
 	unsigned int allow_n;
 	struct rmemd_allow_net {
 		uint32_t addr;	/* network byte order, host bits clear */
@@ -66,6 +67,11 @@ struct rmemd_opt_desc {
 	const char *reject;	/* names: characters refused */
 	const char *what;	/* "'VALUE' is not <what>" on a bad value */
 	const char *unset;	/* shown for a zero or empty field; NULL: the value */
+	/*
+	 * A bad value on the kernel command line: NULL keeps the old value;
+	 * else this makes the option fail closed (and "keep" shows that).
+	 */
+	void (*fail_closed)(struct rmemd_opts *o);
 	int (*set)(const struct rmemd_opt_desc *d, struct rmemd_opts *o, const char *value,
 		   char *err, size_t errlen);
 	int (*show)(const struct rmemd_opt_desc *d, const struct rmemd_opts *o, char *buf,

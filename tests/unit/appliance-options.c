@@ -235,6 +235,38 @@ static void collect(void *arg, const char *line)
 		snprintf(r->lines[r->n++], sizeof(r->lines[0]), "%s", line);
 }
 
+/*
+ * On the kernel command line a bad value is reported and the old one kept,
+ * except for the allow-list: a mistyped one must not leave the donor open
+ * to every peer, so it fails closed until a good value comes.
+ */
+RMEM_CASE(cmdline_bad_allow_fails_closed)
+{
+	static const char *const bad[] = {
+		"rmem.allow=10.0.0.5/24", "rmem.allow", "rmem.allow=", "rmem.allow=10.0.0.0/24,bogus",
+	};
+	struct sockaddr_in sin = sin_of("10.0.0.5");
+	struct rmemd_opts o;
+	size_t i;
+
+	for (i = 0; i < RMEM_ARRAY_SIZE(bad); i++) {
+		struct report_log log = { .n = 0 };
+		unsigned int before = rmem_case_failures;
+
+		rmemd_opts_defaults(&o);
+		CHECK(rmemd_allow_match(&o, (struct sockaddr *)&sin));
+		CHECK_EQ(rmemd_cmdline_apply(&o, bad[i], collect, &log), 1);
+		CHECK(!rmemd_allow_match(&o, (struct sockaddr *)&sin));
+		CHECK_EQ(log.n, 1);
+		CHECK(strstr(log.lines[0], "allowing no address"));
+		NAME_INPUT_ON_FAILURE(before, bad[i]);
+	}
+	/* A later good value opens it again, as later values always win. */
+	CHECK_EQ(rmemd_cmdline_apply(&o, "rmem.allow=bad rmem.allow=10.0.0.0/24", collect,
+				    &(struct report_log){ .n = 0 }), 1);
+	CHECK(rmemd_allow_match(&o, (struct sockaddr *)&sin));
+}
+
 RMEM_CASE(cmdline_good_values)
 {
 	struct report_log log = { .n = 0 };
@@ -401,6 +433,7 @@ RMEM_CASE(pool_plan)
 }
 
 RMEM_TEST_MAIN(RMEM_REF(sizes), RMEM_REF(memory_and_chunk), RMEM_REF(durations_and_numbers),
-	       RMEM_REF(listen_addresses), RMEM_REF(allow_list), RMEM_REF(cmdline_good_values),
+	       RMEM_REF(listen_addresses), RMEM_REF(allow_list),
+	       RMEM_REF(cmdline_bad_allow_fails_closed), RMEM_REF(cmdline_good_values),
 	       RMEM_REF(cmdline_bad_values_keep_defaults), RMEM_REF(cmdline_quotes_and_later_wins),
 	       RMEM_REF(table_is_consistent), RMEM_REF(size_formatting), RMEM_REF(pool_plan))
