@@ -292,10 +292,10 @@ static int vhost_rmem_conn_handshake(struct vhost_rmem_conn *c)
 	return 0;
 }
 
-/* A drain's marker came back: everything posted before it has too. */
+/* The drain's marker came back: everything posted before it has too. */
 static void vhost_rmem_conn_marker_done(struct ib_cq *cq, struct ib_wc *wc)
 {
-	container_of(wc->wr_cqe, struct vhost_rmem_conn, marker)->markers_done++;
+	container_of(wc->wr_cqe, struct vhost_rmem_conn, marker)->drained = true;
 }
 
 struct vhost_rmem_conn *vhost_rmem_conn_create(const struct vhost_rmem_conn_cfg *cfg)
@@ -479,14 +479,18 @@ static int vhost_rmem_conn_exec(struct vhost_rmem_conn *c, struct ib_send_wr *wr
 int vhost_rmem_conn_post(struct vhost_rmem_conn *c, struct ib_send_wr *wr)
 {
 	const struct ib_send_wr *bad = NULL;
-	int ret;
+	int ret = -ENOTCONN;
 
-	if (!vhost_rmem_conn_ok(c))
-		return -ENOTCONN;
-	ret = ib_post_send(c->cm_id->qp, wr, &bad);
-	if (ret)
-		/* Part of the chain may be on the QP: only a drain accounts for it. */
-		vhost_rmem_conn_abort(c, "post_send failed");
+	atomic_inc(&c->posting);
+	/* Pairs with the drain's: it sees this post in flight, or this post the break. */
+	smp_mb__after_atomic();
+	if (vhost_rmem_conn_ok(c)) {
+		ret = ib_post_send(c->cm_id->qp, wr, &bad);
+		if (ret)
+			/* Part of the chain may be on the QP: only a drain accounts for it. */
+			vhost_rmem_conn_abort(c, "post_send failed");
+	}
+	atomic_dec(&c->posting);
 	return ret;
 }
 
@@ -495,27 +499,40 @@ int vhost_rmem_conn_poll(struct vhost_rmem_conn *c)
 	return ib_process_cq_direct(c->cq, c->sq_depth + 4);
 }
 
-void vhost_rmem_conn_abort(struct vhost_rmem_conn *c, const char *why)
+static void vhost_rmem_conn_qp_error(struct vhost_rmem_conn *c)
 {
 	struct ib_qp_attr attr = { .qp_state = IB_QPS_ERR };
+	int ret = ib_modify_qp(c->cm_id->qp, &attr, IB_QP_STATE);
 
+	/* Still running: WRs complete the ordinary way, a drain's marker last. */
+	if (ret)
+		pr_warn_ratelimited("vhost_rmem: donor %s: QP not moved to the error state (%d)\n",
+				    c->name, ret);
+}
+
+void vhost_rmem_conn_abort(struct vhost_rmem_conn *c, const char *why)
+{
 	vhost_rmem_conn_fail(c, why);
-	ib_modify_qp(c->cm_id->qp, &attr, IB_QP_STATE);
+	vhost_rmem_conn_qp_error(c);
 }
 
 /*
- * Every WR posted before returns: a marker posted on the QP in the error
- * state is flushed after all of them, and we reap the CQ until it is.
- * Not ib_drain_sq(): on an IB_POLL_DIRECT CQ it sleeps 100 ms before it
- * first polls and waits without a bound, and lanes drain with their
- * device's serve_sem held.  The marker lives in @c, so a drain that timed
- * out can return; the next one waits for that marker before it posts its
- * own (the QP has room for one).
+ * Every WR posted on @c comes back: once the connection is broken no post
+ * starts (vhost_rmem_conn_post), and a marker posted after the last one
+ * that did is flushed after all of them (an RC send queue completes in
+ * order); the CQ is reaped until it is.  One marker per break, whoever
+ * asks: every caller waits for the same one, until the same deadline, so
+ * N users of a shared connection wait one timeout, not N.  Not
+ * ib_drain_sq(): on an IB_POLL_DIRECT CQ it sleeps 100 ms before it first
+ * polls and waits without a bound, and lanes drain with their device's
+ * serve_sem held.  Except where the provider drains its own way (a QP in
+ * error that takes no WR, iWARP; mlx5 after an internal error): only its
+ * drain_sq works there, unbounded, as for every other ULP.  Caller
+ * serialises drains and reaping (the share's poll_lock).
  */
 int vhost_rmem_conn_drain(struct vhost_rmem_conn *c)
 {
-	struct ib_qp_attr attr = { .qp_state = IB_QPS_ERR };
-	unsigned long deadline = jiffies + msecs_to_jiffies(c->cfg.timeout_ms);
+	struct ib_qp *qp = c->cm_id ? c->cm_id->qp : NULL;
 	struct ib_rdma_wr wr = {
 		.wr = {
 			.wr_cqe = &c->marker,
@@ -523,27 +540,38 @@ int vhost_rmem_conn_drain(struct vhost_rmem_conn *c)
 			.send_flags = IB_SEND_SIGNALED,
 		},
 	};
-	u64 mine = 0;
 	int ret;
 
-	if (!c->established || !c->cm_id->qp)
+	if (!c->established || !qp || c->drained)
 		return 0;
-	vhost_rmem_conn_fail(c, "drained");
-	ib_modify_qp(c->cm_id->qp, &attr, IB_QP_STATE);
-	for (;;) {
-		if (!mine && c->markers_posted == c->markers_done) {
-			ret = ib_post_send(c->cm_id->qp, &wr.wr, NULL);
-			if (ret) {
-				pr_warn_ratelimited("vhost_rmem: donor %s: cannot drain its QP (%d)\n",
-						    c->name, ret);
-				return ret;
-			}
-			mine = ++c->markers_posted;
-		}
-		ib_process_cq_direct(c->cq, -1);
-		if (mine && c->markers_done >= mine)
+	if (!c->drain_posted) {
+		vhost_rmem_conn_fail(c, "drained");
+		/* Pairs with the post's: the break before reading its count. */
+		smp_mb();
+		/* A post that began before the break: ib_post_send does not sleep. */
+		while (atomic_read(&c->posting))
+			cpu_relax();
+		c->drain_posted = true;
+		if (qp->device->ops.drain_sq) {
+			ib_drain_sq(qp);
+			c->drained = true;
 			return 0;
-		if (time_after(jiffies, deadline)) {
+		}
+		vhost_rmem_conn_qp_error(c);
+		ret = ib_post_send(qp, &wr.wr, NULL);
+		if (ret) {
+			pr_warn_ratelimited("vhost_rmem: donor %s: cannot drain its QP (%d)\n",
+					    c->name, ret);
+			c->drain_posted = false;
+			return ret;
+		}
+		c->drain_deadline = jiffies + msecs_to_jiffies(c->cfg.timeout_ms);
+	}
+	for (;;) {
+		ib_process_cq_direct(c->cq, -1);
+		if (c->drained)
+			return 0;
+		if (time_after(jiffies, c->drain_deadline)) {
 			pr_warn_ratelimited("vhost_rmem: donor %s: QP not drained after %u ms\n",
 					    c->name, c->cfg.timeout_ms);
 			return -ETIMEDOUT;

@@ -107,6 +107,7 @@ struct vhost_rmem_rdma_stats {
 	atomic64_t data_wrs;
 	atomic64_t zero_copy;
 	atomic64_t bounced;
+	atomic64_t retried;
 	atomic64_t lane_connects;
 	atomic64_t lane_joins;
 	atomic64_t chunk_clears;
@@ -143,7 +144,6 @@ struct vhost_rmem_rdma_lane {
 	struct llist_head done;		/* struct vhost_rmem_rdma_zreq, completed */
 	struct list_head inflight;	/* struct vhost_rmem_rdma_zreq, posted order */
 	unsigned int nr_inflight;
-	unsigned long progress;		/* jiffies: last completion, or post from idle */
 	unsigned long retry;		/* jiffies: no new connection before */
 	unsigned int ended;		/* requests ended by the last polls */
 };
@@ -223,7 +223,8 @@ static void vhost_rmem_rdma_lease_held(struct vhost_rmem_rdma *r)
 {
 	r->renewed = jiffies;
 	vhost_rmem_rdma_sync_stats(r);
-	mod_delayed_work(vhost_rmem_rdma_wq, &r->renew, msecs_to_jiffies(r->lease_ms / 3));
+	mod_delayed_work(vhost_rmem_rdma_wq, &r->renew,
+			 msecs_to_jiffies(rmem_lease_renew_ms(r->lease_ms)));
 }
 
 /* ------------------------------------------------------------ connection */
@@ -373,7 +374,8 @@ static void vhost_rmem_rdma_renew_locked(struct vhost_rmem_rdma *r)
  */
 static void vhost_rmem_rdma_renew_if_due(struct vhost_rmem_rdma *r)
 {
-	if (r->lease.held && time_after(jiffies, r->renewed + msecs_to_jiffies(r->lease_ms / 3)))
+	if (r->lease.held &&
+	    time_after(jiffies, r->renewed + msecs_to_jiffies(rmem_lease_renew_ms(r->lease_ms))))
 		vhost_rmem_rdma_renew_locked(r);
 }
 
@@ -388,7 +390,7 @@ static void vhost_rmem_rdma_renew(struct vhost_rmem_rdma *r)
 	/* Down: the reconnect re-checks the lease; keep ticking meanwhile. */
 	if (r->lease.held)
 		queue_delayed_work(vhost_rmem_rdma_wq, &r->renew,
-				   msecs_to_jiffies(r->lease_ms / 3));
+				   msecs_to_jiffies(rmem_lease_renew_ms(r->lease_ms)));
 	mutex_unlock(&r->lock);
 }
 
@@ -1043,7 +1045,9 @@ struct vhost_rmem_rdma_zreq {
 	struct vhost_rmem_req *req;
 	struct ib_device *dev;
 	bool write;
+	/* 0, -EAGAIN (only flushed or never posted: redone), or -EIO. */
 	int err;
+	unsigned long posted;		/* jiffies */
 	u64 first;			/* the request's first block */
 	u32 nblocks;
 	unsigned int npages, nruns, nwr, nchunks;
@@ -1338,7 +1342,9 @@ static void vhost_rmem_rdma_zend(struct vhost_rmem_rdma_zreq *z)
 		vhost_rmem_rdma_zholes(z);
 	vhost_rmem_rdma_zput_pages(z);
 	vhost_rmem_rdma_zunpin(z);
-	if (z->err) {
+	if (z->err == -EAGAIN) {
+		atomic64_inc(&r->st->retried);
+	} else if (z->err) {
 		atomic64_inc(&r->st->errors);
 	} else {
 		atomic64_inc(&r->st->zero_copy);
@@ -1349,18 +1355,30 @@ static void vhost_rmem_rdma_zend(struct vhost_rmem_rdma_zreq *z)
 	l->nr_inflight--;
 	vhost_rmem_share_release(z->share, z->nwr);
 	l->ended++;
-	l->progress = jiffies;
-	vhost_rmem_req_end(req, z->err);
+	req->retry = z->err == -EAGAIN;
+	if (!req->retry)
+		vhost_rmem_req_end(req, z->err);
 	req->end_io(req);
 }
 
+/*
+ * A flush is not this request's failure: the connection broke for any of
+ * its users' sake, and the request is redone; a WR that failed itself
+ * fails the request.  Redoing a flushed WRITE is safe: until it ends, its
+ * chunks are busy (ours) and nothing else writes its blocks.
+ */
 static void vhost_rmem_rdma_zfail(struct vhost_rmem_rdma_zreq *z, const struct ib_wc *wc)
 {
-	if (!z->err && wc->status != IB_WC_WR_FLUSH_ERR)
-		dev_warn_ratelimited(&z->r->d->vdpa.dev, "queue data %s failed: %s\n",
-				     z->write ? "RDMA WRITE" : "RDMA READ",
-				     ib_wc_status_msg(wc->status));
-	z->err = -EIO;
+	if (wc->status == IB_WC_WR_FLUSH_ERR) {
+		if (!z->err)
+			z->err = -EAGAIN;
+	} else {
+		if (z->err != -EIO)
+			dev_warn_ratelimited(&z->r->d->vdpa.dev, "queue data %s failed: %s\n",
+					     z->write ? "RDMA WRITE" : "RDMA READ",
+					     ib_wc_status_msg(wc->status));
+		z->err = -EIO;
+	}
 	/* Flushed WRs follow the first failure: the QP is in the error state already. */
 	if (vhost_rmem_conn_ok(z->share->conn))
 		vhost_rmem_conn_abort(z->share->conn, ib_wc_status_msg(wc->status));
@@ -1534,6 +1552,7 @@ static int vhost_rmem_rdma_submit(void *be, unsigned int qi, struct vhost_rmem_r
 	struct vhost_rmem_share *s;
 	struct vhost_rmem_conn *c;
 	unsigned int i;
+	bool fault;
 	int ret;
 
 	if ((off | req->data_len) & (RMEM_BLOCK_SIZE - 1) || !req->data_len ||
@@ -1583,12 +1602,15 @@ static int vhost_rmem_rdma_submit(void *be, unsigned int qi, struct vhost_rmem_r
 	vhost_rmem_rdma_zbuild(z, c);
 	vhost_rmem_share_release(s, VHOST_RMEM_ZC_WRS - z->nwr);
 	vhost_rmem_fault_delay();
-	if (!l->nr_inflight)
-		l->progress = jiffies;
+	/* Decided before the post: its completion may be reaped at once elsewhere. */
+	fault = vhost_rmem_fault(fail_ops);
+	if (fault)
+		z->err = -EIO;
+	z->posted = jiffies;
 	list_add_tail(&z->node, &l->inflight);
 	l->nr_inflight++;
 	/* A failed post broke the connection: the lane's poll drains and ends it. */
-	if (!vhost_rmem_conn_post(c, &z->wr[0].wr) && vhost_rmem_fault(fail_ops))
+	if (!vhost_rmem_conn_post(c, &z->wr[0].wr) && fault)
 		vhost_rmem_conn_abort(c, "fault injection: fail_ops");
 	return 0;
 
@@ -1609,23 +1631,25 @@ out_bounce:
 }
 
 /*
- * The data connection broke: wait until every WR this lane posted on it
- * has come back (flushed), then end whatever that did not end (a chain
- * whose post failed).
+ * The data connection broke: wait until every WR on it has come back
+ * (flushed), then end whatever that did not end (a chain whose post
+ * failed: redone, it never reached the donor).  0, or -ETIMEDOUT: not all
+ * back, they may still complete into their contexts.
  */
-static void vhost_rmem_rdma_lane_abort(struct vhost_rmem_rdma_lane *l)
+static int vhost_rmem_rdma_lane_abort(struct vhost_rmem_rdma_lane *l)
 {
 	struct vhost_rmem_rdma_zreq *z, *tmp;
 	int ret = vhost_rmem_share_drain(l->share);
 
 	vhost_rmem_rdma_lane_reap(l);
-	/* Not all back: they may still complete into their contexts; poll on. */
 	if (ret)
-		return;
+		return ret;
 	list_for_each_entry_safe(z, tmp, &l->inflight, node) {
-		z->err = -EIO;
+		if (!z->err)
+			z->err = -EAGAIN;
 		vhost_rmem_rdma_zend(z);
 	}
+	return 0;
 }
 
 static int vhost_rmem_rdma_poll(void *be, unsigned int qi, bool wait)
@@ -1633,6 +1657,7 @@ static int vhost_rmem_rdma_poll(void *be, unsigned int qi, bool wait)
 	struct vhost_rmem_rdma *r = be;
 	struct vhost_rmem_rdma_lane *l = &r->lanes[qi];
 	u64 spin_end = ktime_get_ns() + READ_ONCE(vhost_rmem_poll_spin_us) * NSEC_PER_USEC;
+	struct vhost_rmem_rdma_zreq *oldest;
 
 	l->ended = 0;
 	vhost_rmem_rdma_lane_put_broken(l);
@@ -1643,7 +1668,15 @@ static int vhost_rmem_rdma_poll(void *be, unsigned int qi, bool wait)
 		if (!l->nr_inflight)
 			break;
 		if (!vhost_rmem_conn_ok(l->share->conn)) {
-			vhost_rmem_rdma_lane_abort(l);
+			/*
+			 * Not drained within the timeout: the NIC still owns
+			 * the pages.  Keep them, say so, wait on (or return,
+			 * and the next pass waits): never end such a request.
+			 */
+			if (vhost_rmem_rdma_lane_abort(l) && wait)
+				dev_warn_ratelimited(&r->d->vdpa.dev,
+						     "queue %u: %u requests still held by the RDMA device\n",
+						     qi, l->nr_inflight);
 			if (!l->nr_inflight || !wait)
 				break;
 			usleep_range(1000, 2000);
@@ -1652,14 +1685,14 @@ static int vhost_rmem_rdma_poll(void *be, unsigned int qi, bool wait)
 		if (l->ended || !wait)
 			break;
 		/*
-		 * Only a connection that completes nothing for anyone is dead:
-		 * this lane's requests may just queue behind other devices'.
+		 * Every operation ends within the timeout of its post, queued
+		 * behind other devices' or not: the lease's fence point counts
+		 * on it (rmem_lease_fence_ms()).
 		 */
-		if (time_after(jiffies, l->progress + msecs_to_jiffies(r->cfg.timeout_ms)) &&
-		    time_after(jiffies, READ_ONCE(l->share->progress) +
-					msecs_to_jiffies(r->cfg.timeout_ms))) {
+		oldest = list_first_entry(&l->inflight, struct vhost_rmem_rdma_zreq, node);
+		if (time_after(jiffies, oldest->posted + msecs_to_jiffies(r->cfg.timeout_ms))) {
 			dev_warn_ratelimited(&r->d->vdpa.dev,
-					     "queue %u: no data completion from donor %pI4 for %u ms\n",
+					     "queue %u: a data request to donor %pI4 took over %u ms\n",
 					     qi, &r->rd->donor.sin_addr, r->cfg.timeout_ms);
 			vhost_rmem_conn_abort(l->share->conn, "operation timed out");
 			continue;
@@ -1674,14 +1707,26 @@ static int vhost_rmem_rdma_poll(void *be, unsigned int qi, bool wait)
 	return l->ended;
 }
 
+/*
+ * Lanes end their requests before their pass ends, so none is in flight
+ * here.  If one were, leaving the connection would free what its
+ * completion (reaped by any device's lane) touches: break the connection
+ * and wait for the requests to come back first.
+ */
 static void vhost_rmem_rdma_lanes_destroy(struct vhost_rmem_rdma *r)
 {
+	struct vhost_rmem_rdma_lane *l;
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(r->lanes); i++) {
-		WARN_ON(r->lanes[i].nr_inflight || !llist_empty(&r->lanes[i].done));
-		if (r->lanes[i].share)
-			vhost_rmem_rdma_lane_leave(&r->lanes[i]);
+		l = &r->lanes[i];
+		if (WARN_ON(l->nr_inflight)) {
+			vhost_rmem_conn_abort(l->share->conn, "requests in flight at teardown");
+			while (l->nr_inflight)
+				vhost_rmem_rdma_poll(r, i, true);
+		}
+		if (l->share)
+			vhost_rmem_rdma_lane_leave(l);
 	}
 }
 

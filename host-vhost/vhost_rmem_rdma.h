@@ -126,10 +126,16 @@ struct vhost_rmem_conn {
 	u64 buf_dma;
 	u8 *zero;
 	u64 zero_dma;
-	/* Drain markers (vhost_rmem_conn_drain), counted by the CQ's reaper. */
+	/*
+	 * One drain per break, shared by every caller (vhost_rmem_conn_drain):
+	 * posts in progress (a drain waits them out before its marker), the
+	 * marker, when it was posted and whether it came back.
+	 */
+	atomic_t posting;
 	struct ib_cqe marker;
-	u64 markers_posted;
-	u64 markers_done;
+	bool drain_posted;
+	bool drained;
+	unsigned long drain_deadline;
 	/* A chunk clear's or a vectored move's WR chain: too big for the stack. */
 	struct ib_rdma_wr wr[VHOST_RMEM_CONN_MAX_WR];
 	struct ib_sge sge[VHOST_RMEM_CONN_MAX_WR];
@@ -151,8 +157,9 @@ bool vhost_rmem_conn_ok(struct vhost_rmem_conn *c);
  * (their ->done runs in the caller's context; returns how many), and
  * break the connection at once, flushing everything outstanding (the
  * caller then drains it with vhost_rmem_conn_drain() before it forgets any
- * request it posted: 0 when all came back, -ETIMEDOUT if not within
- * cfg.timeout_ms).
+ * request it posted: 0 when every WR anyone posted came back, -ETIMEDOUT
+ * if not within cfg.timeout_ms of the first drain call; a later call
+ * waits no longer, it reaps and tells).
  */
 int vhost_rmem_conn_post(struct vhost_rmem_conn *c, struct ib_send_wr *wr);
 int vhost_rmem_conn_poll(struct vhost_rmem_conn *c);
@@ -221,12 +228,12 @@ struct vhost_rmem_share_user {
 struct vhost_rmem_share {
 	struct list_head node;		/* in the host's table */
 	unsigned int ref;		/* users; under the table's mutex */
-	struct sockaddr_in addr;	/* the key: donor, its boot, queue index */
+	struct sockaddr_in addr;	/* the key: donor, its boot, queue index, timeout */
 	u64 epoch;
 	unsigned int qi;
+	unsigned int timeout_ms;
 	struct vhost_rmem_conn *conn;
 	atomic_t wrs;			/* send WRs reserved by users (the SQ's room) */
-	unsigned long progress;		/* jiffies: last time a reap found completions */
 	struct mutex poll_lock;		/* one reaper of the CQ at a time */
 	spinlock_t lock;		/* users */
 	struct list_head users;
@@ -245,9 +252,9 @@ void vhost_rmem_share_put(struct vhost_rmem_share *s, struct vhost_rmem_share_us
 /* Reaps the CQ unless another user is reaping it; returns the completions reaped. */
 int vhost_rmem_share_poll(struct vhost_rmem_share *s);
 /*
- * Broken: 0 once every WR posted before the call has come back, or
- * -ETIMEDOUT if they did not within the timeout (they may still: the
- * caller must not forget them).
+ * Broken: 0 once every WR posted on it has come back, or -ETIMEDOUT if
+ * they did not within the timeout of the first user's drain (they may
+ * still: the caller must not forget them, and calls again).
  */
 int vhost_rmem_share_drain(struct vhost_rmem_share *s);
 /* Room for @wrs send WRs on the QP, or false (and nothing reserved). */

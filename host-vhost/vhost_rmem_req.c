@@ -182,6 +182,7 @@ int vhost_rmem_req_parse(struct vhost_rmem_req *req, const struct vhost_rmem_req
 	req->has_status = false;
 	req->used_len = 0;
 	req->err = VHOST_RMEM_REQ_E_NONE;
+	req->retry = false;
 	req->status = RMEM_VIRTIO_BLK_S_IOERR;
 
 	/* The status byte is the last writable byte; without it, no answer. */

@@ -99,7 +99,10 @@ struct vhost_rmem_backend_ops {
 	 * queue (the device's lane @qi calls them, one caller per @qi at a
 	 * time).  submit() returns 0 once @req is under way; the backend then
 	 * ends it from a later poll() of the same lane: vhost_rmem_req_end(),
-	 * then req->end_io(req).  It returns 1 when it ended @req itself
+	 * then req->end_io(req), or, when what it posted never reached the
+	 * donor or may not have (its connection broke under it, for another
+	 * request's sake), req->retry set and req->end_io(req) alone: the lane
+	 * runs it again through read/write.  It returns 1 when it ended @req itself
 	 * (status set, end_io not called), or -EOPNOTSUPP when the lane must
 	 * run it through read/write instead.  @priv is req_size bytes of the
 	 * lane's, private to @req until it ends.
@@ -134,6 +137,7 @@ struct vhost_rmem_req {
 	enum vhost_rmem_req_err err;
 	/* An asynchronous request ended (backend_ops.submit). */
 	void (*end_io)(struct vhost_rmem_req *req);
+	bool retry;			/* ended unanswered: run it again synchronously */
 };
 
 /*

@@ -17,11 +17,13 @@
  * records and hands the request to its own lane (rdma backend), which ends
  * it in its own context.
  *
+ * Devices with different rdma_timeout_ms never share: the connection's
+ * timeout bounds its connect and its drain, and what a lane waits for.
+ *
  * A connection breaks for all its users at once (the donor went, a WR
- * failed, nothing completed for anyone within the timeout); each user with
- * requests on it drains it (its own marker: WRs a racing user posted after
- * an earlier drain come back before it) and leaves it; the last user
- * destroys it.  A completion handler's last access to its request's lane
+ * failed, a request waited past the timeout); every user with requests on
+ * it waits for the same drain (one per break, vhost_rmem_conn_drain) and
+ * leaves it; the last user destroys it.  A completion handler's last access to its request's lane
  * is the hand-over (llist_add), so a lane that has nothing in flight may
  * leave and go at once.  The next user that needs one
  * connects anew: broken connections stay in the table only until their
@@ -37,23 +39,26 @@ static LIST_HEAD(vhost_rmem_shares);
 /* The table and every share's ref. */
 static DEFINE_MUTEX(vhost_rmem_share_lock);
 
-static bool vhost_rmem_share_match(const struct vhost_rmem_share *s, const struct sockaddr_in *a,
-				   u64 epoch, unsigned int qi)
+static bool vhost_rmem_share_match(const struct vhost_rmem_share *s,
+				   const struct vhost_rmem_conn_cfg *cfg, u64 epoch,
+				   unsigned int qi)
 {
+	const struct sockaddr_in *a = (const struct sockaddr_in *)&cfg->addr;
+
 	return s->addr.sin_addr.s_addr == a->sin_addr.s_addr && s->addr.sin_port == a->sin_port &&
-	       s->epoch == epoch && s->qi == qi;
+	       s->epoch == epoch && s->qi == qi && s->timeout_ms == cfg->timeout_ms;
 }
 
 /* A joinable share for the key, with a reference for @u; NULL if none. */
-static struct vhost_rmem_share *vhost_rmem_share_join(const struct sockaddr_in *a, u64 epoch,
-						      unsigned int qi,
+static struct vhost_rmem_share *vhost_rmem_share_join(const struct vhost_rmem_conn_cfg *cfg,
+						      u64 epoch, unsigned int qi,
 						      struct vhost_rmem_share_user *u)
 {
 	struct vhost_rmem_share *s;
 
 	lockdep_assert_held(&vhost_rmem_share_lock);
 	list_for_each_entry(s, &vhost_rmem_shares, node) {
-		if (!vhost_rmem_share_match(s, a, epoch, qi) || !vhost_rmem_conn_ok(s->conn))
+		if (!vhost_rmem_share_match(s, cfg, epoch, qi) || !vhost_rmem_conn_ok(s->conn))
 			continue;
 		s->ref++;
 		spin_lock(&s->lock);
@@ -95,7 +100,7 @@ struct vhost_rmem_share *vhost_rmem_share_get(const struct vhost_rmem_conn_cfg *
 
 	*created = false;
 	mutex_lock(&vhost_rmem_share_lock);
-	s = vhost_rmem_share_join(a, epoch, qi, u);
+	s = vhost_rmem_share_join(owner, epoch, qi, u);
 	mutex_unlock(&vhost_rmem_share_lock);
 	if (s)
 		return s;
@@ -107,7 +112,7 @@ struct vhost_rmem_share *vhost_rmem_share_get(const struct vhost_rmem_conn_cfg *
 	s->addr = *a;
 	s->epoch = epoch;
 	s->qi = qi;
-	s->progress = jiffies;
+	s->timeout_ms = owner->timeout_ms;
 	mutex_init(&s->poll_lock);
 	spin_lock_init(&s->lock);
 	INIT_LIST_HEAD(&s->users);
@@ -132,7 +137,7 @@ struct vhost_rmem_share *vhost_rmem_share_get(const struct vhost_rmem_conn_cfg *
 
 	mutex_lock(&vhost_rmem_share_lock);
 	/* Another device's lane connected meanwhile: join that one instead. */
-	other = vhost_rmem_share_join(a, epoch, qi, u);
+	other = vhost_rmem_share_join(owner, epoch, qi, u);
 	if (!other) {
 		s->ref = 1;
 		list_add_tail(&u->node, &s->users);
@@ -181,8 +186,6 @@ int vhost_rmem_share_poll(struct vhost_rmem_share *s)
 	if (!mutex_trylock(&s->poll_lock))
 		return 0;
 	n = vhost_rmem_conn_poll(s->conn);
-	if (n > 0)
-		WRITE_ONCE(s->progress, jiffies);
 	mutex_unlock(&s->poll_lock);
 	return n;
 }
@@ -220,9 +223,10 @@ static int vhost_rmem_share_show(struct seq_file *m, void *unused)
 
 	mutex_lock(&vhost_rmem_share_lock);
 	list_for_each_entry(s, &vhost_rmem_shares, node)
-		seq_printf(m, "%pI4:%u epoch %016llx queue %u users %u wrs %d %s\n",
-			   &s->addr.sin_addr, ntohs(s->addr.sin_port), s->epoch, s->qi, s->ref,
-			   atomic_read(&s->wrs), vhost_rmem_conn_ok(s->conn) ? "ok" : "broken");
+		seq_printf(m, "%pI4:%u epoch %016llx queue %u timeout %u users %u wrs %d %s\n",
+			   &s->addr.sin_addr, ntohs(s->addr.sin_port), s->epoch, s->qi,
+			   s->timeout_ms, s->ref, atomic_read(&s->wrs),
+			   vhost_rmem_conn_ok(s->conn) ? "ok" : "broken");
 	mutex_unlock(&vhost_rmem_share_lock);
 	return 0;
 }

@@ -249,6 +249,11 @@ static int vhost_rmem_lane_answer(struct vhost_rmem_dev *d, struct vhost_rmem_de
 	u32 len;
 
 	list_for_each_entry_safe(lr, tmp, &q->done, node) {
+		/* Its connection broke under it: the synchronous path redoes it. */
+		if (lr->req.retry) {
+			lr->req.retry = false;
+			vhost_rmem_req_execute(&lr->req, &d->lim, d->backend->io, d->be);
+		}
 		if (lr->refused) {
 			len = 0;
 		} else {

@@ -158,6 +158,16 @@ static inline int rmem_lease_check(const struct rmem_alloc_donor *dn, struct rme
 }
 
 /*
+ * How often a host renews: a quarter of the lease, more often than the
+ * wire's lease_timeout / 3, so that a renewal that takes the whole
+ * operation bound still lands before the fence (rmem_lease_fence_ms()).
+ */
+static inline u32 rmem_lease_renew_ms(u32 lease_ms)
+{
+	return lease_ms / 4;
+}
+
+/*
  * The fence point: how long after its last good renewal a host may still
  * start an operation on its chunks, for a donor lease of @lease_ms and
  * operations bounded by @op_ms.  The donor reaps a lease that has not
@@ -166,9 +176,11 @@ static inline int rmem_lease_check(const struct rmem_alloc_donor *dn, struct rme
  * started at the fence ends (or is flushed) within @op_ms.  So the fence
  * plus twice @op_ms, plus a tenth of the lease for the clocks and the
  * reaper's tick, must stay below the lease: the fence is half the lease
- * when that allows it, less otherwise.  0: no fence works (it would come
- * before the next renewal, lease_ms / 3 on): the host must not use that
- * donor with that timeout.  @op_ms below lease_ms / 5 always works.
+ * when that allows it, less otherwise.  And a healthy host must not fence
+ * itself: the next renewal, due rmem_lease_renew_ms() after the last and
+ * taking up to @op_ms, must come first.  0: no fence satisfies both: the
+ * host must not use that donor with that timeout.  @op_ms below
+ * lease_ms / 5 always works.
  */
 static inline u32 rmem_lease_fence_ms(u32 lease_ms, u32 op_ms)
 {
@@ -179,7 +191,7 @@ static inline u32 rmem_lease_fence_ms(u32 lease_ms, u32 op_ms)
 		return 0;
 	if (fence > lease_ms - slack)
 		fence = lease_ms - slack;
-	return fence > lease_ms / 3 ? (u32)fence : 0;
+	return fence > (u64)rmem_lease_renew_ms(lease_ms) + op_ms ? (u32)fence : 0;
 }
 
 /* Writes the next lease counter, then checks the slot is still ours. */

@@ -132,6 +132,8 @@ enum { RMEM_SYSFS_LAT(RMEM_SYSFS_LAT_ENUM) RMEM_LAT_BUCKETS };
 	X(data_wrs)		/* RDMA READ/WRITE WRs in them */	\
 	X(zero_copy)		/* requests moved without a copy */	\
 	X(bounced)		/* requests copied through a buffer */	\
+	X(retried)		/* zero-copy requests redone, copied: */ \
+				/* their connection broke under them */	\
 	X(lane_connects)	/* data connections this device made */	\
 	X(lane_joins)		/* lanes that joined another's connection */ \
 	X(chunk_clears)		/* chunks cleared before being freed */

@@ -762,21 +762,25 @@ RMEM_CASE(fence_point)
 	u32 lease, op, f;
 
 	CHECK_EQ(rmem_lease_fence_ms(30000, 5000), 15000);	/* the defaults */
-	CHECK_EQ(rmem_lease_fence_ms(10000, 2500), 4000);	/* op bound moves it in */
+	CHECK_EQ(rmem_lease_fence_ms(10000, 2100), 4800);	/* op bound moves it in */
+	CHECK_EQ(rmem_lease_fence_ms(10000, 2500), 0);		/* a slow renewal would fence */
 	CHECK_EQ(rmem_lease_fence_ms(10000, 3000), 0);		/* before the next renewal */
 	CHECK_EQ(rmem_lease_fence_ms(3000, 500), 1500);
 	CHECK_EQ(rmem_lease_fence_ms(3000, 5000), 0);		/* slower than the lease */
 	CHECK_EQ(rmem_lease_fence_ms(10000, 5000), 0);
 	CHECK_EQ(rmem_lease_fence_ms(1000, 100), 500);
 	CHECK_EQ(rmem_lease_fence_ms(0, 0), 0);
-	/* The invariant over a grid: fence + 2 op + lease/10 <= lease, lease/3 < fence <= lease/2. */
+	/*
+	 * The invariant over a grid: fence + 2 op + lease/10 <= lease, and
+	 * renewal interval + op < fence <= lease/2.
+	 */
 	for (lease = 1000; lease <= 3600000; lease = lease * 3 / 2)
 		for (op = 100; op <= 60000; op = op * 2) {
 			f = rmem_lease_fence_ms(lease, op);
 			if (!f)
 				continue;
 			CHECK((u64)f + 2 * (u64)op + lease / 10 <= lease);
-			CHECK(f > lease / 3 && f <= lease / 2);
+			CHECK(f > rmem_lease_renew_ms(lease) + op && f <= lease / 2);
 		}
 	/* What the host's refusal tells the operator to do always works. */
 	for (lease = 1000; lease <= 3600000; lease = lease * 3 / 2)

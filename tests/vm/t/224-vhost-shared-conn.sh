@@ -7,7 +7,12 @@
 # (stats hosts_connected) agree; the first device made the data
 # connections, the others joined them.  Deleting that first device while
 # the other three run fio leaves their I/O unaffected (verified, no
-# error), on the same connections.
+# error), on the same connections.  Then one request of one device fails
+# (fault knob fail_ops=1: its connection breaks under it) while two
+# devices run fio on the shared connections: that request fails, every
+# other request the break flushed is redone (rdma/retried) and succeeds,
+# so one I/O error per injected failure reaches a guest, and a device
+# none of whose own requests failed verifies clean.
 # vms: 1
 # timeout: 900
 # shellcheck shell=sh
@@ -109,6 +114,49 @@ for n in 1 2 3; do
 	[ "$(vhost_stat rmem$n err_backend)" = 0 ] || fail "rmem$n: backend errors after the delete"
 done
 [ "$(host_qps)" = $((3 + 2)) ] || fail "host holds $(host_qps) QPs after the delete, want 5"
+
+# One device's failed request must not fail the others on its connection.
+# A break finds other requests in flight only if the donor had not answered
+# them yet: inject up to 5 breaks, a second apart, until one found some.
+faults=/sys/kernel/debug/vhost_rmem/faults
+errs() { echo $(($(vhost_stat rmem2 err_backend) + $(vhost_stat rmem3 err_backend))); }
+retried() { echo $(($(vhost_rdma rmem2 retried) + $(vhost_rdma rmem3 retried))); }
+e2=$(vhost_stat rmem2 err_backend)
+e3=$(vhost_stat rmem3 err_backend)
+e0=$(errs)
+r0=$(retried)
+inj=$(cat $faults/injected)
+# fio_timed DISK NAME: 15 s of verified 4 KiB random writes on both vCPUs
+# (verified as it goes, going on after an I/O error), so both devices have
+# requests in flight throughout.
+fio_timed() {
+	fio --name="$2" --filename="/dev/$1" --direct=1 --ioengine=libaio --iodepth=16 \
+		--numjobs=2 --rw=randwrite --bs=4k --size=6M --offset_increment=8M \
+		--cpus_allowed=0,1 --cpus_allowed_policy=split --time_based --runtime=15 \
+		--verify=crc32c --verify_backlog=64 --continue_on_error=io --group_reporting \
+		--eta=never --output="/tmp/fio-$2.log"
+}
+fio_timed "$vd2" f2 & p2=$!
+fio_timed "$vd3" f3 & p3=$!
+sleep 3
+k=0
+while [ $k -lt 5 ] && [ "$(retried)" = "$r0" ]; do
+	echo 1 >$faults/fail_ops
+	sleep 1
+	k=$((k + 1))
+done
+echo 0 >$faults/fail_ops
+wait "$p2"
+wait "$p3"
+n=$(($(cat $faults/injected) - inj))
+log "$n failed requests: $(($(errs) - e0)) I/O errors, $(($(retried) - r0)) requests redone"
+[ "$n" -ge 1 ] || fail "fail_ops was not reached under fio"
+[ "$(errs)" = $((e0 + n)) ] ||
+	fail "$n failed requests cost $(($(errs) - e0)) I/O errors: others on their connection failed too"
+[ "$(retried)" -gt "$r0" ] || fail "no request flushed by $n breaks was redone (rdma/retried)"
+# A device none of whose own requests failed verified every write.
+[ "$(vhost_stat rmem2 err_backend)" = "$e2" ] && { check "rmem2: fio clean" fio_clean f2; }
+[ "$(vhost_stat rmem3 err_backend)" = "$e3" ] && { check "rmem3: fio clean" fio_clean f3; }
 
 for n in 2 3; do
 	check "rmem$n: map matches the donor's owner table" vhost_map_matches_owners rmem$n
