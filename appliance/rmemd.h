@@ -8,9 +8,13 @@
  *   rmemd_serve.c      one serve attempt: set up, poll loop, tear down
  *   rmemd_init.c       PID-1 duties: mounts, /proc/cmdline, retry forever
  *   rmemd_bringup.c    image modules, network and soft-RoCE (PID 1)
+ *   rmemd_dhcp_io.c    DHCP socket and address: lease at bring-up, kept while serving
+ *   rmemd_dhcp.c       DHCP messages, state machine, timers, NIC choice (pure, unit tested)
+ *   rmemd_netif.c      interface flags, address and route ioctls (no iproute2)
  *   rmemd_pool.c       sizing, pinning (huge pages or mlock) and the layout
  *   rmemd_ibdev.c      per RDMA device: PD, CQ and the three MRs
  *   rmemd_listen.c     rdma_cm: validate, accept with the descriptor, reject
+ *   rmemd_auth.c       rack keys, challenges, host and donor proofs (libsodium)
  *   rmemd_reaper.c     lease reaper and stats block (the only periodic work)
  *   rmemd_parse.c      option table and value parsers (pure, unit tested)
  *   rmemd_log.c        stderr / journal / console logging
@@ -29,10 +33,12 @@
 #include <stdint.h>
 #include <rdma/rdma_cma.h>
 
+#include "rmemd_auth.h"
 #include "rmemd_log.h"
 #include "rmemd_parse.h"
 #include "rmemd_pool.h"
 
+struct rmemd_dhcp_io;
 struct rmemd_ibdev;
 struct rmem_lease_watch;
 struct rmem_wire_slot;
@@ -44,6 +50,8 @@ struct rmemd_conn {
 	struct rmemd_ibdev *dev;
 	uint64_t host_id;
 	bool established;
+	bool proved;			/* the host proved key_id (else: --insecure) */
+	uint32_t key_id;
 	char peer[64];
 };
 
@@ -55,6 +63,9 @@ struct rmemd_listener {
 	uint64_t accepted;
 	uint64_t rejected;
 	uint64_t refused_not_allowed;	/* of those: outside the allow-list */
+	uint64_t refused_auth;		/* of those: no proof, stale answer or wrong key */
+	uint64_t auth_accepted;		/* of accepted: proved the rack key */
+	uint64_t challenges;		/* HELLOs answered (not counted as rejected) */
 	struct rmemd_ratelimit reject_log;
 	bool stopping;			/* reject new connects */
 };
@@ -71,16 +82,18 @@ struct rmem_reaper {
 };
 
 /*
- * rmemd_serve() sets up pool, devices, reaper, signal_fd, listener, in that
- * order, and tears them down in reverse.
+ * rmemd_serve() sets up auth (the keys), pool, devices, reaper, signal_fd,
+ * listener, in that order, and tears them down in reverse.
  */
 struct rmemd_appliance {
 	struct rmemd_opts opts;
+	struct rmemd_auth auth;		/* before the pool: no key, no pinned memory */
 	struct rmemd_pool pool;
 	struct rmemd_ibdev *devs;
 	struct rmemd_listener lis;
 	struct rmem_reaper reaper;
 	int signal_fd;			/* SIGTERM/SIGINT, -1 in init mode */
+	struct rmemd_dhcp_io *dhcp;	/* init's lease, renewed by the loop; NULL: none */
 	bool stop;
 };
 

@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * rmemd_bringup.c - what a PXE-booted donor does before it can serve: load the
- * NIC and RDMA modules of the image, put an address on the RDMA NIC, and
- * create a soft-RoCE device where the NIC has no RDMA of its own.
+ * NIC and RDMA modules of the image, put an address on the RDMA NIC (static,
+ * or by DHCP through rmemd_dhcp_io.c), and create a soft-RoCE device where
+ * the NIC has no RDMA of its own.
  *
  * The image has no shell, no modprobe and no iproute2, so this speaks to the
  * kernel directly: finit_module() (the kernel decompresses .ko.xz itself),
- * SIOCSIF* ioctls, and the RDMA netlink NEWLINK that `rdma link add` sends.
- * Every step logs what failed by name and carries on where it can: missing
- * hardware is normal in a rack of mixed NICs.
+ * the SIOC* ioctls of rmemd_netif.c, and the RDMA netlink NEWLINK that
+ * `rdma link add` sends.  Every step logs what failed by name and carries on where
+ * it can: missing hardware is normal in a rack of mixed NICs.
+ *
+ * A DHCP lease outlives a failed serve attempt (the caller keeps it), so a
+ * retry finds the interface configured and leaves it alone: SIOCSIFADDR
+ * again would re-create the address and drop the default route with it.
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -22,27 +27,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
-#include <time.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "rmemd_bringup.h"
+#include "rmemd_dhcp_io.h"
 #include "rmemd_log.h"
+#include "rmemd_netif.h"
 #include "rmemd_parse.h"
 
 /* Written by image/mkimage.sh: module paths in dependency order. */
 #define RMEMD_MODULES_LOAD "/etc/rmem/modules.load"
-/* How long a NIC may take to appear after its driver loaded. */
-#define RMEMD_NIC_WAIT_MS 10000
-
-static void rmemd_sleep_ms(unsigned int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
 
 /* Returns how many modules failed to load (already-loaded ones count as loaded). */
 static int rmemd_load_modules(void)
@@ -96,45 +93,42 @@ static int rmemd_load_modules(void)
 	return failed;
 }
 
-static int rmemd_if_flags(int sock, const char *ifname, short set)
+/*
+ * The address of the RDMA NIC as rmem.ip says: static, by DHCP, or none.
+ * 0 with the interface configured in @ifname ("" for none), or -errno
+ * (logged); -ENETDOWN: no interface to ask DHCP on, which the caller
+ * reports together with what else is missing.
+ */
+static int rmemd_bringup_net(int sock, const struct rmemd_opts *opts, struct rmemd_dhcp_io *dhcp,
+			     char *ifname)
 {
-	struct ifreq ifr = { 0 };
+	const char *name = opts->ip_ifname;
+	char addr[INET_ADDRSTRLEN];
+	int ret;
 
-	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
-	if (ioctl(sock, SIOCGIFFLAGS, &ifr))
-		return -errno;
-	ifr.ifr_flags |= set;
-	if (ioctl(sock, SIOCSIFFLAGS, &ifr))
-		return -errno;
-	return 0;
-}
-
-static int rmemd_if_wait(const char *ifname, unsigned int ms)
-{
-	unsigned int waited;
-
-	for (waited = 0; waited < ms; waited += 100) {
-		if (if_nametoindex(ifname))
-			return 0;
-		rmemd_sleep_ms(100);
+	ifname[0] = '\0';
+	if (name[0]) {
+		ret = rmemd_if_wait(name, RMEMD_NIC_WAIT_MS);
+		if (ret) {
+			rmemd_err("rmem.ip: interface %s did not appear within %d s; check the NIC driver and name",
+				  name, RMEMD_NIC_WAIT_MS / 1000);
+			return ret;
+		}
 	}
-	return -ENODEV;
-}
-
-static int rmemd_if_set_addr(int sock, const char *ifname, struct in_addr addr,
-			    unsigned int prefix)
-{
-	struct ifreq ifr = { 0 };
-	struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
-
-	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
-	sin->sin_family = AF_INET;
-	sin->sin_addr = addr;
-	if (ioctl(sock, SIOCSIFADDR, &ifr))
-		return -errno;
-	sin->sin_addr.s_addr = prefix ? htonl(~0u << (32 - prefix)) : 0;
-	if (ioctl(sock, SIOCSIFNETMASK, &ifr))
-		return -errno;
+	if (opts->ip_dhcp)
+		return dhcp ? rmemd_dhcp_io_bringup(dhcp, sock, opts, ifname) : -EINVAL;
+	if (!name[0])
+		return 0;
+	ret = rmemd_if_set_addr(sock, name, opts->ip_addr, opts->ip_prefix);
+	if (!ret)
+		ret = rmemd_if_set_flags(sock, name, IFF_UP, 0);
+	if (ret) {
+		rmemd_err("rmem.ip: cannot configure %s: %s", name, strerror(-ret));
+		return ret;
+	}
+	rmemd_info("network: %s %s/%u up", name, inet_ntop(AF_INET, &opts->ip_addr, addr, sizeof(addr)),
+		   opts->ip_prefix);
+	rmemd_if_name_copy(ifname, name);
 	return 0;
 }
 
@@ -212,51 +206,38 @@ static bool rmemd_have_rdma_device(void)
 	return found;
 }
 
-int rmemd_bringup(const struct rmemd_opts *opts)
+int rmemd_bringup(const struct rmemd_opts *opts, struct rmemd_dhcp_io *dhcp)
 {
-	struct in_addr addr;
+	char ip_if[IFNAMSIZ];
 	const char *rxe_if;
-	int sock, ret;
+	int sock, ret, net_err;
 
 	rmemd_load_modules();
 
 	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (sock < 0)
 		return -errno;
-	rmemd_if_flags(sock, "lo", IFF_UP);
+	rmemd_if_set_flags(sock, "lo", IFF_UP, 0);
 
-	if (opts->ip_ifname[0]) {
-		ret = rmemd_if_wait(opts->ip_ifname, RMEMD_NIC_WAIT_MS);
-		if (ret) {
-			rmemd_err("rmem.ip: interface %s did not appear within %d s; check the NIC driver and name",
-				 opts->ip_ifname, RMEMD_NIC_WAIT_MS / 1000);
-			goto out_close;
-		}
-		addr.s_addr = opts->ip_addr;
-		ret = rmemd_if_set_addr(sock, opts->ip_ifname, addr, opts->ip_prefix);
-		if (!ret)
-			ret = rmemd_if_flags(sock, opts->ip_ifname, IFF_UP);
-		if (ret) {
-			rmemd_err("rmem.ip: cannot configure %s: %s", opts->ip_ifname, strerror(-ret));
-			goto out_close;
-		}
-		rmemd_info("network: %s %s/%u up", opts->ip_ifname, inet_ntoa(addr),
-			  opts->ip_prefix);
-	}
+	/* No interface for DHCP: still say below whether RDMA is missing too. */
+	net_err = rmemd_bringup_net(sock, opts, dhcp, ip_if);
+	ret = net_err;
+	if (ret && ret != -ENETDOWN)
+		goto out_close;
 
 	/*
 	 * rmem.rxe=IFACE always creates soft-RoCE on IFACE; rmem.rxe=auto only
-	 * when no RDMA hardware registered, on the rmem.ip interface.
+	 * when no RDMA hardware registered, on the rmem.ip (or DHCP) interface.
 	 */
 	rxe_if = NULL;
 	if (opts->rxe_ifname[0] && strcmp(opts->rxe_ifname, "auto"))
 		rxe_if = opts->rxe_ifname;
-	else if (opts->rxe_ifname[0] && !rmemd_have_rdma_device() && opts->ip_ifname[0])
-		rxe_if = opts->ip_ifname;
+	else if (opts->rxe_ifname[0] && !rmemd_have_rdma_device() && ip_if[0])
+		rxe_if = ip_if;
 	if (rxe_if) {
 		ret = rmemd_if_wait(rxe_if, RMEMD_NIC_WAIT_MS);
 		if (!ret)
-			ret = rmemd_if_flags(sock, rxe_if, IFF_UP);
+			ret = rmemd_if_set_flags(sock, rxe_if, IFF_UP, 0);
 		if (!ret)
 			ret = rmemd_rxe_add("rxe0", rxe_if);
 		if (ret && ret != -EEXIST) {
@@ -265,7 +246,7 @@ int rmemd_bringup(const struct rmemd_opts *opts)
 		}
 		rmemd_info("soft-RoCE rxe0 on %s", rxe_if);
 	}
-	ret = 0;
+	ret = net_err;
 	if (!rmemd_have_rdma_device()) {
 		rmemd_err("no RDMA device: no RDMA NIC was found and no soft-RoCE was created (set rmem.rxe=IFACE and rmem.ip=IFACE:ADDR/PREFIX)");
 		ret = -ENODEV;

@@ -10,6 +10,8 @@
  *
  * Module loading and network bring-up (rmemd_bringup.c) run before every
  * serve attempt; they are idempotent, so a retry redoes only what failed.
+ * A DHCP lease lives here, outside the attempts: the serve loop renews it
+ * while serving, the wait between attempts while not.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +25,7 @@
 #include <unistd.h>
 
 #include "rmemd_bringup.h"
+#include "rmemd_dhcp_io.h"
 #include "rmemd_init.h"
 #include "rmemd_log.h"
 #include "rmemd_parse.h"
@@ -106,9 +109,9 @@ static void rmemd_init_read_cmdline(struct rmemd_opts *opts)
  * soft-RoCE (rmemd_bringup.c).  0 or a negative errno (logged by the
  * caller, who retries).
  */
-static int rmemd_init_bringup(const struct rmemd_opts *opts)
+static int rmemd_init_bringup(const struct rmemd_opts *opts, struct rmemd_dhcp_io *dhcp)
 {
-	return rmemd_bringup(opts);
+	return rmemd_bringup(opts, dhcp);
 }
 
 /* PID 1 inherits orphans; reap them so they do not pile up as zombies. */
@@ -159,6 +162,7 @@ static void rmemd_init_apply_args(int argc, char **argv, struct rmemd_opts *opts
 
 void rmemd_init_main(int argc, char **argv)
 {
+	struct rmemd_dhcp_io dhcp;
 	struct rmemd_opts opts;
 	int ret;
 
@@ -167,21 +171,21 @@ void rmemd_init_main(int argc, char **argv)
 	rmemd_init_mounts();
 	signal(SIGPIPE, SIG_IGN);
 	rmemd_info("starting as init (pid %d)", (int)getpid());
+	rmemd_dhcp_io_init(&dhcp);
 
 	for (;;) {
-		rmemd_opts_defaults(&opts);
-		/* Arguments from the image's init line, then the operator's rmem.*=. */
+		/* PID 1's defaults (DHCP), the image's init line, then the operator's rmem.*=. */
+		rmemd_opts_defaults_init(&opts);
 		rmemd_init_apply_args(argc, argv, &opts);
-		opts.init = true;
 		rmemd_init_read_cmdline(&opts);
 		rmemd_log_setup(opts.debug);
 
-		ret = rmemd_init_bringup(&opts);
+		ret = rmemd_init_bringup(&opts, &dhcp);
 		if (!ret)
-			ret = rmemd_serve(&opts, false);
+			ret = rmemd_serve(&opts, &dhcp, false);
 		rmemd_init_reap_children();
 		rmemd_err("fatal: %s; starting again in %d s",
 			 ret ? strerror(-ret) : "serve loop ended", RMEMD_INIT_RETRY_S);
-		sleep(RMEMD_INIT_RETRY_S);
+		rmemd_dhcp_io_sleep(&dhcp, RMEMD_INIT_RETRY_S * 1000);
 	}
 }

@@ -6,7 +6,11 @@
  * A connect request carries a struct rmem_wire_connect; a valid one gets a
  * QP on the device it arrived on and an accept whose private data is the
  * layout descriptor with that device's rkeys.  Anything else gets a reject
- * carrying a struct rmem_wire_reject, so the host can print why.  After
+ * carrying a struct rmem_wire_reject, so the host can print why.  Before
+ * a device is looked at, the host proves the rack key (rmemd_auth.c): a
+ * HELLO gets a challenge (a reject with reason CHALLENGE and the donor's
+ * nonce), the AUTH that answers it is checked, and the accept carries the
+ * donor's proof back.  No reject carries anything of the layout.  After
  * ESTABLISHED the QP only serves the host's one-sided READ, WRITE and
  * atomics: nothing is ever posted or polled here.
  *
@@ -24,6 +28,7 @@
 #include <string.h>
 
 #include "rmemd.h"
+#include "rmemd_auth.h"
 #include "rmemd_ibdev.h"
 #include "rmemd_listen.h"
 #include "rmemd_log.h"
@@ -153,19 +158,36 @@ static void rmemd_conn_release(struct rmemd_listener *lis, struct rmemd_conn *co
 	free(conn);
 }
 
-static void rmemd_listen_reject(struct rmemd_appliance *app, struct rdma_cm_id *id,
-			       const char *peer, u16 reason, int wire_err, u16 claimed)
+/* A reject with @reason and, for a challenge, the donor's nonce after it. */
+static void rmemd_listen_send_reject(struct rdma_cm_id *id, const char *peer, u16 reason,
+				     u16 detail, const u8 *nd)
 {
 	struct rmem_reject rej = {
 		.reason = reason,
-		/* The decode error says more only for a malformed request. */
-		.detail = reason == RMEM_REJ_MALFORMED ?
-			  (u16)(wire_err < 0 ? -wire_err : wire_err) : 0,
+		.detail = detail,
 		.min_version = RMEM_WIRE_VERSION_MIN,
 		.max_version = RMEM_WIRE_VERSION,
 	};
-	u8 buf[sizeof(struct rmem_wire_reject)];
-	int n;
+	u8 buf[sizeof(struct rmem_wire_reject) + sizeof(struct rmem_wire_challenge)];
+	int n, m;
+
+	n = rmem_reject_encode(&rej, buf, sizeof(buf));
+	if (n > 0 && nd) {
+		m = rmem_challenge_encode(nd, buf + n, sizeof(buf) - (size_t)n);
+		n = m < 0 ? m : n + m;
+	}
+	if (n < 0 || rdma_reject(id, buf, (u8)n))
+		rmemd_warn("rdma_reject to %s failed: %s", peer,
+			  n < 0 ? rmem_wire_strerror(n) : strerror(errno));
+}
+
+/* A refusal: counted, logged (rate-limited) with @note if any, sent. */
+static void rmemd_listen_reject(struct rmemd_appliance *app, struct rdma_cm_id *id,
+			       const char *peer, u16 reason, int wire_err, u16 claimed,
+			       const char *note)
+{
+	/* The decode error says more only for a malformed request. */
+	u16 detail = reason == RMEM_REJ_MALFORMED ? (u16)(wire_err < 0 ? -wire_err : wire_err) : 0;
 
 	app->lis.rejected++;
 	/* Counted above; a flood of refused peers must not flood the log. */
@@ -175,14 +197,63 @@ static void rmemd_listen_reject(struct rmemd_appliance *app, struct rdma_cm_id *
 				   rmem_reject_str(reason), claimed, RMEM_WIRE_VERSION_MIN,
 				   RMEM_WIRE_VERSION);
 		else
-			rmemd_warn("rejected %s: %s%s%s", peer, rmem_reject_str(reason),
-				   rej.detail ? ": " : "",
-				   rej.detail ? rmem_wire_strerror(rej.detail) : "");
+			rmemd_warn("rejected %s: %s%s%s%s%s%s", peer, rmem_reject_str(reason),
+				   detail ? ": " : "", detail ? rmem_wire_strerror(detail) : "",
+				   note ? " (" : "", note ? note : "", note ? ")" : "");
 	}
-	n = rmem_reject_encode(&rej, buf, sizeof(buf));
-	if (n < 0 || rdma_reject(id, buf, (u8)n))
-		rmemd_warn("rdma_reject to %s failed: %s", peer,
-			  n < 0 ? rmem_wire_strerror(n) : strerror(errno));
+	rmemd_listen_send_reject(id, peer, reason, detail, NULL);
+}
+
+/*
+ * The rack key, before the request reaches a device: a HELLO gets a
+ * challenge, an AUTH is checked against it, a request without proof is
+ * refused.  Returns true when @id got its answer (challenge or refusal)
+ * and the caller destroys it; false to accept, with @p filled and
+ * *@proved set when the host proved a key (never with --insecure).
+ */
+static bool rmemd_listen_auth(struct rmemd_appliance *app, struct rdma_cm_id *id,
+			      const char *peer, const struct rmem_connect_req *creq,
+			      struct rmemd_auth_proof *p, bool *proved)
+{
+	struct rmemd_auth *a = &app->auth;
+	u8 nd[RMEM_AUTH_NONCE_LEN];
+	char who[96], ids[24], note[160];
+	const char *why;
+	u16 reason;
+
+	*proved = false;
+	if (a->insecure)
+		return false;
+	snprintf(who, sizeof(who), "%s (host %016" PRIx64 ")", peer, creq->host_id);
+	rmemd_auth_ids(a, ids, sizeof(ids));
+	if (creq->flags & RMEM_CONNECT_F_HELLO) {
+		/* Step one of a connect, not a refusal: not counted as rejected. */
+		if (rmemd_auth_challenge(a, rdma_get_peer_addr(id), creq, rmemd_now_ms(), nd) &&
+		    rmemd_ratelimit_ok(&app->lis.reject_log, "rejected connections"))
+			rmemd_warn("challenge for %s: dropped an older one still waiting for its answer (more than %u HELLOs within %u s)",
+				   who, RMEMD_AUTH_SLOTS, RMEMD_AUTH_TTL_MS / 1000);
+		app->lis.challenges++;
+		rmemd_dbg("challenged %s", who);
+		rmemd_listen_send_reject(id, peer, RMEM_REJ_CHALLENGE, 0, nd);
+		return true;
+	}
+	if (creq->flags & RMEM_CONNECT_F_AUTH) {
+		reason = rmemd_auth_check(a, rdma_get_peer_addr(id), creq, rmemd_now_ms(), p, &why);
+		if (reason == RMEM_REJ_NONE) {
+			*proved = true;
+			return false;
+		}
+		if (why)
+			snprintf(note, sizeof(note), "%s", why);
+		else
+			snprintf(note, sizeof(note), "donor rack key(s) %s", ids);
+	} else {
+		reason = RMEM_REJ_AUTH_REQUIRED;
+		snprintf(note, sizeof(note), "no proof sent; this donor checks rack key(s) %s", ids);
+	}
+	app->lis.refused_auth++;
+	rmemd_listen_reject(app, id, who, reason, 0, 0, note);
+	return true;
 }
 
 /* Returns true when the caller must destroy event->id after the ack. */
@@ -190,6 +261,7 @@ static bool rmemd_listen_on_request(struct rmemd_appliance *app, struct rdma_cm_
 {
 	struct rdma_conn_param *req = &ev->param.conn, param;
 	struct rdma_cm_id *id = ev->id;
+	struct rmemd_auth_proof proof;
 	struct ibv_qp_init_attr qpa;
 	struct rmem_connect_req creq;
 	struct rmemd_conn *conn;
@@ -197,40 +269,46 @@ static bool rmemd_listen_on_request(struct rmemd_appliance *app, struct rdma_cm_
 	struct rmem_desc desc;
 	u8 buf[sizeof(struct rmem_wire_accept)];
 	char peer[64];
+	bool proved;
 	int n, err;
 
 	rmemd_addr_str(rdma_get_peer_addr(id), peer, sizeof(peer));
 	/* Before anything of the request is read: such a peer learns nothing. */
 	if (!rmemd_allow_match(&app->opts, rdma_get_peer_addr(id))) {
 		app->lis.refused_not_allowed++;
-		rmemd_listen_reject(app, id, peer, RMEM_REJ_NOT_ALLOWED, 0, 0);
+		rmemd_listen_reject(app, id, peer, RMEM_REJ_NOT_ALLOWED, 0, 0, NULL);
 		return true;
 	}
 	if (app->lis.stopping) {
-		rmemd_listen_reject(app, id, peer, RMEM_REJ_SHUTTING_DOWN, 0, 0);
+		rmemd_listen_reject(app, id, peer, RMEM_REJ_SHUTTING_DOWN, 0, 0, NULL);
 		return true;
 	}
 	err = rmem_connect_decode(req->private_data, req->private_data_len, &creq);
 	if (err) {
 		rmemd_listen_reject(app, id, peer, rmem_reject_reason_for(err), err,
 				   rmem_wire_peek_version(req->private_data,
-							  req->private_data_len));
+							  req->private_data_len), NULL);
 		return true;
 	}
+	if (rmemd_listen_auth(app, id, peer, &creq, &proof, &proved))
+		return true;
 	dev = rmemd_ibdev_get(&app->devs, &app->pool, id->verbs, app->opts.device);
 	if (!dev) {
-		rmemd_listen_reject(app, id, peer, RMEM_REJ_NO_DEVICE, 0, 0);
+		rmemd_listen_reject(app, id, peer, RMEM_REJ_NO_DEVICE, 0, 0, NULL);
 		return true;
 	}
 
 	conn = calloc(1, sizeof(*conn));
 	if (!conn) {
-		rmemd_listen_reject(app, id, peer, RMEM_REJ_NO_RESOURCES, 0, 0);
+		rmemd_listen_reject(app, id, peer, RMEM_REJ_NO_RESOURCES, 0, 0, NULL);
 		return true;
 	}
 	conn->id = id;
 	conn->dev = dev;
 	conn->host_id = creq.host_id;
+	conn->proved = proved;
+	if (proved)
+		conn->key_id = app->auth.key_id[proof.key];
 	snprintf(conn->peer, sizeof(conn->peer), "%s", peer);
 
 	/* The QP only responds; one WR each way is the minimum verbs allow. */
@@ -246,18 +324,20 @@ static bool rmemd_listen_on_request(struct rmemd_appliance *app, struct rdma_cm_
 		rmemd_warn("%s: rdma_create_qp for %s failed: %s", dev->name, peer,
 			  strerror(errno));
 		free(conn);
-		rmemd_listen_reject(app, id, peer, RMEM_REJ_NO_RESOURCES, 0, 0);
+		rmemd_listen_reject(app, id, peer, RMEM_REJ_NO_RESOURCES, 0, 0, NULL);
 		return true;
 	}
 
 	rmemd_ibdev_fill_desc(dev, &app->pool, &desc);
+	if (proved)
+		rmemd_auth_sign(&app->auth, &proof, &desc);
 	n = rmem_desc_encode(&desc, buf, sizeof(buf));
 	if (n < 0) {
 		/* Our own layout failed validation: a bug, say so loudly. */
 		rmemd_err("descriptor for %s does not validate: %s", peer, rmem_wire_strerror(n));
 		rdma_destroy_qp(id);
 		free(conn);
-		rmemd_listen_reject(app, id, peer, RMEM_REJ_NO_RESOURCES, 0, 0);
+		rmemd_listen_reject(app, id, peer, RMEM_REJ_NO_RESOURCES, 0, 0, NULL);
 		return true;
 	}
 
@@ -290,6 +370,8 @@ static bool rmemd_listen_on_request(struct rmemd_appliance *app, struct rdma_cm_
 	app->lis.conns = conn;
 	dev->conns++;
 	app->lis.accepted++;
+	if (proved)
+		app->lis.auth_accepted++;
 	rmemd_dbg("accepted %s (host %016" PRIx64 ") on %s, %u responder resources",
 		 peer, creq.host_id, dev->name, param.responder_resources);
 	return false;
@@ -311,8 +393,13 @@ static bool rmemd_listen_on_conn_event(struct rmemd_appliance *app, struct rdma_
 	case RDMA_CM_EVENT_ESTABLISHED:
 		conn->established = true;
 		app->lis.established++;
-		rmemd_info("host %s (id %016" PRIx64 ") connected via %s; %u connected",
-			  conn->peer, conn->host_id, conn->dev->name, app->lis.established);
+		if (conn->proved)
+			rmemd_info("host %s (id %016" PRIx64 ") connected via %s, proved rack key %08x; %u connected",
+				  conn->peer, conn->host_id, conn->dev->name, conn->key_id,
+				  app->lis.established);
+		else
+			rmemd_info("host %s (id %016" PRIx64 ") connected via %s, without proof (insecure); %u connected",
+				  conn->peer, conn->host_id, conn->dev->name, app->lis.established);
 		return false;
 	case RDMA_CM_EVENT_DISCONNECTED:
 		rmemd_info("host %s disconnected; %u connected", conn->peer,

@@ -47,19 +47,26 @@ void rmemd_log(int level, const char *fmt, ...)
 			line);
 }
 
+int rmemd_log_wants(int level)
+{
+	return level <= rmemd_log_max;
+}
+
 int rmemd_ratelimit_ok(struct rmemd_ratelimit *rl, const char *what)
 {
+	uint32_t window = rl->window_ms ? rl->window_ms : RMEMD_RATELIMIT_MS;
+	unsigned int burst = rl->burst ? rl->burst : RMEMD_RATELIMIT_BURST;
 	uint64_t now = rmemd_now_ms();
 
-	if (!rl->start_ms || now - rl->start_ms >= RMEMD_RATELIMIT_MS) {
+	if (!rl->start_ms || now - rl->start_ms >= window) {
 		if (rl->missed)
 			rmemd_warn("%" PRIu64 " more %s not logged in the last %u s", rl->missed,
-				   what, RMEMD_RATELIMIT_MS / 1000);
+				   what, window / 1000);
 		rl->start_ms = now ? now : 1;
 		rl->printed = 0;
 		rl->missed = 0;
 	}
-	if (rl->printed < RMEMD_RATELIMIT_BURST) {
+	if (rl->printed < burst) {
 		rl->printed++;
 		return 1;
 	}
@@ -73,4 +80,11 @@ uint64_t rmemd_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void rmemd_sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
 }

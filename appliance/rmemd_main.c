@@ -18,7 +18,7 @@
 #include "rmemd_log.h"
 #include "rmemd_parse.h"
 #include "rmemd_serve.h"
-#include "rmem_wire.h"
+#include "rmem_proto.h"
 
 static void rmemd_print_help(FILE *f, const char *prog)
 {
@@ -35,6 +35,12 @@ static void rmemd_print_help(FILE *f, const char *prog)
 	for (i = 0; i < rmemd_opt_count; i++) {
 		const struct rmemd_opt_desc *d = &rmemd_opt_table[i];
 
+		if (d->cmdline_only) {
+			snprintf(left, sizeof(left), "    rmem.%s=%s", d->cmdline, d->arg);
+			fprintf(f, "  %-30s %s\n", left, d->help);
+			fprintf(f, "  %-30s   (kernel command line only: argv is visible to every user)\n", "");
+			continue;
+		}
 		if (d->short_name)
 			snprintf(left, sizeof(left), "-%c, --%s%s%s", d->short_name, d->name,
 				 d->arg ? " " : "", d->arg ? d->arg : "");
@@ -54,11 +60,19 @@ static void rmemd_print_help(FILE *f, const char *prog)
 	fprintf(f, "  %-30s %s\n", "-V, --version", "show the version and exit");
 	fprintf(f,
 		"\nSIZE takes K, M, G, T suffixes (binary).  The default rdma_cm port is %u.\n"
-		"Daemon mode logs to stderr (the journal under systemd) and exits cleanly on\n"
-		"SIGTERM or SIGINT.  With --init (or as PID 1) it never exits: a fatal error\n"
-		"is printed and the appliance starts again after a delay.\n"
+		"Daemon mode logs to stderr (the journal under systemd), re-reads the key file\n"
+		"on SIGHUP (a bad one keeps the keys in force) and exits cleanly on SIGTERM or\n"
+		"SIGINT.  With --init (or as PID 1) it never exits: a fatal error is printed\n"
+		"and the appliance starts again after a delay.\n\n"
+		"Hosts prove the rack key before they get anything (challenge-response with\n"
+		"HMAC-SHA256 at connect).  Without a key and without --insecure the appliance\n"
+		"does not start.  Make the key once and give every donor and host the file:\n"
+		"  umask 077; openssl rand -hex 32 > %s\n"
+		"Two keys in the file (one a line) are both accepted: rotation.  --insecure\n"
+		"admits hosts without proof; for labs only: any peer that reaches this port\n"
+		"gets every tenant's memory.\n\n"
 		"Exit status: 0 clean shutdown, 1 fatal error, 2 bad option.\n",
-		RMEM_DEFAULT_PORT);
+		RMEM_DEFAULT_PORT, RMEM_KEY_FILE_DEFAULT);
 }
 
 static int rmemd_parse_args(int argc, char **argv, struct rmemd_opts *opts, bool *help,
@@ -73,6 +87,8 @@ static int rmemd_parse_args(int argc, char **argv, struct rmemd_opts *opts, bool
 	for (i = 0; i < rmemd_opt_count && n < RMEM_ARRAY_SIZE(longopts) - 3; i++) {
 		const struct rmemd_opt_desc *d = &rmemd_opt_table[i];
 
+		if (d->cmdline_only)
+			continue;
 		longopts[n].name = d->name;
 		longopts[n].has_arg = d->arg ? required_argument : no_argument;
 		longopts[n].flag = NULL;
@@ -168,5 +184,6 @@ int main(int argc, char **argv)
 	}
 	rmemd_log_setup(opts.debug);
 	signal(SIGPIPE, SIG_IGN);
-	return rmemd_serve(&opts, true) ? 1 : 0;
+	/* A daemon's host owns its network (--ip and --rxe are for PID 1): no lease to keep. */
+	return rmemd_serve(&opts, NULL, true) ? 1 : 0;
 }

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rmem_wire.h"
+#include "rmem_proto.h"
 #include "rmemd_parse.h"
 
 /* The leading decimal digits of *@p (at least one), *@p moved past them. */
@@ -161,6 +161,35 @@ int rmemd_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
 	if (v < min || v > max)
 		return -ERANGE;
 	*out = (uint32_t)v;
+	return 0;
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)tolower((unsigned char)c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+int rmemd_parse_bootif(const char *s, uint8_t mac[6])
+{
+	uint8_t b[7];
+	int i, hi, lo;
+
+	/* Seven two-digit hex bytes joined by '-': 20 characters exactly. */
+	if (!s || strlen(s) != 20)
+		return -EINVAL;
+	for (i = 0; i < 7; i++) {
+		hi = hex_digit(s[3 * i]);
+		lo = hex_digit(s[3 * i + 1]);
+		if (hi < 0 || lo < 0 || (i < 6 && s[3 * i + 2] != '-'))
+			return -EINVAL;
+		b[i] = (uint8_t)(hi << 4 | lo);
+	}
+	if (b[0] != 1)
+		return -EINVAL;	/* not Ethernet: DHCP here speaks htype 1 only */
+	memcpy(mac, b + 1, 6);
 	return 0;
 }
 
@@ -554,7 +583,18 @@ static int set_debug(const struct rmemd_opt_desc *d, struct rmemd_opts *o, const
 	return set_num(d, o, v ? v : "1", err, errlen);
 }
 
-/* IFACE:ADDR/PREFIX, e.g. eth1:10.0.0.2/24. */
+/* Every form of rmem.ip sets all the ip_ fields, so the last one given wins whole. */
+static void ip_store(struct rmemd_opts *o, const char *ifname, size_t n, bool dhcp, uint32_t addr,
+		     uint32_t prefix)
+{
+	memcpy(o->ip_ifname, ifname, n);
+	o->ip_ifname[n] = '\0';
+	o->ip_dhcp = dhcp;
+	o->ip_addr = addr;
+	o->ip_prefix = prefix;
+}
+
+/* IFACE:ADDR/PREFIX (eth1:10.0.0.2/24), IFACE:dhcp, dhcp (interface chosen at bring-up), none. */
 static int set_ip(const struct rmemd_opt_desc *d, struct rmemd_opts *o, const char *v,
 		  char *err, size_t errlen)
 {
@@ -564,15 +604,26 @@ static int set_ip(const struct rmemd_opt_desc *d, struct rmemd_opts *o, const ch
 	uint32_t prefix;
 	size_t n;
 
+	if (v && (!strcmp(v, "dhcp") || !strcmp(v, "none"))) {
+		ip_store(o, "", 0, v[0] == 'd', 0, 0);
+		return 0;
+	}
 	colon = v ? strchr(v, ':') : NULL;
-	slash = colon ? strchr(colon, '/') : NULL;
-	if (!colon || !slash)
+	if (!colon)
 		return opt_bad(d, v, err, errlen);
 	n = (size_t)(colon - v);
-	if (!n || n >= sizeof(o->ip_ifname)) {
+	/* Kernel interface names: at most 15 bytes, no '/' and no blank (dev_valid_name()). */
+	if (!n || n >= sizeof(o->ip_ifname) || strcspn(v, "/ \t") < n) {
 		snprintf(err, errlen, "'%.*s' is not an interface name", (int)n, v);
 		return -EINVAL;
 	}
+	if (!strcmp(colon + 1, "dhcp")) {
+		ip_store(o, v, n, true, 0, 0);
+		return 0;
+	}
+	slash = strchr(colon, '/');
+	if (!slash)
+		return opt_bad(d, v, err, errlen);
 	if ((size_t)(slash - colon - 1) >= sizeof(addr)) {
 		snprintf(err, errlen, "'%s': address too long", v);
 		return -EINVAL;
@@ -587,10 +638,7 @@ static int set_ip(const struct rmemd_opt_desc *d, struct rmemd_opts *o, const ch
 		snprintf(err, errlen, "'%s' is not a prefix length 1..32", slash + 1);
 		return -EINVAL;
 	}
-	memcpy(o->ip_ifname, v, n);
-	o->ip_ifname[n] = '\0';
-	o->ip_addr = a.s_addr;
-	o->ip_prefix = prefix;
+	ip_store(o, v, n, false, a.s_addr, prefix);
 	return 0;
 }
 
@@ -601,6 +649,8 @@ static int show_ip(const struct rmemd_opt_desc *d, const struct rmemd_opts *o, c
 	struct in_addr a = { .s_addr = o->ip_addr };
 
 	(void)d;
+	if (o->ip_dhcp)
+		return snprintf(buf, len, "%s%sdhcp", o->ip_ifname, o->ip_ifname[0] ? ":" : "");
 	if (!o->ip_ifname[0])
 		return snprintf(buf, len, "none");
 	inet_ntop(AF_INET, &a, addr, sizeof(addr));
@@ -738,6 +788,80 @@ bool rmemd_allow_match(const struct rmemd_opts *o, const struct sockaddr *sa)
 	return false;
 }
 
+/* ---------------------------------------------------- authentication */
+
+static int set_key_file(const struct rmemd_opt_desc *d, struct rmemd_opts *o, const char *v,
+			char *err, size_t errlen)
+{
+	int ret = set_name(d, o, v, err, errlen);
+
+	if (!ret)
+		o->key_file_set = true;
+	return ret;
+}
+
+/*
+ * HEX[,HEX]: a key file's text with ',' for its line breaks (a kernel
+ * command line has none).  The value is a secret: a message says what is
+ * wrong with it and never quotes it; rmemd_auth.c loads it at start.
+ */
+static int set_key(const struct rmemd_opt_desc *d, struct rmemd_opts *o, const char *v,
+		   char *err, size_t errlen)
+{
+	u8 keys[RMEM_AUTH_KEYS_MAX][RMEM_AUTH_KEY_LEN];
+	size_t n = v ? strlen(v) : 0, i;
+	char text[RMEMD_KEY_HEX_MAX];
+	unsigned int bad = 0;
+	int k;
+
+	if (!n || n >= sizeof(text)) {
+		snprintf(err, errlen, "%zu characters are not %s", n, d->what);
+		return -EINVAL;
+	}
+	for (i = 0; i <= n; i++)
+		text[i] = v[i] == ',' ? '\n' : v[i];
+	k = rmem_auth_keys_parse(text, n, keys, &bad);
+	explicit_bzero(keys, sizeof(keys));
+	explicit_bzero(text, sizeof(text));
+	if (k < 0) {
+		snprintf(err, errlen, "item %u is not a key (%s)", bad, d->what);
+		return -EINVAL;
+	}
+	memcpy(o->key_hex, v, n + 1);
+	o->key_bad = false;
+	return 0;
+}
+
+static int show_key(const struct rmemd_opt_desc *d, const struct rmemd_opts *o, char *buf,
+		    size_t len)
+{
+	(void)d;
+	if (o->key_bad)
+		return snprintf(buf, len, "no host (rmem.key= was invalid)");
+	return snprintf(buf, len, "%s", o->key_hex[0] ? "the key(s) given (not shown)" : "");
+}
+
+/* A mistyped key must not fall back to a key file or to no key at all. */
+static void fail_closed_key(struct rmemd_opts *o)
+{
+	explicit_bzero(o->key_hex, sizeof(o->key_hex));
+	o->key_bad = true;
+}
+
+static int show_insecure(const struct rmemd_opt_desc *d, const struct rmemd_opts *o, char *buf,
+			 size_t len)
+{
+	(void)d;
+	return snprintf(buf, len, "%s", o->insecure ? "any host, without proof (INSECURE)" :
+				      "authenticated hosts only");
+}
+
+/* Only a well-formed rmem.insecure=1 opens the donor. */
+static void fail_closed_insecure(struct rmemd_opts *o)
+{
+	o->insecure = false;
+}
+
 /* ---------------------------------------------------------- the table */
 
 /* Numbers and durations: the accepted range. */
@@ -800,10 +924,11 @@ const struct rmemd_opt_desc rmemd_opt_table[] = {
 	  OPT_NUM_FIELD(debug), OPT_RANGE(0, 2), .set = set_debug, .show = show_num,
 	  .parse = parse_u32, .print = print_u64,
 	  .what = "a debug level" },
-	{ "ip", 0, "ip", "IFACE:ADDR/PREFIX",
-	  "init mode: give the RDMA NIC this IPv4 address and bring it up",
+	{ "ip", 0, "ip", "IFACE:ADDR/PREFIX|dhcp",
+	  "init mode: the RDMA NIC's IPv4 address: IFACE:ADDR/PREFIX, IFACE:dhcp, dhcp (on the "
+	  "BOOTIF= NIC, else the first with a link) or none; with --init the default is dhcp",
 	  .set = set_ip, .show = show_ip,
-	  .what = "IFACE:ADDR/PREFIX (e.g. eth1:10.0.0.2/24)" },
+	  .what = "IFACE:ADDR/PREFIX, IFACE:dhcp, dhcp or none (e.g. eth1:10.0.0.2/24)" },
 	{ "rxe", 0, "rxe", "IFACE|auto",
 	  "init mode: create soft-RoCE on IFACE; auto: on the --ip interface when no RDMA NIC registered",
 	  OPT_FIELD(rxe_ifname), .reject = "/: \t", .set = set_name, .show = show_name,
@@ -812,6 +937,20 @@ const struct rmemd_opt_desc rmemd_opt_table[] = {
 	  "accept hosts only from these IPv4 networks (up to 16); others are refused before any exchange",
 	  .set = set_allow, .show = show_allow, .fail_closed = fail_closed_allow,
 	  .what = "A.B.C.D[/PREFIX] networks, comma-separated" },
+	{ "key-file", 'k', NULL, "FILE",
+	  "rack key file (one or two keys of 64 hex digits, mode 600): hosts must prove a key of it",
+	  OPT_FIELD(key_file), .set = set_key_file, .show = show_name,
+	  .what = "a file name" },
+	{ "key", 0, "key", "HEX[,HEX]",
+	  "the rack key(s) instead of a key file, for the PXE image",
+	  OPT_FIELD(key_hex), .cmdline_only = true, .set = set_key, .show = show_key,
+	  .fail_closed = fail_closed_key,
+	  .what = "64 hex digits, or two keys joined by ','" },
+	{ "insecure", 0, "insecure", NULL,
+	  "admit hosts without proof of the rack key (labs only: any peer that reaches the port "
+	  "gets every tenant's memory)",
+	  OPT_FIELD(insecure), .set = set_bool, .show = show_insecure,
+	  .fail_closed = fail_closed_insecure, .what = "0/1/yes/no/on/off" },
 	{ "init", 0, NULL, NULL,
 	  "run as PID 1: mount /proc /sys /dev, read rmem.*= from /proc/cmdline, never exit",
 	  OPT_FIELD(init), .set = set_bool },
@@ -843,6 +982,14 @@ void rmemd_opts_defaults(struct rmemd_opts *o)
 	o->chunk_shift = RMEM_CHUNK_SHIFT_DEFAULT;
 	o->lease_timeout_ms = RMEM_LEASE_TIMEOUT_DEFAULT_MS;
 	o->slots = RMEM_SLOTS_DEFAULT;
+	snprintf(o->key_file, sizeof(o->key_file), "%s", RMEM_KEY_FILE_DEFAULT);
+}
+
+void rmemd_opts_defaults_init(struct rmemd_opts *o)
+{
+	rmemd_opts_defaults(o);
+	o->init = true;
+	o->ip_dhcp = true;
 }
 
 const struct rmemd_opt_desc *rmemd_opt_find(const char *name)
@@ -902,6 +1049,19 @@ int rmemd_cmdline_apply(struct rmemd_opts *o, const char *cmdline,
 	while (p && (p = next_word(p, word, sizeof(word), &toolong))) {
 		char *key, *eq, *val;
 
+		/* word[0] first: GCC 12 warns on the strncmp where it sees an empty word. */
+		if (word[0] == 'B' && !strncmp(word, "BOOTIF=", 7)) {
+			/* Not ours to refuse the boot for: a bad one only loses the hint. */
+			if (!toolong && !rmemd_parse_bootif(word + 7, o->bootif)) {
+				o->bootif_set = true;
+				continue;
+			}
+			snprintf(line, sizeof(line), "BOOTIF=%.40s: %s", word + 7,
+				 "not 01-aa-bb-cc-dd-ee-ff (an Ethernet MAC address); ignored");
+			report(arg, line);
+			problems++;
+			continue;
+		}
 		if (strncmp(word, "rmem.", 5))
 			continue;
 		key = word + 5;

@@ -15,6 +15,8 @@ struct sockaddr;
 
 /* Networks an allow-list holds. */
 #define RMEMD_ALLOW_MAX 16
+/* rmem.key=HEX[,HEX]: two keys of 64 hex digits, a comma, the NUL. */
+#define RMEMD_KEY_HEX_MAX 132
 
 /* Everything the appliance can be told; rmemd_opts_defaults() fills it. */
 struct rmemd_opts {
@@ -31,10 +33,17 @@ struct rmemd_opts {
 	uint32_t slots;		/* lease slots (host devices at once) */
 	bool no_hugepages;
 	bool init;		/* PID 1 mode */
-	/* Image bring-up (PID 1): address of the RDMA NIC, soft-RoCE. */
-	char ip_ifname[16];	/* "" = leave the network alone */
+	/*
+	 * Image bring-up (PID 1): address of the RDMA NIC, soft-RoCE.  No
+	 * ip_ifname and no ip_dhcp: leave the network alone.
+	 */
+	char ip_ifname[16];	/* "" with ip_dhcp: chosen at bring-up */
+	bool ip_dhcp;		/* address by DHCP, not ip_addr/ip_prefix */
 	uint32_t ip_addr;	/* IPv4, network byte order */
 	uint32_t ip_prefix;
+	/* BOOTIF= (pxelinux IPAPPEND 2): the NIC that PXE-booted, DHCP's choice. */
+	uint8_t bootif[6];
+	bool bootif_set;
 	char rxe_ifname[16];	/* "", an interface, or "auto" */
 	int debug;
 	/* --allow: IPv4 networks hosts may connect from; none = any address. */
@@ -44,6 +53,15 @@ struct rmemd_opts {
 		uint32_t addr;	/* network byte order, host bits clear */
 		uint32_t prefix;
 	} allow[RMEMD_ALLOW_MAX];
+	/*
+	 * Host authentication (rmemd_auth.c): the rack keys hosts must prove,
+	 * from rmem.key= when given, else from key_file; none with insecure.
+	 */
+	char key_file[256];	/* --key-file */
+	bool key_file_set;	/* given, not the default: contradicts insecure */
+	char key_hex[RMEMD_KEY_HEX_MAX];	/* rmem.key=: the key text, wiped once loaded */
+	bool key_bad;		/* a bad rmem.key=: refuse to serve */
+	bool insecure;		/* --insecure, rmem.insecure=1: admit hosts without proof */
 };
 
 /*
@@ -67,6 +85,8 @@ struct rmemd_opt_desc {
 	const char *reject;	/* names: characters refused */
 	const char *what;	/* "'VALUE' is not <what>" on a bad value */
 	const char *unset;	/* shown for a zero or empty field; NULL: the value */
+	/* Kernel command line only: a secret has no place in argv, which ps shows. */
+	bool cmdline_only;
 	/*
 	 * A bad value on the kernel command line: NULL keeps the old value;
 	 * else this makes the option fail closed (and "keep" shows that).
@@ -86,6 +106,12 @@ extern const struct rmemd_opt_desc rmemd_opt_table[];
 extern const size_t rmemd_opt_count;
 
 void rmemd_opts_defaults(struct rmemd_opts *o);
+/*
+ * The defaults of PID 1 (--init): those above, and DHCP when no rmem.ip
+ * says otherwise, because a PXE-booted donor has no other way to learn
+ * its address.  Daemon mode never touches the network unless told.
+ */
+void rmemd_opts_defaults_init(struct rmemd_opts *o);
 
 /*
  * May a host connect from @sa?  Always with an empty allow-list; else only
@@ -113,6 +139,8 @@ int rmemd_parse_chunk_size(const char *s, uint32_t *shift);
 int rmemd_parse_duration_ms(const char *s, uint64_t *ms);
 int rmemd_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);
 int rmemd_parse_listen(const char *s, char *host, size_t hostlen, uint16_t *port);
+/* pxelinux's BOOTIF value, 01-aa-bb-cc-dd-ee-ff: ARP type 1 (Ethernet) and a MAC. */
+int rmemd_parse_bootif(const char *s, uint8_t mac[6]);
 
 /* What /proc/meminfo says, in bytes (huge_free in pages). */
 struct rmemd_meminfo {
@@ -143,10 +171,10 @@ int rmemd_pool_plan(const struct rmemd_opts *o, const struct rmemd_meminfo *mi,
 const char *rmemd_fmt_size(uint64_t bytes, char *buf, size_t len);
 
 /*
- * Applies every rmem.<key>=<value> of a kernel command line to @o.  A bad
- * value or an unknown rmem.* key is reported through @report (one line,
- * naming the option and the value kept) and skipped.  Returns the number
- * of problems reported.
+ * Applies every rmem.<key>=<value> of a kernel command line to @o, and
+ * BOOTIF= (the boot NIC pxelinux names).  A bad value or an unknown rmem.*
+ * key is reported through @report (one line, naming the option and the
+ * value kept) and skipped.  Returns the number of problems reported.
  */
 int rmemd_cmdline_apply(struct rmemd_opts *o, const char *cmdline,
 		       void (*report)(void *arg, const char *line), void *arg);

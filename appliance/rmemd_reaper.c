@@ -297,6 +297,8 @@ static void rmemd_stats_publish(struct rmemd_appliance *app, uint64_t now_ms)
 	st->connects_accepted = cpu_to_le64(app->lis.accepted);
 	st->connects_rejected = cpu_to_le64(app->lis.rejected);
 	st->refused_not_allowed = cpu_to_le64(app->lis.refused_not_allowed);
+	st->refused_auth = cpu_to_le64(app->lis.refused_auth);
+	st->auth_accepted = cpu_to_le64(app->lis.auth_accepted);
 	st->cpu_time_us = cpu_to_le64(rmemd_cpu_time_us());
 	st->refreshes = cpu_to_le64(++r->refreshes);
 	__atomic_thread_fence(__ATOMIC_RELEASE);

@@ -11,13 +11,15 @@
 /* In the serving banner and in --version. */
 #define RMEMD_APPLIANCE_VERSION "0.1"
 
+struct rmemd_dhcp_io;
 struct rmemd_opts;
 
 /*
  * Sets up everything, serves until SIGTERM/SIGINT (or forever in init
- * mode), tears down.  Returns 0 after a clean shutdown, negative errno
+ * mode; SIGHUP re-reads the rack key file), tears down.  @dhcp (NULL: none) is a lease the loop keeps renewed;
+ * it stays the caller's.  Returns 0 after a clean shutdown, negative errno
  * with the reason already logged otherwise.
  */
-int rmemd_serve(const struct rmemd_opts *opts, bool handle_signals);
+int rmemd_serve(const struct rmemd_opts *opts, struct rmemd_dhcp_io *dhcp, bool handle_signals);
 
 #endif /* RMEMD_SERVE_H */

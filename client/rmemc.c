@@ -26,6 +26,7 @@
 
 #include "rmem_alloc.h"
 #include "rmemc.h"
+#include "rmemc_auth.h"
 
 #define RMEMC_TIMEOUT_MS 5000
 /*
@@ -55,6 +56,7 @@ struct rmemc_conn {
 	int timeout_ms;
 	int spin_us;
 	uint64_t wr_seq;		/* wr_id of the one outstanding request */
+	uint8_t initiator_depth;	/* READ/atomic requests in flight we ask for */
 	bool established;
 	bool broken;			/* a WR failed or timed out: QP unusable */
 	char host[128];
@@ -309,7 +311,54 @@ static int rmemc_meta_read(struct rmemc_conn *c, uint64_t off, void *dst, size_t
 
 /* ------------------------------------------------------------ connect */
 
-static int rmemc_connect_result(struct rmemc_conn *c, uint16_t port)
+/*
+ * A reject with an rmem reason.  A challenge is not a refusal: -EAGAIN,
+ * and @auth holds it for the answer on a new connection.
+ */
+static int rmemc_rejected(struct rmemc_conn *c, const struct rmem_reject *rej, const void *priv,
+			  size_t plen, struct rmemc_auth *auth, struct rmemc_trace *trace)
+{
+	const char *why = rmem_reject_str(rej->reason);
+
+	switch (rej->reason) {
+	case RMEM_REJ_CHALLENGE:
+		if (auth && auth->keyed && !auth->challenged &&
+		    !rmemc_auth_take_challenge(auth, priv, plen)) {
+			if (trace)
+				trace->challenges++;
+			return -EAGAIN;
+		}
+		return rmemc_fail(c, -EPROTO,
+				 "donor %s sent a challenge this connect did not ask for, or a malformed one",
+				 c->host);
+	case RMEM_REJ_AUTH_REQUIRED:
+		if (auth && !auth->keyed && auth->path[0])
+			return rmemc_fail(c, -EACCES,
+					 "donor %s rejected the connection: %s (no rack key here: %s does not exist; copy the rack's key file there, or name one with --key-file or RMEM_KEY_FILE)",
+					 c->host, why, auth->path);
+		return rmemc_fail(c, -EACCES,
+				 "donor %s rejected the connection: %s (this connect sent no proof)",
+				 c->host, why);
+	case RMEM_REJ_AUTH_STALE:
+	case RMEM_REJ_AUTH_FAILED:
+		if (auth && auth->keyed)
+			return rmemc_fail(c, -EACCES,
+					 "donor %s rejected the connection: %s (rack key %08x from %s)",
+					 c->host, why, auth->key_id, auth->path);
+		return rmemc_fail(c, -EACCES, "donor %s rejected the connection: %s", c->host, why);
+	case RMEM_REJ_BAD_VERSION:
+		return rmemc_fail(c, -ECONNREFUSED,
+				 "donor %s rejected the connection: %s (donor serves versions %u..%u)",
+				 c->host, why, rej->min_version, rej->max_version);
+	default:
+		return rmemc_fail(c, -ECONNREFUSED, "donor %s rejected the connection: %s%s%s",
+				 c->host, why, rej->detail ? ": " : "",
+				 rej->detail ? rmem_wire_strerror(rej->detail) : "");
+	}
+}
+
+static int rmemc_connect_result(struct rmemc_conn *c, uint16_t port, struct rmemc_auth *auth,
+				struct rmemc_trace *trace)
 {
 	uint8_t priv[RMEM_CM_REP_PRIV_MAX > RMEM_CM_REJ_PRIV_MAX ?
 		     RMEM_CM_REP_PRIV_MAX : RMEM_CM_REJ_PRIV_MAX];
@@ -341,19 +390,20 @@ static int rmemc_connect_result(struct rmemc_conn *c, uint16_t port)
 			return rmemc_fail(c, -EPROTO,
 					 "donor %s accepted with an invalid descriptor: %s",
 					 c->host, rmem_wire_strerror(err));
+		if (trace)
+			trace->accepted = true;
 		return 0;
 	case RDMA_CM_EVENT_REJECTED:
+		if (trace) {
+			trace->reject_reason = RMEM_REJ_NONE;
+			trace->reject_len = plen < sizeof(trace->reject_priv) ?
+					    plen : sizeof(trace->reject_priv);
+			memcpy(trace->reject_priv, priv, trace->reject_len);
+		}
 		if (plen && !rmem_reject_decode(priv, plen, &rej)) {
-			if (rej.reason == RMEM_REJ_BAD_VERSION)
-				return rmemc_fail(c, -ECONNREFUSED,
-						 "donor %s rejected the connection: %s (donor serves versions %u..%u)",
-						 c->host, rmem_reject_str(rej.reason),
-						 rej.min_version, rej.max_version);
-			return rmemc_fail(c, -ECONNREFUSED,
-					 "donor %s rejected the connection: %s%s%s",
-					 c->host, rmem_reject_str(rej.reason),
-					 rej.detail ? ": " : "",
-					 rej.detail ? rmem_wire_strerror(rej.detail) : "");
+			if (trace)
+				trace->reject_reason = rej.reason;
+			return rmemc_rejected(c, &rej, priv, plen, auth, trace);
 		}
 		if (status == RMEMC_CM_REJ_CONSUMER_DEFINED)
 			return rmemc_fail(c, -ECONNREFUSED,
@@ -429,27 +479,52 @@ static void rmemc_conn_teardown(struct rmemc_conn *c)
 	free(c);
 }
 
-static int rmemc_connect_setup(struct rmemc_conn *c, const char *host, uint16_t port,
-			      const struct rmemc_opts *opts)
+/* The PD, CQ and bounce buffer, once, on the device the first route took. */
+static int rmemc_conn_resources(struct rmemc_conn *c)
 {
-	uint8_t req[RMEM_CM_REQ_PRIV_MAX];
-	struct rdma_conn_param param;
-	struct ibv_qp_init_attr qpa;
 	struct ibv_device_attr attr;
+	int flags;
+
+	if (ibv_query_device(c->id->verbs, &attr))
+		return rmemc_fail(c, -errno, "ibv_query_device: %s", strerror(errno));
+	if (attr.atomic_cap == IBV_ATOMIC_NONE)
+		return rmemc_fail(c, -EOPNOTSUPP, "RDMA device %s has no atomics: cannot allocate",
+				 rmemc_conn_device(c));
+	c->initiator_depth = attr.max_qp_init_rd_atom < RMEMC_INITIATOR_MAX ?
+			     (uint8_t)attr.max_qp_init_rd_atom : RMEMC_INITIATOR_MAX;
+	if (!c->initiator_depth)
+		c->initiator_depth = 1;
+	c->pd = ibv_alloc_pd(c->id->verbs);
+	if (!c->pd)
+		return rmemc_fail(c, -errno, "ibv_alloc_pd: %s", strerror(errno));
+	c->comp = ibv_create_comp_channel(c->id->verbs);
+	if (!c->comp)
+		return rmemc_fail(c, -errno, "ibv_create_comp_channel: %s", strerror(errno));
+	flags = fcntl(c->comp->fd, F_GETFL);
+	if (flags < 0 || fcntl(c->comp->fd, F_SETFL, flags | O_NONBLOCK))
+		return rmemc_fail(c, -errno, "fcntl on the completion channel: %s", strerror(errno));
+	c->cq = ibv_create_cq(c->id->verbs, 16, c, c->comp, 0);
+	if (!c->cq)
+		return rmemc_fail(c, -errno, "ibv_create_cq: %s", strerror(errno));
+	if (posix_memalign((void **)&c->buf, 4096, RMEMC_BUF))
+		return rmemc_fail(c, -ENOMEM, "out of memory for the bounce buffer");
+	memset(c->buf, 0, RMEMC_BUF);
+	c->mr = ibv_reg_mr(c->pd, c->buf, RMEMC_BUF, IBV_ACCESS_LOCAL_WRITE);
+	if (!c->mr)
+		return rmemc_fail(c, -errno, "ibv_reg_mr of the bounce buffer: %s", strerror(errno));
+	return 0;
+}
+
+/* One connect attempt's cm id, routed to the donor, with its QP. */
+static int rmemc_cm_prepare(struct rmemc_conn *c, const char *host, uint16_t port)
+{
+	struct ibv_qp_init_attr qpa;
 	struct addrinfo hints, *ai;
 	char portstr[8];
-	int err, n, flags;
+	int err;
 
-	c->channel = rdma_create_event_channel();
-	if (!c->channel)
-		return rmemc_fail(c, errno ? -errno : -ENODEV,
-				 "cannot open rdma_cm: %s (is rdma_ucm loaded?)", strerror(errno));
-	flags = fcntl(c->channel->fd, F_GETFL);
-	if (flags < 0 || fcntl(c->channel->fd, F_SETFL, flags | O_NONBLOCK))
-		return rmemc_fail(c, -errno, "fcntl on the rdma_cm channel: %s", strerror(errno));
 	if (rdma_create_id(c->channel, &c->id, c, RDMA_PS_TCP))
 		return rmemc_fail(c, -errno, "rdma_create_id: %s", strerror(errno));
-
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICSERV;
@@ -471,23 +546,14 @@ static int rmemc_connect_setup(struct rmemc_conn *c, const char *host, uint16_t 
 	if (err)
 		return err;
 
-	if (ibv_query_device(c->id->verbs, &attr))
-		return rmemc_fail(c, -errno, "ibv_query_device: %s", strerror(errno));
-	if (attr.atomic_cap == IBV_ATOMIC_NONE)
-		return rmemc_fail(c, -EOPNOTSUPP, "RDMA device %s has no atomics: cannot allocate",
-				 rmemc_conn_device(c));
-	c->pd = ibv_alloc_pd(c->id->verbs);
 	if (!c->pd)
-		return rmemc_fail(c, -errno, "ibv_alloc_pd: %s", strerror(errno));
-	c->comp = ibv_create_comp_channel(c->id->verbs);
-	if (!c->comp)
-		return rmemc_fail(c, -errno, "ibv_create_comp_channel: %s", strerror(errno));
-	flags = fcntl(c->comp->fd, F_GETFL);
-	if (flags < 0 || fcntl(c->comp->fd, F_SETFL, flags | O_NONBLOCK))
-		return rmemc_fail(c, -errno, "fcntl on the completion channel: %s", strerror(errno));
-	c->cq = ibv_create_cq(c->id->verbs, 16, c, c->comp, 0);
-	if (!c->cq)
-		return rmemc_fail(c, -errno, "ibv_create_cq: %s", strerror(errno));
+		err = rmemc_conn_resources(c);
+	else if (c->pd->context != c->id->verbs)
+		err = rmemc_fail(c, -EHOSTUNREACH,
+				 "the route to %s moved to another RDMA device between two connect steps",
+				 host);
+	if (err)
+		return err;
 	memset(&qpa, 0, sizeof(qpa));
 	qpa.send_cq = c->cq;
 	qpa.recv_cq = c->cq;
@@ -499,43 +565,108 @@ static int rmemc_connect_setup(struct rmemc_conn *c, const char *host, uint16_t 
 	qpa.cap.max_recv_sge = 1;
 	if (rdma_create_qp(c->id, c->pd, &qpa))
 		return rmemc_fail(c, -errno, "rdma_create_qp: %s", strerror(errno));
-	if (posix_memalign((void **)&c->buf, 4096, RMEMC_BUF))
-		return rmemc_fail(c, -ENOMEM, "out of memory for the bounce buffer");
-	memset(c->buf, 0, RMEMC_BUF);
-	c->mr = ibv_reg_mr(c->pd, c->buf, RMEMC_BUF, IBV_ACCESS_LOCAL_WRITE);
-	if (!c->mr)
-		return rmemc_fail(c, -errno, "ibv_reg_mr of the bounce buffer: %s", strerror(errno));
+	return 0;
+}
+
+/* Undoes rmemc_cm_prepare() after a reject, before the next attempt. */
+static void rmemc_cm_drop(struct rmemc_conn *c)
+{
+	if (c->id->qp)
+		rdma_destroy_qp(c->id);
+	rdma_destroy_id(c->id);
+	c->id = NULL;
+}
+
+/* Sends the request this attempt makes (@auth's step, or the raw test bytes). */
+static int rmemc_connect_once(struct rmemc_conn *c, const char *host, uint16_t port,
+			      const struct rmemc_opts *opts, struct rmemc_auth *auth)
+{
+	struct rmem_connect_req creq = {
+		.version = RMEM_WIRE_VERSION,
+		.host_id = opts->host_id,
+	};
+	uint8_t req[RMEM_CM_REQ_PRIV_MAX];
+	struct rdma_conn_param param;
+	int n;
 
 	memset(&param, 0, sizeof(param));
 	if (opts->raw_private_data_set) {
 		param.private_data = opts->raw_private_data;
 		param.private_data_len = opts->raw_private_data_len;
 	} else {
-		struct rmem_connect_req creq = {
-			.version = RMEM_WIRE_VERSION,
-			.host_id = opts->host_id,
-		};
-
+		rmemc_auth_request(auth, &creq);
 		n = rmem_connect_encode(&creq, req, sizeof(req));
 		if (n < 0)
 			return rmemc_fail(c, -EINVAL, "encoding the connect request: %s",
 					 rmem_wire_strerror(n));
+		if (opts->trace && (creq.flags & RMEM_CONNECT_F_AUTH)) {
+			memcpy(opts->trace->auth_req, req, (size_t)n);
+			opts->trace->auth_req_len = (uint8_t)n;
+		}
 		param.private_data = req;
 		param.private_data_len = (uint8_t)n;
 	}
-	param.initiator_depth = attr.max_qp_init_rd_atom < RMEMC_INITIATOR_MAX ?
-				(uint8_t)attr.max_qp_init_rd_atom : RMEMC_INITIATOR_MAX;
-	if (!param.initiator_depth)
-		param.initiator_depth = 1;
+	param.initiator_depth = c->initiator_depth;
 	param.responder_resources = 0;	/* the donor never reads from us */
 	param.retry_count = 7;
 	param.rnr_retry_count = 7;
 	if (rdma_connect(c->id, &param))
 		return rmemc_fail(c, -errno, "rdma_connect %s: %s", host, strerror(errno));
-	err = rmemc_connect_result(c, port);
-	if (err)
-		return err;
-	return rmemc_connect_verify(c, opts->expect_epoch);
+	return rmemc_connect_result(c, port, opts->raw_private_data_set ? NULL : auth, opts->trace);
+}
+
+/*
+ * With a rack key, two attempts, each on its own cm id: a HELLO that the
+ * donor answers with a challenge (a reject), then the AUTH that answers
+ * it; the accept must carry the donor's proof before anything is read.
+ * Without a key, one plain attempt.
+ */
+static int rmemc_connect_setup(struct rmemc_conn *c, const char *host, uint16_t port,
+			      const struct rmemc_opts *opts)
+{
+	const char *path = NULL;
+	struct rmemc_auth auth;
+	int err, flags;
+
+	if (!opts->insecure && !opts->raw_private_data_set)
+		path = rmemc_auth_key_file(opts->key_file);
+	err = rmemc_auth_begin(&auth, path, c->err, sizeof(c->err));
+	if (err && err != -ENOENT) {
+		c->fails++;
+		goto out_auth_end;
+	}
+	/* No key file: a plain attempt; the donor's refusal, if any, names the file. */
+	c->err[0] = '\0';
+	c->channel = rdma_create_event_channel();
+	if (!c->channel) {
+		err = rmemc_fail(c, errno ? -errno : -ENODEV,
+				 "cannot open rdma_cm: %s (is rdma_ucm loaded?)", strerror(errno));
+		goto out_auth_end;
+	}
+	flags = fcntl(c->channel->fd, F_GETFL);
+	if (flags < 0 || fcntl(c->channel->fd, F_SETFL, flags | O_NONBLOCK)) {
+		err = rmemc_fail(c, -errno, "fcntl on the rdma_cm channel: %s", strerror(errno));
+		goto out_auth_end;
+	}
+	err = rmemc_cm_prepare(c, host, port);
+	if (!err)
+		err = rmemc_connect_once(c, host, port, opts, &auth);
+	if (err == -EAGAIN) {
+		rmemc_cm_drop(c);
+		err = rmemc_cm_prepare(c, host, port);
+		if (!err)
+			err = rmemc_connect_once(c, host, port, opts, &auth);
+	}
+	if (!err && rmemc_auth_check_accept(&auth, &c->desc, opts->host_id))
+		err = rmemc_fail(c, -EACCES,
+				 "donor %s failed to prove the rack key %08x: %s; disconnected", c->host,
+				 auth.key_id, c->desc.flags & RMEM_ACCEPT_F_AUTH ? "its proof is wrong" :
+				 "it admitted this host without a challenge (running --insecure?)");
+	if (!err)
+		err = rmemc_connect_verify(c, opts->expect_epoch);
+out_auth_end:
+	rmemc_auth_end(&auth);
+	return err;
 }
 
 int rmemc_connect(const char *host, uint16_t port, const struct rmemc_opts *opts,
@@ -1071,6 +1202,8 @@ int rmemc_read_stats(struct rmemc_conn *c, struct rmemc_stats *st)
 		st->connects_accepted = le64_to_cpu(w.connects_accepted);
 		st->connects_rejected = le64_to_cpu(w.connects_rejected);
 		st->refused_not_allowed = le64_to_cpu(w.refused_not_allowed);
+		st->refused_auth = le64_to_cpu(w.refused_auth);
+		st->auth_accepted = le64_to_cpu(w.auth_accepted);
 		st->cpu_time_us = le64_to_cpu(w.cpu_time_us);
 		st->refreshes = le64_to_cpu(w.refreshes);
 		return 0;

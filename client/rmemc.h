@@ -11,6 +11,7 @@
  *	struct rmemc_handle h;
  *
  *	rmemc_connect("10.0.0.1", RMEM_DEFAULT_PORT, NULL, &c, err, sizeof(err));
+ *							// proves /etc/rmem/rack.key
  *	rmemc_dev_attach(c, device_id, 0, &d);		// claims a lease slot
  *	rmemc_alloc(d, vchunk, &h);			// READ window + CAS
  *	rmemc_write(c, &h, 0, page, 4096);		// RDMA WRITE
@@ -23,6 +24,8 @@
  * one-line explanation in rmemc_errmsg(conn).  Errors:
  *   -ETIMEDOUT     no CM event or completion within the timeout
  *   -ECONNREFUSED  the donor rejected us (the message says why) or no listener
+ *   -EACCES        no proof of the rack key, a wrong one, or a stale answer; or
+ *                  the donor did not prove the key back (we disconnected)
  *   -EHOSTUNREACH  address/route resolution failed or the donor is unreachable
  *   -EPROTO        the donor's descriptor or superblock is invalid
  *   -ESTALE        the donor rebooted (new epoch): every chunk is lost
@@ -46,8 +49,31 @@
 struct rmemc_conn;
 struct rmemc_dev;
 
+/*
+ * What a connect's steps saw, for tests (rmem-testclient auth): a replay
+ * sends auth_req again; the last reject's private data shows that a
+ * refusal carries nothing but the reason.
+ */
+struct rmemc_trace {
+	uint8_t auth_req[RMEM_CM_REQ_PRIV_MAX];	/* the AUTH request sent */
+	uint8_t auth_req_len;			/* 0: none sent */
+	unsigned int challenges;		/* challenges received */
+	uint16_t reject_reason;			/* the last reject's, RMEM_REJ_NONE: none */
+	uint8_t reject_priv[RMEM_CM_REJ_PRIV_MAX];	/* its private data as delivered */
+	size_t reject_len;
+	bool accepted;				/* a descriptor, with its rkeys, arrived */
+};
+
 struct rmemc_opts {
 	uint64_t host_id;		/* shown in the donor's log; 0 = anonymous */
+	/*
+	 * The rack key file whose first key this host proves: NULL means
+	 * $RMEM_KEY_FILE, else RMEM_KEY_FILE_DEFAULT.  A file that does not
+	 * exist means no proof (a donor run --insecure admits that; others
+	 * refuse, and the message names the file).
+	 */
+	const char *key_file;
+	bool insecure;			/* send no proof, whatever file there is */
 	int timeout_ms;			/* per CM step and per RDMA op; 0 = 5000 */
 	int spin_us;			/* busy-poll before sleeping; 0 = 2000, <0 = never */
 	uint64_t expect_epoch;		/* nonzero: -ESTALE if the donor's differs */
@@ -55,6 +81,7 @@ struct rmemc_opts {
 	const void *raw_private_data;
 	uint8_t raw_private_data_len;
 	bool raw_private_data_set;
+	struct rmemc_trace *trace;	/* test hook: filled when given */
 };
 
 /* A chunk allocated on a donor.  A plain value: copy it, store it. */
@@ -75,6 +102,8 @@ struct rmemc_stats {
 	uint64_t connects_accepted;
 	uint64_t connects_rejected;
 	uint64_t refused_not_allowed;	/* of those: outside the allow-list */
+	uint64_t refused_auth;		/* of those: no proof, stale answer or wrong key */
+	uint64_t auth_accepted;		/* of the accepted: proved the rack key */
 	uint64_t cpu_time_us;
 	uint64_t refreshes;
 };

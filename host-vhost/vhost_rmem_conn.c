@@ -163,9 +163,33 @@ static int vhost_rmem_cm_wait(struct vhost_rmem_conn *c, int want, const char *w
 		return 0;
 	if (c->cm_event == RDMA_CM_EVENT_REJECTED && c->priv_len &&
 	    !rmem_reject_decode(c->priv, c->priv_len, &rej)) {
-		pr_warn_ratelimited("vhost_rmem: donor %s rejected the connection: %s\n", c->name,
-				    rmem_reject_str(rej.reason));
-		return -ECONNREFUSED;
+		/* Not a refusal: the caller answers with a proof on a new connection. */
+		if (rej.reason == RMEM_REJ_CHALLENGE && c->auth->keyed) {
+			if (c->auth->challenged) {
+				pr_warn_ratelimited("vhost_rmem: donor %s challenged an answer: not following the protocol\n",
+						    c->name);
+				c->auth->challenged = false;
+				return -EPROTO;
+			}
+			if (rmem_challenge_decode(c->priv, c->priv_len, c->auth->nd)) {
+				pr_warn_ratelimited("vhost_rmem: donor %s sent a malformed challenge\n",
+						    c->name);
+				return -EPROTO;
+			}
+			c->auth->challenged = true;
+			return -EAGAIN;
+		}
+		if (rej.reason == RMEM_REJ_AUTH_REQUIRED && !c->auth->keyed)
+			pr_warn_ratelimited("vhost_rmem: donor %s rejected the connection: %s (cat /etc/rmem/rack.key > /sys/module/vhost_rmem/parameters/rack_key)\n",
+					    c->name, rmem_reject_str(rej.reason));
+		else if (c->auth->keyed)
+			pr_warn_ratelimited("vhost_rmem: donor %s rejected the connection: %s (rack key %08x)\n",
+					    c->name, rmem_reject_str(rej.reason), c->auth->key_id);
+		else
+			pr_warn_ratelimited("vhost_rmem: donor %s rejected the connection: %s\n",
+					    c->name, rmem_reject_str(rej.reason));
+		return rej.reason == RMEM_REJ_AUTH_REQUIRED || rej.reason == RMEM_REJ_AUTH_FAILED ||
+		       rej.reason == RMEM_REJ_AUTH_STALE ? -EACCES : -ECONNREFUSED;
 	}
 	pr_warn_ratelimited("vhost_rmem: donor %s: %s failed: %s (status %d)\n", c->name, what,
 			    rdma_event_msg(c->cm_event), c->cm_status);
@@ -249,6 +273,9 @@ static int vhost_rmem_conn_handshake(struct vhost_rmem_conn *c)
 	struct rmem_wire_superblock sb;
 	int n, ret;
 
+	ret = vhost_rmem_auth_request(c->auth, &req);
+	if (ret)
+		return ret;
 	n = rmem_connect_encode(&req, priv, sizeof(priv));
 	if (n < 0)
 		return -EINVAL;
@@ -278,6 +305,14 @@ static int vhost_rmem_conn_handshake(struct vhost_rmem_conn *c)
 				    c->name, rmem_wire_strerror(ret));
 		return -EPROTO;
 	}
+	ret = vhost_rmem_auth_check_accept(c->auth, &c->desc, c->cfg.host_id);
+	if (ret) {
+		pr_warn_ratelimited("vhost_rmem: donor %s did not prove rack key %08x: %s; not using it\n",
+				    c->name, c->auth->key_id,
+				    c->desc.flags & RMEM_ACCEPT_F_AUTH ? "wrong proof" :
+				    "it admitted this host without a challenge (running --insecure?)");
+		return ret;
+	}
 	/* Proves the metadata key and that the descriptor is this boot's. */
 	ret = vhost_rmem_conn_meta_read(c, 0, sizeof(sb));
 	if (ret)
@@ -298,7 +333,9 @@ static void vhost_rmem_conn_marker_done(struct ib_cq *cq, struct ib_wc *wc)
 	container_of(wc->wr_cqe, struct vhost_rmem_conn, marker)->drained = true;
 }
 
-struct vhost_rmem_conn *vhost_rmem_conn_create(const struct vhost_rmem_conn_cfg *cfg)
+/* One connection attempt: resolve, route, resources, connect, handshake. */
+static struct vhost_rmem_conn *vhost_rmem_conn_try(const struct vhost_rmem_conn_cfg *cfg,
+						   struct vhost_rmem_auth *auth)
 {
 	const struct sockaddr_in *sin = (const struct sockaddr_in *)&cfg->addr;
 	struct vhost_rmem_conn *c;
@@ -310,6 +347,7 @@ struct vhost_rmem_conn *vhost_rmem_conn_create(const struct vhost_rmem_conn_cfg 
 	if (!c)
 		return ERR_PTR(-ENOMEM);
 	c->cfg = *cfg;
+	c->auth = auth;
 	snprintf(c->name, sizeof(c->name), "%pI4:%u", &sin->sin_addr, ntohs(sin->sin_port));
 	init_completion(&c->cm_done);
 	spin_lock_init(&c->lock);
@@ -342,11 +380,38 @@ struct vhost_rmem_conn *vhost_rmem_conn_create(const struct vhost_rmem_conn_cfg 
 	ret = vhost_rmem_conn_handshake(c);
 	if (ret)
 		goto out_destroy;
+	c->auth = NULL;
 	return c;
 
 out_destroy:
 	vhost_rmem_conn_destroy(c);
 	return ERR_PTR(ret);
+}
+
+/*
+ * With a rack key, two attempts: the first asks for a challenge (the donor
+ * rejects it with one), the second proves the key; rdma_cm takes no
+ * second request on a rejected id, so each attempt has its own.
+ */
+struct vhost_rmem_conn *vhost_rmem_conn_create(const struct vhost_rmem_conn_cfg *cfg)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)&cfg->addr;
+	struct vhost_rmem_conn *c;
+	struct vhost_rmem_auth auth;
+
+	if (!vhost_rmem_auth_begin(&auth)) {
+		if (!vhost_rmem_auth_insecure()) {
+			pr_warn_ratelimited("vhost_rmem: donor %pI4:%u: no rack key loaded (cat /etc/rmem/rack.key > /sys/module/vhost_rmem/parameters/rack_key; or insecure=1 in a lab)\n",
+					    &sin->sin_addr, ntohs(sin->sin_port));
+			return ERR_PTR(-EACCES);
+		}
+		pr_warn_once("vhost_rmem: INSECURE: no rack key loaded: connecting without proof to donors run --insecure\n");
+	}
+	c = vhost_rmem_conn_try(cfg, &auth);
+	if (IS_ERR(c) && auth.challenged)
+		c = vhost_rmem_conn_try(cfg, &auth);
+	vhost_rmem_auth_end(&auth);
+	return c;
 }
 
 /*

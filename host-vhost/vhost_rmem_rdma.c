@@ -2111,6 +2111,7 @@ int vhost_rmem_rdma_init(void)
 void vhost_rmem_rdma_exit(void)
 {
 	vhost_rmem_share_exit();
+	vhost_rmem_auth_exit();
 	debugfs_remove_recursive(vhost_rmem_debugfs_root);
 	destroy_workqueue(vhost_rmem_rdma_wq);
 }

@@ -95,6 +95,30 @@ struct vhost_rmem_conn_cfg {
 	atomic64_t *cleared;
 };
 
+/*
+ * One connection attempt's authentication (vhost_rmem_auth.c): the rack
+ * key as it was when the attempt began, the host's nonce, and the donor's
+ * once it challenged.
+ */
+struct vhost_rmem_auth {
+	bool keyed;
+	bool challenged;
+	u32 key_id;
+	u8 key[RMEM_AUTH_KEY_LEN];
+	u8 nh[RMEM_AUTH_NONCE_LEN];
+	u8 nd[RMEM_AUTH_NONCE_LEN];
+};
+
+/* False: no rack key loaded; the attempt carries no proof. */
+bool vhost_rmem_auth_begin(struct vhost_rmem_auth *a);
+bool vhost_rmem_auth_insecure(void);
+void vhost_rmem_auth_exit(void);
+void vhost_rmem_auth_end(struct vhost_rmem_auth *a);
+int vhost_rmem_auth_request(struct vhost_rmem_auth *a, struct rmem_connect_req *req);
+/* 0, or -EACCES: a keyed host's donor did not prove the key. */
+int vhost_rmem_auth_check_accept(struct vhost_rmem_auth *a, const struct rmem_desc *d,
+				 u64 host_id);
+
 struct vhost_rmem_conn {
 	struct vhost_rmem_conn_cfg cfg;
 	char name[32];			/* "ADDR:PORT" for logs */
@@ -102,6 +126,7 @@ struct vhost_rmem_conn {
 	struct ib_pd *pd;
 	struct ib_cq *cq;
 	struct rmem_desc desc;		/* the donor's accept descriptor */
+	struct vhost_rmem_auth *auth;	/* while vhost_rmem_conn_create() runs */
 
 	/* rdma_cm handshake: the handler records, the connecting caller waits. */
 	struct completion cm_done;

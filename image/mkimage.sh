@@ -66,6 +66,12 @@ say "${#order[@]} kernel modules (RDMA drivers, NICs, soft-RoCE) in load order"
 # provider (real NICs: mlx5, bnxt_re, irdma, ...) with its config file.
 copy_with_libs() { stage_copy_with_libs "$stage" "$@"; }
 copy_with_libs /usr/sbin "$app"
+# Every library the appliance links must be in the image, libsodium (host
+# authentication) first among them: PID 1 without one dies before it can
+# say why.
+missing=$(stage_missing_libs "$stage" "$app") || die "not in the image, but rmem-appliance needs: $missing"
+find "$stage" -name 'libsodium.so*' | grep -q . ||
+	die "libsodium is not in the image: rmem-appliance was built without it (make userspace after make deps)"
 prov=/usr/lib/x86_64-linux-gnu/libibverbs
 copy_with_libs "$prov" "$prov"/*.so
 mkdir -p "$stage/etc/libibverbs.d"
@@ -82,13 +88,17 @@ mv "$out/rmem-appliance.cpio.gz.tmp" "$out/rmem-appliance.cpio.gz"
 rm -rf "$stage"
 
 # --- network boot configuration.  Operators edit only the rmem.* options.
+# Both loaders name the NIC they booted from as BOOTIF=01-aa-bb-cc-dd-ee-ff
+# (pxelinux through IPAPPEND 2, iPXE by its netX/mac setting): with
+# rmem.ip=dhcp and no interface named, the appliance asks DHCP there first.
 cmdline="console=tty0 console=ttyS0,115200 panic=10 rmem.rxe=auto"
 cat >"$out/boot.ipxe" <<EOF
 #!ipxe
 # Scalevisor rmem donor appliance.  Paths are relative to this script's URL,
 # so the folder works as it is from TFTP or HTTP.  Options: image/README.md.
+# Keep BOOTIF last: it tells the appliance which NIC this boot came from.
 dhcp
-kernel vmlinuz $cmdline
+kernel vmlinuz $cmdline BOOTIF=01-\${netX/mac:hexhyp}
 initrd rmem-appliance.cpio.gz
 boot
 EOF
@@ -102,6 +112,7 @@ LABEL rmem
   KERNEL vmlinuz
   INITRD rmem-appliance.cpio.gz
   APPEND $cmdline
+  IPAPPEND 2
 EOF
 cp /usr/lib/PXELINUX/pxelinux.0 "$out/"
 cp /usr/lib/syslinux/modules/bios/ldlinux.c32 "$out/"

@@ -25,6 +25,26 @@ stage_copy_with_libs() {
 	done
 }
 
+# stage_missing_libs STAGE FILE...: prints each shared library ldd names
+# for FILE that is not at its path under STAGE (or that ldd cannot find at
+# all), one a line; returns 1 if there is any.  A binary that is PID 1 of
+# an image cannot report a missing library: this is the check before.
+stage_missing_libs() {
+	local stage=$1 f lib rc=0
+	shift
+	for f in "$@"; do
+		[ -e "$f" ] || { echo "$f"; rc=1; continue; }
+		if ldd "$f" 2>/dev/null | grep -q 'not found'; then
+			ldd "$f" | grep 'not found' | sed 's/^[[:space:]]*//'
+			rc=1
+		fi
+		for lib in $(ldd "$f" 2>/dev/null | grep -oE '(/[^ ]+\.so[^ ]*)' || true); do
+			[ -e "$stage$lib" ] || { echo "$lib"; rc=1; }
+		done
+	done
+	return $rc
+}
+
 # stage_module_order MODDIR NAME...: the module paths (relative to MODDIR)
 # that NAME... need, dependencies before their users, each once.  Names
 # built into the kernel are skipped; a name the kernel does not have at all

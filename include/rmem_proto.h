@@ -496,6 +496,14 @@ static inline const char *rmem_reject_str(unsigned int reason)
 		return "donor is shutting down";
 	case RMEM_REJ_NOT_ALLOWED:
 		return "the donor does not accept connections from this address (its allow-list)";
+	case RMEM_REJ_CHALLENGE:
+		return "the donor asks the host to prove the rack key";
+	case RMEM_REJ_AUTH_REQUIRED:
+		return "the donor admits authenticated hosts only: give this host the rack key";
+	case RMEM_REJ_AUTH_STALE:
+		return "the answer matched no live challenge (replayed, late, or another address)";
+	case RMEM_REJ_AUTH_FAILED:
+		return "wrong rack key: the proof matches none of the donor's keys";
 	default:
 		return "unknown reason";
 	}
@@ -599,25 +607,53 @@ static inline int rmem_wire_header_check(const void *buf, size_t len, size_t max
 struct rmem_connect_req {
 	u16 version;
 	u64 host_id;
-	u32 flags;
+	u32 flags;			/* enum rmem_connect_flags */
+	u8 nonce[RMEM_AUTH_NONCE_LEN];	/* HELLO: the host's; AUTH: the donor's */
+	u8 tag[RMEM_AUTH_TAG_LEN];	/* AUTH */
 };
+
+static inline bool rmem_bytes_zero(const u8 *p, size_t n)
+{
+	u8 acc = 0;
+
+	while (n--)
+		acc |= *p++;
+	return !acc;
+}
+
+/* One kind at a time; what a kind does not use is zero. */
+static inline int rmem_connect_check_flags(const struct rmem_connect_req *r)
+{
+	if (r->flags & ~(u32)RMEM_CONNECT_F_ALL ||
+	    (r->flags & RMEM_CONNECT_F_ALL) == RMEM_CONNECT_F_ALL)
+		return -RMEM_WIRE_BAD_FLAGS;
+	if (!r->flags && !rmem_bytes_zero(r->nonce, sizeof(r->nonce)))
+		return -RMEM_WIRE_BAD_FLAGS;
+	if (!(r->flags & RMEM_CONNECT_F_AUTH) && !rmem_bytes_zero(r->tag, sizeof(r->tag)))
+		return -RMEM_WIRE_BAD_FLAGS;
+	return 0;
+}
 
 /* Returns the encoded size or -RMEM_WIRE_*. */
 static inline int rmem_connect_encode(const struct rmem_connect_req *r, void *buf,
 				      size_t len)
 {
 	struct rmem_wire_connect w;
+	int err;
 
 	if (len < sizeof(w))
 		return -RMEM_WIRE_TRUNCATED;
-	if (r->flags)
-		return -RMEM_WIRE_BAD_FLAGS;
+	err = rmem_connect_check_flags(r);
+	if (err)
+		return err;
 	memset(&w, 0, sizeof(w));
 	w.magic = cpu_to_le32(RMEM_WIRE_MAGIC);
 	w.version = cpu_to_le16(r->version ? r->version : RMEM_WIRE_VERSION);
 	w.length = cpu_to_le16(sizeof(w));
 	w.host_id = cpu_to_le64(r->host_id);
 	w.flags = cpu_to_le32(r->flags);
+	memcpy(w.nonce, r->nonce, sizeof(w.nonce));
+	memcpy(w.tag, r->tag, sizeof(w.tag));
 	w.check = cpu_to_le32(rmem_crc32c(0, &w, offsetof(struct rmem_wire_connect, check)));
 	memcpy(buf, &w, sizeof(w));
 	return (int)sizeof(w);
@@ -627,6 +663,7 @@ static inline int rmem_connect_decode(const void *buf, size_t len,
 				      struct rmem_connect_req *r)
 {
 	struct rmem_wire_connect w;
+	struct rmem_connect_req t;
 	int err;
 
 	err = rmem_wire_header_check(buf, len, RMEM_CM_REQ_PRIV_MAX, sizeof(w),
@@ -634,11 +671,15 @@ static inline int rmem_connect_decode(const void *buf, size_t len,
 	if (err)
 		return err;
 	memcpy(&w, buf, sizeof(w));
-	if (le32_to_cpu(w.flags))
-		return -RMEM_WIRE_BAD_FLAGS;
-	r->version = le16_to_cpu(w.version);
-	r->host_id = le64_to_cpu(w.host_id);
-	r->flags = 0;
+	t.version = le16_to_cpu(w.version);
+	t.host_id = le64_to_cpu(w.host_id);
+	t.flags = le32_to_cpu(w.flags);
+	memcpy(t.nonce, w.nonce, sizeof(t.nonce));
+	memcpy(t.tag, w.tag, sizeof(t.tag));
+	err = rmem_connect_check_flags(&t);
+	if (err)
+		return err;
+	*r = t;
 	return 0;
 }
 
@@ -675,13 +716,16 @@ struct rmem_desc {
 	u64 stats_off;
 	u64 owner_off;
 	u32 window_words;
+	u8 tag[RMEM_AUTH_TAG_LEN];	/* flags RMEM_ACCEPT_F_AUTH */
 };
 
 static inline int rmem_desc_validate(const struct rmem_desc *d)
 {
 	int err;
 
-	if (d->flags)
+	if (d->flags & ~RMEM_ACCEPT_F_AUTH)
+		return -RMEM_WIRE_BAD_FLAGS;
+	if (!(d->flags & RMEM_ACCEPT_F_AUTH) && !rmem_bytes_zero(d->tag, sizeof(d->tag)))
 		return -RMEM_WIRE_BAD_FLAGS;
 	if (!d->epoch)
 		return -RMEM_WIRE_BAD_EPOCH;
@@ -763,6 +807,7 @@ static inline int rmem_desc_encode(const struct rmem_desc *d, void *buf, size_t 
 	w.stats_off = cpu_to_le64(d->stats_off);
 	w.owner_off = cpu_to_le64(d->owner_off);
 	w.window_words = cpu_to_le32(d->window_words);
+	memcpy(w.tag, d->tag, sizeof(w.tag));
 	w.check = cpu_to_le32(rmem_crc32c(0, &w, offsetof(struct rmem_wire_accept, check)));
 	memcpy(buf, &w, sizeof(w));
 	return (int)sizeof(w);
@@ -802,6 +847,7 @@ static inline int rmem_desc_decode(const void *buf, size_t len, struct rmem_desc
 	t.stats_off = le64_to_cpu(w.stats_off);
 	t.owner_off = le64_to_cpu(w.owner_off);
 	t.window_words = le32_to_cpu(w.window_words);
+	memcpy(t.tag, w.tag, sizeof(t.tag));
 	err = rmem_desc_validate(&t);
 	if (err)
 		return err;
@@ -876,6 +922,150 @@ static inline u16 rmem_reject_reason_for(int wire_err)
 	default:
 		return RMEM_REJ_MALFORMED;
 	}
+}
+
+/* --------------------------------------------------- authentication */
+
+/* A challenge: encoded at @buf (right after the reject), size or -RMEM_WIRE_*. */
+static inline int rmem_challenge_encode(const u8 nonce[RMEM_AUTH_NONCE_LEN], void *buf,
+					size_t len)
+{
+	struct rmem_wire_challenge w;
+
+	if (len < sizeof(w))
+		return -RMEM_WIRE_TRUNCATED;
+	memset(&w, 0, sizeof(w));
+	w.magic = cpu_to_le32(RMEM_WIRE_MAGIC);
+	w.version = cpu_to_le16(RMEM_WIRE_VERSION);
+	w.length = cpu_to_le16(sizeof(w));
+	memcpy(w.nonce, nonce, sizeof(w.nonce));
+	w.check = cpu_to_le32(rmem_crc32c(0, &w, offsetof(struct rmem_wire_challenge, check)));
+	memcpy(buf, &w, sizeof(w));
+	return (int)sizeof(w);
+}
+
+/*
+ * The challenge of a reject's private data @buf[0..len) (all of it: the
+ * struct rmem_wire_reject comes first).  0 or -RMEM_WIRE_*.
+ */
+static inline int rmem_challenge_decode(const void *buf, size_t len,
+					u8 nonce[RMEM_AUTH_NONCE_LEN])
+{
+	const size_t off = sizeof(struct rmem_wire_reject);
+	struct rmem_wire_challenge w;
+	int err;
+
+	if (!buf || len < off)
+		return -RMEM_WIRE_TRUNCATED;
+	err = rmem_wire_header_check((const u8 *)buf + off, len - off,
+				     RMEM_CM_REJ_PRIV_MAX - off, sizeof(w),
+				     RMEM_WIRE_VERSION_MIN, RMEM_WIRE_VERSION);
+	if (err)
+		return err;
+	memcpy(&w, (const u8 *)buf + off, sizeof(w));
+	memcpy(nonce, w.nonce, sizeof(w.nonce));
+	return 0;
+}
+
+/*
+ * What a tag covers: a label naming the side (a host's tag is never valid
+ * as a donor's), both nonces, the host id, and for the donor the accept
+ * descriptor up to its tag.  Writes at most RMEM_AUTH_INPUT_MAX bytes to
+ * @out; returns how many.  The HMAC itself is each side's crypto
+ * library's (the kernel crypto API, libsodium).
+ */
+#define RMEM_AUTH_LABEL_HOST "rmem-auth-v3 host proof"
+#define RMEM_AUTH_LABEL_DONOR "rmem-auth-v3 donor proof"
+#define RMEM_AUTH_LABEL_KEY_ID "rmem-auth-v3 key id"
+/* Where donors, hosts and the tools look for the rack key file. */
+#define RMEM_KEY_FILE_DEFAULT "/etc/rmem/rack.key"
+#define RMEM_AUTH_INPUT_MAX (32 + 2 * RMEM_AUTH_NONCE_LEN + 8 + \
+			     sizeof(struct rmem_wire_accept))
+
+static inline size_t rmem_auth_input(u8 *out, bool donor,
+				     const u8 nd[RMEM_AUTH_NONCE_LEN],
+				     const u8 nh[RMEM_AUTH_NONCE_LEN], u64 host_id,
+				     const struct rmem_desc *desc)
+{
+	const char *label = donor ? RMEM_AUTH_LABEL_DONOR : RMEM_AUTH_LABEL_HOST;
+	size_t n = strlen(label) + 1;
+	__le64 id = cpu_to_le64(host_id);
+	struct rmem_desc d;
+
+	memcpy(out, label, n);
+	memcpy(out + n, nd, RMEM_AUTH_NONCE_LEN);
+	n += RMEM_AUTH_NONCE_LEN;
+	memcpy(out + n, nh, RMEM_AUTH_NONCE_LEN);
+	n += RMEM_AUTH_NONCE_LEN;
+	memcpy(out + n, &id, sizeof(id));
+	n += sizeof(id);
+	if (donor && desc) {
+		/* The descriptor's bytes as sent, with a zero tag and no check. */
+		d = *desc;
+		memset(d.tag, 0, sizeof(d.tag));
+		if (rmem_desc_encode(&d, out + n, sizeof(struct rmem_wire_accept)) > 0)
+			n += offsetof(struct rmem_wire_accept, tag);
+	}
+	return n;
+}
+
+static inline int rmem_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * A rack key file: one key per line, 64 hex digits (32 bytes, `openssl
+ * rand -hex 32`); blank lines and lines starting with '#' are skipped, and
+ * so is space around a key.  At most RMEM_AUTH_KEYS_MAX keys: the first is
+ * the one a host proves, all are accepted by a donor (rotation).  Returns
+ * the number of keys, or -1 with *bad_line set (1-based; 0: no key).  The
+ * same text is what the host module's rack_key parameter takes.
+ */
+static inline int rmem_auth_keys_parse(const char *text, size_t len,
+				       u8 keys[RMEM_AUTH_KEYS_MAX][RMEM_AUTH_KEY_LEN],
+				       unsigned int *bad_line)
+{
+	size_t i = 0, b, e;
+	unsigned int line = 0, k;
+	int n = 0, hi, lo;
+
+	while (i < len) {
+		line++;
+		for (e = i; e < len && text[e] != '\n'; e++)
+			;
+		b = i;
+		i = e + 1;
+		while (b < e && (text[b] == ' ' || text[b] == '\t'))
+			b++;
+		while (e > b && (text[e - 1] == ' ' || text[e - 1] == '\t' ||
+				 text[e - 1] == '\r'))
+			e--;
+		if (b == e || text[b] == '#')
+			continue;
+		if (e - b != 2 * RMEM_AUTH_KEY_LEN || n == RMEM_AUTH_KEYS_MAX)
+			goto out_bad;
+		for (k = 0; k < RMEM_AUTH_KEY_LEN; k++) {
+			hi = rmem_hex_digit(text[b + 2 * k]);
+			lo = rmem_hex_digit(text[b + 2 * k + 1]);
+			if (hi < 0 || lo < 0)
+				goto out_bad;
+			keys[n][k] = (u8)(hi << 4 | lo);
+		}
+		n++;
+	}
+	if (n)
+		return n;
+	line = 0;
+out_bad:
+	*bad_line = line;
+	return -1;
 }
 
 /* -------------------------------------------------------- superblock */

@@ -51,23 +51,76 @@
  * 2: free chunks are zeros (an owner word passes through CLEARING on its
  * way to free and allocations no longer clear): a version-1 host would
  * free without clearing, so 1 is refused.
+ * 3: host authentication: the connect request carries a nonce and a tag,
+ * the accept descriptor a tag (a version-2 host cannot prove the rack key).
  */
-#define RMEM_WIRE_VERSION 2
-#define RMEM_WIRE_VERSION_MIN 2
+#define RMEM_WIRE_VERSION 3
+#define RMEM_WIRE_VERSION_MIN 3
 
-/* Connect request, host -> donor (must fit RMEM_CM_REQ_PRIV_MAX). */
+/*
+ * Host authentication (docs/allocator.md, "Authentication").  Every donor
+ * and host of a rack holds a 32-byte rack key (a donor up to two, for
+ * rotation).  Tags are HMAC-SHA256 truncated to its first 16 bytes
+ * (RFC 2104 section 5): the REQ private data has room for no more.
+ *
+ *   host  -> donor  REQ   flags HELLO, nonce = host nonce Nh
+ *   donor -> host   REJ   reason CHALLENGE + struct rmem_wire_challenge (Nd)
+ *   host  -> donor  REQ   flags AUTH, nonce = Nd,
+ *                         tag = HMAC(key, rmem_auth_input(host, Nd, Nh, id))
+ *   donor -> host   REP   accept with flags AUTH,
+ *                         tag = HMAC(key, rmem_auth_input(donor, ..., accept))
+ *
+ * A donor keeps each Nd it issued for one answer from the same peer
+ * address, for a few seconds: a replayed AUTH finds none.  The donor's tag
+ * proves the rack key back and covers the descriptor (its rkeys).
+ */
+#define RMEM_AUTH_KEY_LEN 32
+#define RMEM_AUTH_KEYS_MAX 2
+#define RMEM_AUTH_NONCE_LEN 16
+#define RMEM_AUTH_TAG_LEN 16
+
+enum rmem_connect_flags {
+	RMEM_CONNECT_F_HELLO = 1u << 0,	/* asks for a challenge; nonce: the host's */
+	RMEM_CONNECT_F_AUTH = 1u << 1,	/* answers one; nonce: the donor's; tag */
+	RMEM_CONNECT_F_ALL = RMEM_CONNECT_F_HELLO | RMEM_CONNECT_F_AUTH,
+};
+
+/*
+ * Connect request, host -> donor (must fit RMEM_CM_REQ_PRIV_MAX).  Without
+ * a flag (a host without a key), nonce and tag are zero; only a donor
+ * running --insecure accepts it.
+ */
 struct rmem_wire_connect {
+	__le32 magic;		/*  0: RMEM_WIRE_MAGIC */
+	__le16 version;		/*  4: RMEM_WIRE_VERSION of the host */
+	__le16 length;		/*  6: sizeof(struct rmem_wire_connect) */
+	__le64 host_id;		/*  8: for the donor's logs; 0 = anonymous */
+	__le32 flags;		/* 16: enum rmem_connect_flags */
+	__u8 nonce[RMEM_AUTH_NONCE_LEN];	/* 20 */
+	__u8 tag[RMEM_AUTH_TAG_LEN];		/* 36 */
+	__le32 check;		/* 52: CRC32C of the bytes before it */
+};
+
+RMEM_STATIC_ASSERT(sizeof(struct rmem_wire_connect) == 56, "connect size");
+RMEM_STATIC_ASSERT(sizeof(struct rmem_wire_connect) <= RMEM_CM_REQ_PRIV_MAX,
+		   "connect request exceeds the rdma_cm REQ private data");
+
+/*
+ * A challenge, donor -> host: right after the struct rmem_wire_reject of a
+ * reject with reason RMEM_REJ_CHALLENGE, in the same private data.
+ */
+struct rmem_wire_challenge {
 	__le32 magic;		/* RMEM_WIRE_MAGIC */
-	__le16 version;		/* RMEM_WIRE_VERSION of the host */
-	__le16 length;		/* sizeof(struct rmem_wire_connect) */
-	__le64 host_id;		/* for the donor's logs; 0 = anonymous */
-	__le32 flags;		/* none defined: must be 0 */
+	__le16 version;		/* RMEM_WIRE_VERSION */
+	__le16 length;		/* sizeof(struct rmem_wire_challenge) */
+	__u8 nonce[RMEM_AUTH_NONCE_LEN];	/* Nd */
 	__le32 check;		/* CRC32C of the bytes before it */
 };
 
-RMEM_STATIC_ASSERT(sizeof(struct rmem_wire_connect) == 24, "connect size");
-RMEM_STATIC_ASSERT(sizeof(struct rmem_wire_connect) <= RMEM_CM_REQ_PRIV_MAX,
-		   "connect request exceeds the rdma_cm REQ private data");
+RMEM_STATIC_ASSERT(sizeof(struct rmem_wire_challenge) == 28, "challenge size");
+
+/* Accept descriptor flags. */
+#define RMEM_ACCEPT_F_AUTH (1u << 0)	/* tag proves the rack key */
 
 /*
  * Accept descriptor, donor -> host (must fit RMEM_CM_REP_PRIV_MAX): where the
@@ -80,7 +133,7 @@ struct rmem_wire_accept {
 	__le16 version;		/*   4: RMEM_WIRE_VERSION */
 	__le16 length;		/*   6: sizeof(struct rmem_wire_accept) */
 	__le32 donor_id;	/*   8: rack-unique donor id */
-	__le32 flags;		/*  12: none defined: must be 0 */
+	__le32 flags;		/*  12: RMEM_ACCEPT_F_* */
 	__le64 epoch;		/*  16: boot epoch, never 0 */
 	__le64 meta_addr;	/*  24: remote address of the superblock */
 	__le64 meta_len;	/*  32: bytes of metadata MR (read + atomic) */
@@ -97,10 +150,11 @@ struct rmem_wire_accept {
 	__le64 stats_off;	/*  96: struct rmem_wire_stats */
 	__le64 owner_off;	/* 104: __le64[chunk_count] owner words */
 	__le32 window_words;	/* 112: scan window hosts should use */
-	__le32 check;		/* 116: CRC32C of bytes 0..115 */
+	__u8 tag[RMEM_AUTH_TAG_LEN];	/* 116: RMEM_ACCEPT_F_AUTH: the donor's tag */
+	__le32 check;		/* 132: CRC32C of bytes 0..131 */
 };
 
-RMEM_STATIC_ASSERT(sizeof(struct rmem_wire_accept) == 120, "accept size");
+RMEM_STATIC_ASSERT(sizeof(struct rmem_wire_accept) == 136, "accept size");
 RMEM_STATIC_ASSERT(sizeof(struct rmem_wire_accept) <= RMEM_CM_REP_PRIV_MAX,
 		   "accept descriptor exceeds the rdma_cm REP private data");
 
@@ -122,6 +176,8 @@ struct rmem_wire_reject {
 RMEM_STATIC_ASSERT(sizeof(struct rmem_wire_reject) == 20, "reject size");
 RMEM_STATIC_ASSERT(sizeof(struct rmem_wire_reject) <= RMEM_CM_REJ_PRIV_MAX,
 		   "reject exceeds the rdma_cm REJ private data");
+RMEM_STATIC_ASSERT(sizeof(struct rmem_wire_reject) + sizeof(struct rmem_wire_challenge) <=
+		   RMEM_CM_REJ_PRIV_MAX, "challenge exceeds the rdma_cm REJ private data");
 
 #define RMEM_REJECT_FORMAT_VERSION 1
 
@@ -134,7 +190,11 @@ enum rmem_reject_reason {
 	RMEM_REJ_NO_RESOURCES = 5,	/* QP or memory could not be set up */
 	RMEM_REJ_SHUTTING_DOWN = 6,	/* donor is stopping */
 	RMEM_REJ_NOT_ALLOWED = 7,	/* peer address outside the donor's allow-list */
-	RMEM_REJ_MAX_REASON = RMEM_REJ_NOT_ALLOWED,
+	RMEM_REJ_CHALLENGE = 8,		/* not a refusal: prove the key (challenge follows) */
+	RMEM_REJ_AUTH_REQUIRED = 9,	/* no proof: the donor admits authenticated hosts only */
+	RMEM_REJ_AUTH_STALE = 10,	/* answer to no live challenge: replayed, late, or moved */
+	RMEM_REJ_AUTH_FAILED = 11,	/* the tag matches none of the donor's keys */
+	RMEM_REJ_MAX_REASON = RMEM_REJ_AUTH_FAILED,
 };
 
 /* --------------------------------------------------------------- layout */
@@ -267,7 +327,9 @@ struct rmem_wire_stats {
 	__le64 cpu_time_us;		/*  72: appliance user + system time */
 	__le64 refreshes;		/*  80 */
 	__le64 refused_not_allowed;	/*  88: of connects_rejected: allow-list */
-	__le64 reserved[3];		/*  96: zero */
+	__le64 refused_auth;		/*  96: no proof, stale answer or wrong key */
+	__le64 auth_accepted;		/* 104: connects that proved the rack key */
+	__le64 reserved[1];		/* 112: zero */
 	__le64 seq_end;			/* 120 */
 };
 

@@ -18,6 +18,7 @@ pkgs=(
 	busybox-static		# the test initramfs's shell and tools
 	libibverbs-dev librdmacm-dev rdma-core ibverbs-providers
 	ibverbs-utils rdmacm-utils perftest	# verbs, rxe provider, baselines
+	libsodium-dev		# host authentication: HMAC, nonces, locked key memory
 	iproute2		# rdma and vdpa tools (copied into guests)
 	ipxe-qemu pxelinux syslinux-common	# PXE boot of the appliance image
 	fio clang tmux jq

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libFuzzer target for every rdma_cm private-data decoder (accept
- * descriptor, connect request, reject) and the layout check behind them.
+ * descriptor, connect request, reject, challenge), the layout check behind
+ * them, and the rack key file parser.
  *
  * The decoders must never read out of bounds, hit undefined behaviour or
  * accept a message that does not validate.  Random bytes rarely pass the
@@ -54,13 +55,46 @@ static void check_desc(const uint8_t *buf, size_t len)
 		abort();
 }
 
+/* An accepted request is one kind, with zeros where that kind has nothing, and re-encodes whole. */
 static void check_connect(const uint8_t *buf, size_t len)
 {
+	uint8_t again[RMEM_CM_REQ_PRIV_MAX];
 	struct rmem_connect_req r;
 
-	if (!rmem_connect_decode(buf, len, &r) && r.flags)
-		abort();
 	(void)rmem_wire_peek_version(buf, len);
+	if (rmem_connect_decode(buf, len, &r))
+		return;
+	if (r.flags & ~(u32)RMEM_CONNECT_F_ALL || r.flags == RMEM_CONNECT_F_ALL)
+		abort();
+	if (!r.flags && !rmem_bytes_zero(r.nonce, sizeof(r.nonce)))
+		abort();
+	if (r.flags != RMEM_CONNECT_F_AUTH && !rmem_bytes_zero(r.tag, sizeof(r.tag)))
+		abort();
+	if (rmem_connect_encode(&r, again, sizeof(again)) != (int)sizeof(struct rmem_wire_connect))
+		abort();
+	if (memcmp(again, buf, sizeof(struct rmem_wire_connect)))
+		abort();
+}
+
+static void check_challenge(const uint8_t *buf, size_t len)
+{
+	uint8_t nd[RMEM_AUTH_NONCE_LEN];
+
+	if (rmem_challenge_decode(buf, len, nd))
+		return;
+	if (len < sizeof(struct rmem_wire_reject) + sizeof(struct rmem_wire_challenge))
+		abort();
+}
+
+/* Key text: never read past @len, at most RMEM_AUTH_KEYS_MAX keys, a line number on failure. */
+static void check_keys(const uint8_t *buf, size_t len)
+{
+	u8 keys[RMEM_AUTH_KEYS_MAX][RMEM_AUTH_KEY_LEN];
+	unsigned int bad = 0;
+	int n = rmem_auth_keys_parse((const char *)buf, len, keys, &bad);
+
+	if (n == 0 || n > RMEM_AUTH_KEYS_MAX || (n < 0 && bad > len + 1))
+		abort();
 }
 
 static void check_reject(const uint8_t *buf, size_t len)
@@ -94,11 +128,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(buf, data, size);
 
-	switch (mode % 4) {
+	switch (mode % 6) {
 	case 0:		/* raw bytes into every decoder */
 		check_desc(buf, size);
 		check_connect(buf, size);
 		check_reject(buf, size);
+		check_challenge(buf, size);
 		break;
 	case 1:		/* sealed accept descriptor, any padding */
 		len = sizeof(struct rmem_wire_accept);
@@ -113,6 +148,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			seal(buf, len, (mode & 0x80) ? data[4] : RMEM_WIRE_VERSION);
 			check_connect(buf, size);
 		}
+		break;
+	case 3:		/* a reject with a sealed challenge behind it */
+		len = sizeof(struct rmem_wire_reject) + sizeof(struct rmem_wire_challenge);
+		if (size >= len) {
+			seal(buf + sizeof(struct rmem_wire_reject), sizeof(struct rmem_wire_challenge),
+			     RMEM_WIRE_VERSION);
+			check_challenge(buf, size);
+		}
+		break;
+	case 4:		/* a rack key file's text */
+		check_keys(buf, size);
 		break;
 	default:	/* sealed reject */
 		len = sizeof(struct rmem_wire_reject);

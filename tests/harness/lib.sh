@@ -77,7 +77,12 @@ rmem_insmod() {
 	for _d in $(modinfo -F depends "/rmem/modules/$_m.ko" 2>/dev/null | tr ',' ' '); do
 		modprobe "$_d" || { echo "rmem_insmod: modprobe $_d (needed by $_m) failed"; return 1; }
 	done
-	insmod "/rmem/modules/$_m.ko" "$@"
+	insmod "/rmem/modules/$_m.ko" "$@" || return 1
+	# The host proves the rack key (written, never on the command line).
+	if [ "$_m" = vhost_rmem ] && [ -f /etc/rmem/rack.key ]; then
+		cat /etc/rmem/rack.key >/sys/module/vhost_rmem/parameters/rack_key ||
+			{ echo "rmem_insmod: loading the rack key into vhost_rmem failed"; return 1; }
+	fi
 }
 
 # perftest result row (bytes iters t_min t_max t_typical t_avg t_stdev p99 p99.9)

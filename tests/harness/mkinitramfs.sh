@@ -160,6 +160,16 @@ for d in "$top"/tests/*/t "$top"/tests/*/lib; do
 	cp -r "$d" "$stage/tests/$(basename "$(dirname "$d")")/"
 done
 cp "$top/build/modules/$kver"/*.ko "$stage/rmem/modules/" 2>/dev/null || true
+# The test rack key: every VM of a run proves and checks the same one
+# (hosts, donors, tools read /etc/rmem/rack.key; the PXE image gets it on
+# its kernel line, tests/lib/image.inc).  Made once per build tree.
+key="$top/build/test-rack.key"
+if [ ! -s "$key" ]; then
+	(umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$key.tmp" && echo >>"$key.tmp" &&
+		mv "$key.tmp" "$key")
+fi
+mkdir -p "$stage/etc/rmem"
+install -m 600 "$key" "$stage/etc/rmem/rack.key"
 if ls "$top/build/bin"/* >/dev/null 2>&1; then
 	copy_with_libs "$stage" /usr/local/bin "$top"/build/bin/*
 fi

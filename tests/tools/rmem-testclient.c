@@ -49,6 +49,8 @@ struct tc {
 	const char *start_file;
 	const char *mode;
 	const char *ops;
+	const char *key_file;	/* --key-file: NULL, the library's default */
+	bool insecure;		/* --insecure: prove no key */
 	bool quiet;
 	bool all;
 	bool owners, slots, stats;
@@ -100,16 +102,24 @@ static void sleep_ms(int ms)
 		;
 }
 
+/* The library's connect options from the common ones. */
+static void conn_opts(const struct tc *t, struct rmemc_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->host_id = t->host_id;
+	o->timeout_ms = t->timeout_ms;
+	o->spin_us = t->spin_us;
+	o->key_file = t->key_file;
+	o->insecure = t->insecure;
+}
+
 static int do_connect(struct tc *t)
 {
-	struct rmemc_opts o = {
-		.host_id = t->host_id,
-		.timeout_ms = t->timeout_ms,
-		.spin_us = t->spin_us,
-	};
+	struct rmemc_opts o;
 	char err[400];
 	int ret;
 
+	conn_opts(t, &o);
 	ret = rmemc_connect(t->addr, t->port, &o, &t->conn, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "rmem-testclient: connect to %s:%u: %s\n", t->addr, t->port, err);
@@ -278,6 +288,8 @@ static int cmd_dump(struct tc *t)
 		printf("stats connects_accepted %" PRIu64 "\n", st.connects_accepted);
 		printf("stats connects_rejected %" PRIu64 "\n", st.connects_rejected);
 		printf("stats refused_not_allowed %" PRIu64 "\n", st.refused_not_allowed);
+		printf("stats refused_auth %" PRIu64 "\n", st.refused_auth);
+		printf("stats auth_accepted %" PRIu64 "\n", st.auth_accepted);
 		printf("stats cpu_time_us %" PRIu64 "\n", st.cpu_time_us);
 		printf("stats refreshes %" PRIu64 "\n", st.refreshes);
 	}
@@ -855,12 +867,12 @@ static int cmd_bad_connect(struct tc *t)
 	} else if (!strcmp(t->mode, "empty")) {
 		len = 0;
 	} else if (!strcmp(t->mode, "length")) {
-		pd[6] = 40;	/* claims 40 bytes of a 24-byte v1 request */
+		pd[6] = 40;	/* claims 40 bytes of a 56-byte request */
 		RESEAL();
 	} else if (!strcmp(t->mode, "checksum")) {
 		pd[9] ^= 0x40;	/* host id changed after sealing */
 	} else if (!strcmp(t->mode, "flags")) {
-		pd[16] = 0x80;
+		pd[16] = 0x80;	/* no such flag */
 		RESEAL();
 	}
 #undef RESEAL
@@ -879,6 +891,103 @@ static int cmd_bad_connect(struct tc *t)
 		return fail(1, "bad-connect %s: expected reason \"%s\"", t->mode,
 			    rmem_reject_str(expect));
 	return 0;
+}
+
+/* ----------------------------------------------------------------- auth */
+
+/*
+ * What a connect that ended in a reject let through: only the reject (and
+ * a challenge's nonce) may be in its private data, never a descriptor.
+ */
+static unsigned int reject_extra_bytes(const struct rmemc_trace *tr)
+{
+	size_t i, off = sizeof(struct rmem_wire_reject);
+	unsigned int n = 0;
+
+	if (tr->reject_reason == RMEM_REJ_CHALLENGE)
+		off += sizeof(struct rmem_wire_challenge);
+	for (i = off; i < tr->reject_len; i++)
+		n += tr->reject_priv[i] != 0;
+	return n;
+}
+
+/* One connect, reported as "auth MODE: <outcome>; rkey received: yes|no". */
+static int auth_try(struct tc *t, const char *mode, struct rmemc_opts *o, unsigned int expect,
+		    struct rmemc_trace *tr)
+{
+	struct rmemc_conn *c = NULL;
+	unsigned int extra;
+	char err[400];
+	int ret;
+
+	memset(tr, 0, sizeof(*tr));
+	o->trace = tr;
+	ret = rmemc_connect(t->addr, t->port, o, &c, err, sizeof(err));
+	extra = reject_extra_bytes(tr);
+	if (!ret)
+		printf("auth %s: accepted%s; rkey received: yes\n", mode,
+		       o->insecure ? " without proof" : o->raw_private_data_set ?
+		       " (a raw request: the donor's proof unchecked)" : ", the donor proved the rack key");
+	else if (tr->reject_reason)
+		printf("auth %s: rejected reason %u (%s); rkey received: %s\n", mode,
+		       tr->reject_reason, rmem_reject_str(tr->reject_reason),
+		       tr->accepted || extra ? "yes" : "no");
+	else
+		printf("auth %s: failed: %s; rkey received: %s\n", mode, err,
+		       tr->accepted ? "yes" : "no");
+	rmemc_disconnect(c);
+	if (extra)
+		return fail(1, "auth %s: %u nonzero bytes after the reject", mode, extra);
+	if (expect == RMEM_REJ_NONE) {
+		if (ret)
+			return fail(1, "auth %s: expected to be accepted: %s", mode, err);
+		return 0;
+	}
+	if (!ret || tr->reject_reason != expect)
+		return fail(1, "auth %s: expected reason %u (%s)%s%s", mode, expect,
+			    rmem_reject_str(expect), ret ? ": " : ", was accepted", ret ? err : "");
+	return 0;
+}
+
+/*
+ * The proofs a donor must refuse: none, a wrong key, a replayed answer;
+ * and the one it must take.  Passes when the donor answers as expected.
+ */
+static int cmd_auth(struct tc *t)
+{
+	uint8_t req[RMEM_CM_REQ_PRIV_MAX];
+	struct rmemc_trace tr;
+	struct rmemc_opts o;
+	int ret;
+
+	conn_opts(t, &o);
+	if (!t->mode)
+		die_usage("auth needs --mode no-key|wrong-key|replay|good");
+	if (!strcmp(t->mode, "no-key")) {
+		o.insecure = true;
+		return auth_try(t, t->mode, &o, RMEM_REJ_AUTH_REQUIRED, &tr);
+	}
+	if (!strcmp(t->mode, "wrong-key")) {
+		if (!t->key_file)
+			die_usage("auth --mode wrong-key needs --key-file FILE (the wrong key)");
+		return auth_try(t, t->mode, &o, RMEM_REJ_AUTH_FAILED, &tr);
+	}
+	if (!strcmp(t->mode, "good"))
+		return auth_try(t, t->mode, &o, RMEM_REJ_NONE, &tr);
+	if (strcmp(t->mode, "replay"))
+		die_usage("auth --mode: no-key, wrong-key, replay or good, not '%s'", t->mode);
+	/* An exchange that succeeded, then its AUTH again on a new connection. */
+	ret = auth_try(t, "replay-first", &o, RMEM_REJ_NONE, &tr);
+	if (ret)
+		return ret;
+	if (!tr.auth_req_len)
+		return fail(1, "auth replay: the first exchange sent no AUTH (no key in %s?)",
+			    t->key_file ? t->key_file : "the default key file");
+	memcpy(req, tr.auth_req, tr.auth_req_len);
+	o.raw_private_data = req;
+	o.raw_private_data_len = tr.auth_req_len;
+	o.raw_private_data_set = true;
+	return auth_try(t, t->mode, &o, RMEM_REJ_AUTH_STALE, &tr);
 }
 
 /* ------------------------------------------------------------- bench */
@@ -1114,6 +1223,8 @@ static const struct command commands[] = {
 	  "race -D DEV [--start-file F] [-n MAX]  alloc until ENOSPC, print every chunk" },
 	{ "bad-connect", cmd_bad_connect, false,
 	  "bad-connect --mode M              M: magic version garbage truncated empty length checksum flags" },
+	{ "auth", cmd_auth, false,
+	  "auth --mode M [--key-file F]       M: no-key wrong-key (F: the wrong key) replay good" },
 	{ "bench", cmd_bench, true,
 	  "bench [--iters N] [-s SIZE] [--ops alloc,read,write] [--seconds S]" },
 };
@@ -1125,8 +1236,10 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: rmem-testclient [-a ADDR] [-p PORT] [-t TIMEOUT_MS] COMMAND [OPTIONS]\n"
 		   "Common: -a donor address (default $RMEM_DONOR or 10.0.0.1), -p rdma_cm port (%u),\n"
 		   "        -D device id (default 1), -H host id, -q quiet,\n"
+		   "        --key-file FILE rack key file to prove (default $RMEM_KEY_FILE, else %s),\n"
+		   "        --insecure prove no key (a donor run --insecure),\n"
 		   "        --spin-us N busy-poll before sleeping on the CQ (default 2000, -1 never)\n"
-		   "Commands:\n", RMEM_DEFAULT_PORT);
+		   "Commands:\n", RMEM_DEFAULT_PORT, RMEM_KEY_FILE_DEFAULT);
 	for (i = 0; i < RMEM_ARRAY_SIZE(commands); i++)
 		fprintf(f, "  %s\n", commands[i].usage);
 	fprintf(f, "Exit: 0 ok, 1 failure, 2 usage, 3 epoch changed, 4 donor full, 5 free refused\n");
@@ -1145,7 +1258,8 @@ static uint64_t num(const char *opt, const char *s)
 }
 
 enum { O_SEED = 0x100, O_STATE, O_START, O_MODE, O_OPS, O_CHUNK, O_OWNER,
-       O_RENEW, O_SECONDS, O_ITERS, O_FIRST, O_OWNERS, O_SLOTS, O_STATS, O_SPIN };
+       O_RENEW, O_SECONDS, O_ITERS, O_FIRST, O_OWNERS, O_SLOTS, O_STATS, O_SPIN, O_KEY_FILE,
+       O_INSECURE };
 
 int main(int argc, char **argv)
 {
@@ -1173,6 +1287,8 @@ int main(int argc, char **argv)
 		{ "slots", no_argument, NULL, O_SLOTS },
 		{ "stats", no_argument, NULL, O_STATS },
 		{ "spin-us", required_argument, NULL, O_SPIN },
+		{ "key-file", required_argument, NULL, O_KEY_FILE },
+		{ "insecure", no_argument, NULL, O_INSECURE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1227,6 +1343,8 @@ int main(int argc, char **argv)
 		case O_SLOTS: t.slots = true; break;
 		case O_STATS: t.stats = true; break;
 		case O_SPIN: t.spin_us = (int)strtol(optarg, NULL, 0); break;
+		case O_KEY_FILE: t.key_file = optarg; break;
+		case O_INSECURE: t.insecure = true; break;
 		case 'h':
 			usage(stdout);
 			return 0;

@@ -9,8 +9,8 @@
 #include <netinet/in.h>
 
 #include "rmem_test.h"
+#include "rmem_proto.h"
 #include "rmemd_parse.h"
-#include "rmem_wire.h"
 
 /* One input and what it must parse to; a table case names its input when it fails. */
 struct good_u64 {
@@ -339,6 +339,198 @@ RMEM_CASE(cmdline_quotes_and_later_wins)
 	CHECK_EQ(rmemd_cmdline_apply(&o, NULL, collect, &log), 0);
 }
 
+/*
+ * rmem.ip in all its forms: each sets every ip_ field (the last one given
+ * wins whole), shows back as it was written, and a bad one keeps the old.
+ */
+RMEM_CASE(ip_static_dhcp_none)
+{
+	static const struct {
+		const char *in, *show, *ifname;
+		bool dhcp;
+	} good[] = {
+		{ "eth1:dhcp", "eth1:dhcp", "eth1", true },
+		{ "dhcp", "dhcp", "", true },
+		{ "eth1:10.0.0.2/24", "eth1:10.0.0.2/24", "eth1", false },
+		{ "none", "none", "", false },
+		{ "enp129s0f1np1:dhcp", "enp129s0f1np1:dhcp", "enp129s0f1np1", true },
+		{ "ib0:10.1.0.7/16", "ib0:10.1.0.7/16", "ib0", false },
+	};
+	static const struct bad_in bad[] = {
+		{ "", 0 }, { "eth1", 0 }, { "eth1:", 0 }, { ":dhcp", 0 }, { "eth1:dhcp/24", 0 },
+		{ "eth1:DHCP", 0 }, { "DHCP", 0 }, { "dhcp:eth1", 0 }, { "eth1:dhcpx", 0 },
+		{ "eth1::dhcp", 0 }, { "a-name-of-16-chr:dhcp", 0 }, { "eth/1:dhcp", 0 },
+		{ "eth 1:dhcp", 0 }, { "eth1:10.0.0.2", 0 }, { "eth1:10.0.0.256/24", 0 },
+		{ "eth1:10.0.0.2/0", 0 }, { "eth1:10.0.0.2/33", 0 }, { "off", 0 }, { "none ", 0 },
+	};
+	const struct rmemd_opt_desc *d = rmemd_opt_find("ip");
+	struct rmemd_opts o;
+	char err[256], buf[64];
+	size_t i;
+
+	CHECK(d != NULL);
+	if (!d)
+		return;
+	/* A daemon leaves the network alone; PID 1 asks DHCP unless told. */
+	rmemd_opts_defaults(&o);
+	rmemd_opt_show(d, &o, buf, sizeof(buf));
+	CHECK_STR(buf, "none");
+	CHECK(!o.ip_dhcp && !o.init);
+	rmemd_opts_defaults_init(&o);
+	rmemd_opt_show(d, &o, buf, sizeof(buf));
+	CHECK_STR(buf, "dhcp");
+	CHECK(o.ip_dhcp && o.init);
+	CHECK_STR(o.ip_ifname, "");
+
+	for (i = 0; i < RMEM_ARRAY_SIZE(good); i++) {
+		unsigned int before = rmem_case_failures;
+
+		CHECK_EQ(rmemd_opt_set(d, &o, good[i].in, err, sizeof(err)), 0);
+		CHECK_STR(o.ip_ifname, good[i].ifname);
+		CHECK_EQ(o.ip_dhcp, good[i].dhcp);
+		if (good[i].dhcp || !good[i].ifname[0])
+			CHECK(!o.ip_addr && !o.ip_prefix);
+		rmemd_opt_show(d, &o, buf, sizeof(buf));
+		CHECK_STR(buf, good[i].show);
+		NAME_INPUT_ON_FAILURE(before, good[i].in);
+	}
+	CHECK_EQ(o.ip_addr, inet_addr("10.1.0.7"));
+	CHECK_EQ(o.ip_prefix, 16);
+
+	CHECK_EQ(rmemd_opt_set(d, &o, "eth1:dhcp", err, sizeof(err)), 0);
+	CHECK_BAD(bad, rmemd_opt_set(d, &o, in, err, sizeof(err)));
+	rmemd_opt_show(d, &o, buf, sizeof(buf));
+	CHECK_STR(buf, "eth1:dhcp");	/* every refusal kept it */
+	CHECK(rmemd_opt_set(d, &o, "eth1:10.0.0.2", err, sizeof(err)) < 0);
+	CHECK(strstr(err, "eth1:10.0.0.2") && strstr(err, "dhcp"));
+	CHECK(rmemd_opt_set(d, &o, "eth/1:dhcp", err, sizeof(err)) < 0);
+	CHECK(strstr(err, "'eth/1' is not an interface name"));
+}
+
+RMEM_CASE(cmdline_ip_and_bootif)
+{
+	static const char *const bad_bootif[] = {
+		"BOOTIF=52-54-00-12-34-56", "BOOTIF=06-52-54-00-12-34-56",
+		"BOOTIF=01-52-54-00-12-34-5g", "BOOTIF=01:52:54:00:12:34:56",
+		"BOOTIF=01-52-54-00-12-34-56-", "BOOTIF=01-52-54-00-12-34", "BOOTIF=",
+		"BOOTIF=01-52-54-00-12-34-567",
+	};
+	static const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0xab, 0xcd, 0xef };
+	struct report_log log = { .n = 0 };
+	struct rmemd_opts o;
+	uint8_t m[6] = { 0 };
+	size_t i;
+
+	/* A later rmem.ip replaces an earlier one whole: no static address is left behind. */
+	rmemd_opts_defaults_init(&o);
+	CHECK_EQ(rmemd_cmdline_apply(&o, "rmem.ip=eth1:10.0.0.2/24 BOOTIF=01-52-54-00-AB-cd-ef "
+				    "rmem.ip=dhcp rmem.ip=eth9", collect, &log), 1);
+	CHECK(o.ip_dhcp);
+	CHECK_STR(o.ip_ifname, "");
+	CHECK_EQ(o.ip_addr, 0);
+	CHECK(o.bootif_set);
+	CHECK_MEM(o.bootif, mac, 6);
+	CHECK_EQ(log.n, 1);
+	CHECK(strstr(log.lines[0], "rmem.ip: 'eth9'") && strstr(log.lines[0], "keeping dhcp"));
+
+	/* A bad BOOTIF is reported and ignored: only the hint is lost. */
+	for (i = 0; i < RMEM_ARRAY_SIZE(bad_bootif); i++) {
+		unsigned int before = rmem_case_failures;
+
+		rmemd_opts_defaults_init(&o);
+		log.n = 0;
+		CHECK_EQ(rmemd_cmdline_apply(&o, bad_bootif[i], collect, &log), 1);
+		CHECK(!o.bootif_set);
+		CHECK(log.n == 1 && strstr(log.lines[0], "BOOTIF=") &&
+		      strstr(log.lines[0], "ignored"));
+		NAME_INPUT_ON_FAILURE(before, bad_bootif[i]);
+	}
+	CHECK_EQ(rmemd_parse_bootif("01-00-1b-21-3c-4d-5e", m), 0);
+	CHECK_MEM(m, ((uint8_t[6]){ 0x00, 0x1b, 0x21, 0x3c, 0x4d, 0x5e }), 6);
+	CHECK_EQ(rmemd_parse_bootif(NULL, m), -EINVAL);
+	/* Only the pxelinux spelling: a lower-case bootif= is some other program's. */
+	rmemd_opts_defaults_init(&o);
+	CHECK_EQ(rmemd_cmdline_apply(&o, "bootif=01-52-54-00-ab-cd-ef", collect, &log), 0);
+	CHECK(!o.bootif_set);
+}
+
+#define KEY_A "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+#define KEY_B "FFEEDDCCBBAA99887766554433221100ffeeddccbbaa99887766554433221100"
+
+/*
+ * rmem.key= and rmem.insecure= fail closed like the allow-list: a mistyped
+ * key never falls back to a key file or to no key, a mistyped insecure
+ * never opens the donor.  A bad key's text never reaches the console.
+ */
+RMEM_CASE(cmdline_auth_fails_closed)
+{
+	static const char *const bad_keys[] = {
+		"rmem.key", "rmem.key=", "rmem.key=zz",
+		"rmem.key=" KEY_A "0", "rmem.key=" KEY_A ",0001",
+		"rmem.key=" KEY_A "," KEY_B "," KEY_A,
+		"rmem.key=" KEY_A "," KEY_B "," KEY_A "," KEY_B "," KEY_A,
+	};
+	static const char *const bad_insecure[] = {
+		"rmem.insecure", "rmem.insecure=", "rmem.insecure=maybe", "rmem.insecure=1 rmem.insecure=2",
+	};
+	struct report_log log = { .n = 0 };
+	char keep[128];
+	struct rmemd_opts o;
+	size_t i;
+
+	rmemd_opts_defaults(&o);
+	CHECK_STR(o.key_file, RMEM_KEY_FILE_DEFAULT);
+	CHECK(!o.insecure && !o.key_bad && !o.key_hex[0]);
+	CHECK_EQ(rmemd_cmdline_apply(&o, "rmem.key=" KEY_A, collect, &log), 0);
+	CHECK_STR(o.key_hex, KEY_A);
+	CHECK_EQ(rmemd_cmdline_apply(&o, "rmem.key=" KEY_B "," KEY_A, collect, &log), 0);
+	CHECK_STR(o.key_hex, KEY_B "," KEY_A);
+	/* Shown as given, never as its value. */
+	rmemd_opt_show(rmemd_opt_find("key"), &o, keep, sizeof(keep));
+	CHECK(!strstr(keep, "0001") && !strstr(keep, "ffee") && !strstr(keep, "FFEE"));
+	CHECK(rmemd_opt_find("key")->cmdline_only);
+	for (i = 0; i < RMEM_ARRAY_SIZE(bad_keys); i++) {
+		unsigned int before = rmem_case_failures;
+
+		memset(&log, 0, sizeof(log));
+		rmemd_opts_defaults(&o);
+		snprintf(o.key_hex, sizeof(o.key_hex), "%s", KEY_B);
+		CHECK_EQ(rmemd_cmdline_apply(&o, bad_keys[i], collect, &log), 1);
+		CHECK(o.key_bad);
+		CHECK(!o.key_hex[0]);
+		CHECK_EQ(log.n, 1);
+		CHECK(strstr(log.lines[0], "rmem.key: "));
+		CHECK(strstr(log.lines[0], "allowing no host"));
+		CHECK(!strstr(log.lines[0], "0001") && !strstr(log.lines[0], "FFEE"));
+		NAME_INPUT_ON_FAILURE(before, bad_keys[i]);
+	}
+	/* A later good key wins, as later values always do. */
+	CHECK_EQ(rmemd_cmdline_apply(&o, "rmem.key=" KEY_A, collect, &log), 0);
+	CHECK(!o.key_bad);
+	rmemd_opts_defaults(&o);
+	CHECK_EQ(rmemd_cmdline_apply(&o, "rmem.insecure=1", collect, &log), 0);
+	CHECK(o.insecure);
+	for (i = 0; i < RMEM_ARRAY_SIZE(bad_insecure); i++) {
+		unsigned int before = rmem_case_failures;
+
+		memset(&log, 0, sizeof(log));
+		rmemd_opts_defaults(&o);
+		o.insecure = true;
+		CHECK_EQ(rmemd_cmdline_apply(&o, bad_insecure[i], collect, &log), 1);
+		CHECK(!o.insecure);
+		CHECK(log.n && strstr(log.lines[log.n - 1], "allowing authenticated hosts only"));
+		NAME_INPUT_ON_FAILURE(before, bad_insecure[i]);
+	}
+	/* --key-file: given or not, for the contradiction with --insecure. */
+	rmemd_opts_defaults(&o);
+	CHECK_EQ(rmemd_opt_set(rmemd_opt_find("key-file"), &o, "/etc/rmem/other.key", keep,
+			       sizeof(keep)), 0);
+	CHECK_STR(o.key_file, "/etc/rmem/other.key");
+	CHECK(o.key_file_set);
+	CHECK(rmemd_opt_set(rmemd_opt_find("key-file"), &o, "", keep, sizeof(keep)) < 0);
+	CHECK(!rmemd_opt_find_cmdline("key_file"));
+}
+
 RMEM_CASE(table_is_consistent)
 {
 	size_t i, j;
@@ -436,4 +628,5 @@ RMEM_TEST_MAIN(RMEM_REF(sizes), RMEM_REF(memory_and_chunk), RMEM_REF(durations_a
 	       RMEM_REF(listen_addresses), RMEM_REF(allow_list),
 	       RMEM_REF(cmdline_bad_allow_fails_closed), RMEM_REF(cmdline_good_values),
 	       RMEM_REF(cmdline_bad_values_keep_defaults), RMEM_REF(cmdline_quotes_and_later_wins),
-	       RMEM_REF(table_is_consistent), RMEM_REF(size_formatting), RMEM_REF(pool_plan))
+	       RMEM_REF(ip_static_dhcp_none), RMEM_REF(cmdline_ip_and_bootif),
+	       RMEM_REF(cmdline_auth_fails_closed), RMEM_REF(table_is_consistent), RMEM_REF(size_formatting), RMEM_REF(pool_plan))

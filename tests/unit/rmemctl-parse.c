@@ -20,6 +20,10 @@ struct fake {
 	int run_fail;			/* nonzero: run() fails */
 	int donor_down;			/* nonzero: donor_fetch() fails */
 	unsigned int fetches;
+	/* How the last fetch was told to connect (the key file name copied: argv goes away). */
+	int timeout_ms;
+	char key_file[64];
+	bool insecure;
 };
 
 static struct fake fk;
@@ -83,16 +87,17 @@ static int fake_run(void *arg, char *const argv[], char *err, size_t errlen)
 }
 
 /* A donor: 16 chunks of 1 MiB, slots 2 (dev 0xb, gen 1) and 5 (dev 0x16, gen 0). */
-static int fake_fetch(void *arg, const struct donor_addr *a, int timeout_ms,
+static int fake_fetch(void *arg, const struct donor_addr *a, const struct donor_connect *dc,
 		      struct donor_snap *s, char *err, size_t errlen)
 {
 	struct fake *f = arg;
 
-	(void)a;
-	(void)timeout_ms;
 	f->fetches++;
+	f->timeout_ms = dc->timeout_ms;
+	snprintf(f->key_file, sizeof(f->key_file), "%s", dc->key_file ? dc->key_file : "(default)");
+	f->insecure = dc->insecure;
 	if (f->donor_down) {
-		snprintf(err, errlen, "no answer from %s within %d ms", a->name, timeout_ms);
+		snprintf(err, errlen, "no answer from %s within %d ms", a->name, dc->timeout_ms);
 		return -ETIMEDOUT;
 	}
 	memset(s, 0, sizeof(*s));
@@ -221,6 +226,33 @@ RMEM_CASE(global_help_and_usage)
 	RUN("-t 0 donor show", RC_USAGE);
 	RUN("-f", RC_USAGE);
 	CHECK_EQ(fk.fetches, 0);
+	free(out);
+	free(err);
+	teardown();
+}
+
+/* -t, -k and --insecure reach the connect of every donor read; no key is ever printed. */
+RMEM_CASE(connect_options_reach_the_fetch)
+{
+	char *out = NULL, *err = NULL;
+	int rc;
+
+	setup();
+	RUN("donor show 10.0.0.1", RC_OK);
+	CHECK_EQ(fk.timeout_ms, 2000);
+	CHECK_STR(fk.key_file, "(default)");
+	CHECK(!fk.insecure);
+	RUN("-t 300 -k /tmp/other.key donor show 10.0.0.1", RC_OK);
+	CHECK_EQ(fk.timeout_ms, 300);
+	CHECK_STR(fk.key_file, "/tmp/other.key");
+	CHECK(!fk.insecure);
+	RUN("--key-file /k --insecure donor show 10.0.0.1", RC_OK);
+	CHECK_STR(fk.key_file, "/k");
+	CHECK(fk.insecure);
+	RUN("-k", RC_USAGE);
+	CHECK(strstr(err, "needs a file"));
+	RUN("help", RC_OK);
+	CHECK(strstr(out, "-k KEY_FILE | --insecure"));
 	free(out);
 	free(err);
 	teardown();
@@ -575,6 +607,6 @@ RMEM_TEST_MAIN(RMEM_REF(global_help_and_usage),
 	       RMEM_REF(dev_add_set_show_del),
 	       RMEM_REF(dev_bad_input_is_usage_and_touches_nothing),
 	       RMEM_REF(donors_file_add_del),
-	       RMEM_REF(parsers),
+	       RMEM_REF(parsers), RMEM_REF(connect_options_reach_the_fetch),
 	       RMEM_REF(latency_percentiles),
 	       RMEM_REF(json_printer_escapes_and_nests))

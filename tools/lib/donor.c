@@ -111,6 +111,16 @@ int donors_file_read(const char *path, struct donor_addr *out, int max, int *bad
 	return n;
 }
 
+void donor_connect_opts(const struct donor_connect *dc, struct rmemc_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->timeout_ms = dc->timeout_ms;
+	/* Readers sleep on the CQ: a tool must not burn a core per donor. */
+	o->spin_us = -1;
+	o->key_file = dc->key_file;
+	o->insecure = dc->insecure;
+}
+
 void donor_geom_from_desc(struct donor_geom *g, const struct rmem_desc *d)
 {
 	g->donor_id = d->donor_id;

@@ -92,12 +92,22 @@ void donor_snap_free(struct donor_snap *s);
 /* Chunks the owner table gives @device_id (all its slots; 0 if none). */
 uint64_t donor_snap_dev_chunks(const struct donor_snap *s, uint64_t device_id);
 
+/* How a tool connects to a donor: the librmemclient knobs its options set. */
+struct donor_connect {
+	int timeout_ms;		/* per CM step and RDMA op */
+	const char *key_file;	/* rack key file; NULL: $RMEM_KEY_FILE, else the default */
+	bool insecure;		/* prove no key (a donor run --insecure) */
+};
+
+/* The rmemc_opts of @dc for a reader: no busy-polling, nothing else set. */
+void donor_connect_opts(const struct donor_connect *dc, struct rmemc_opts *o);
+
 /* ---- donor_rdma.c: the only part that does RDMA. */
 
 /* One snapshot over an established connection. 0 or negative errno + @err. */
 int donor_fetch(struct rmemc_conn *c, struct donor_snap *s, char *err, size_t errlen);
-/* Connect (bounded by @timeout_ms per step), fetch, disconnect. */
-int donor_query(const struct donor_addr *a, int timeout_ms, struct donor_snap *s,
+/* Connect as @dc says, fetch, disconnect. */
+int donor_query(const struct donor_addr *a, const struct donor_connect *dc, struct donor_snap *s,
 		char *err, size_t errlen);
 
 #endif /* RMEM_TOOLS_DONOR_H */

@@ -47,13 +47,14 @@ out_free:
 	return ret;
 }
 
-int donor_query(const struct donor_addr *a, int timeout_ms, struct donor_snap *s,
+int donor_query(const struct donor_addr *a, const struct donor_connect *dc, struct donor_snap *s,
 		char *err, size_t errlen)
 {
-	struct rmemc_opts o = { .timeout_ms = timeout_ms, .spin_us = -1 };
 	struct rmemc_conn *c;
+	struct rmemc_opts o;
 	int ret;
 
+	donor_connect_opts(dc, &o);
 	ret = rmemc_connect(a->host, a->port, &o, &c, err, errlen);
 	if (ret)
 		return ret;

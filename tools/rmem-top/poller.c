@@ -60,11 +60,13 @@ static void nap(struct poller *p, uint64_t deadline)
 static void *poller_main(void *arg)
 {
 	struct poller *p = arg;
-	struct rmemc_opts o = { .timeout_ms = p->timeout_ms, .spin_us = -1 };
 	struct rmem_lease_watch *watch = NULL;
 	uint64_t epoch = 0, period = (uint64_t)(p->interval * 1000.0);
 	struct rmemc_conn *c = NULL;
+	struct rmemc_opts o;
 	char err[512];
+
+	donor_connect_opts(&p->conn, &o);
 
 	while (!atomic_load(&p->stop)) {
 		uint64_t t0 = now_mono_ms();
@@ -113,13 +115,14 @@ static void *poller_main(void *arg)
 	return NULL;
 }
 
-int poller_start(struct poller *p, const struct donor_addr *a, int timeout_ms, double interval)
+int poller_start(struct poller *p, const struct donor_addr *a, const struct donor_connect *dc,
+		 double interval)
 {
 	int ret;
 
 	memset(p, 0, sizeof(*p));
 	p->addr = *a;
-	p->timeout_ms = timeout_ms;
+	p->conn = *dc;
 	p->interval = interval;
 	p->latest.addr = *a;
 	p->latest.state = TOP_CONNECTING;

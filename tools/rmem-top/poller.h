@@ -15,7 +15,7 @@
 
 struct poller {
 	struct donor_addr addr;
-	int timeout_ms;			/* per CM step / RDMA op */
+	struct donor_connect conn;	/* timeout per CM step / RDMA op, rack key */
 	double interval;		/* between snapshots, s */
 	pthread_t thread;
 	bool started;
@@ -27,7 +27,8 @@ struct poller {
 	double last_poll;		/* wall clock of the last attempt's end, under lock */
 };
 
-int poller_start(struct poller *p, const struct donor_addr *a, int timeout_ms, double interval);
+int poller_start(struct poller *p, const struct donor_addr *a, const struct donor_connect *dc,
+		 double interval);
 /* Copies the latest summary; returns the number of finished polls. */
 unsigned long poller_get(struct poller *p, struct top_donor *out, double *last_poll);
 /* Asks the thread to stop and waits for it at most @wait_ms; false if it did not stop. */

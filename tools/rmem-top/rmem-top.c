@@ -30,7 +30,7 @@ struct top {
 	long iterations;		/* -n: 0 = until q / signal */
 	double interval;		/* -d, s */
 	bool json, pretty;
-	int timeout_ms;			/* per RDMA step of the readers */
+	struct donor_connect conn;	/* -t (per RDMA step of the readers), -k, --insecure */
 	const char *sysfs_root;
 	struct top_view view;
 	/* donors and their readers */
@@ -74,6 +74,9 @@ static void usage(FILE *f)
 		"  -s, --sort KEY            name | used | io | errors\n"
 		"  -v, --view VIEW           all | donors | devices\n"
 		"  -t, --timeout MS          per RDMA step of a donor read (default 1000)\n"
+		"  -k, --key-file FILE       rack key file whose first key is proved to donors\n"
+		"                            (default $RMEM_KEY_FILE, else " RMEM_KEY_FILE_DEFAULT ")\n"
+		"      --insecure            prove no key (donors run --insecure)\n"
 		"  -h, --help                this text\n"
 		"Keys: q quit, s next sort, d donors only, v devices only, h help.\n"
 		"A donor that does not answer is shown DOWN with the time it was last seen.\n"
@@ -113,6 +116,8 @@ static int parse_args(struct top *t, int argc, char **argv)
 		{ "sort", required_argument, NULL, 's' },
 		{ "view", required_argument, NULL, 'v' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "key-file", required_argument, NULL, 'k' },
+		{ "insecure", no_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -121,7 +126,7 @@ static int parse_args(struct top *t, int argc, char **argv)
 	int c, bad;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":D:f:d:bn:jps:v:t:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":D:f:d:bn:jps:v:t:k:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'D':
 			if (t->naddrs >= DONORS_MAX)
@@ -171,9 +176,15 @@ static int parse_args(struct top *t, int argc, char **argv)
 			break;
 		case 't':
 			errno = 0;
-			t->timeout_ms = (int)strtol(optarg, &end, 10);
-			if (errno || *end || t->timeout_ms < 1 || t->timeout_ms > 600000)
+			t->conn.timeout_ms = (int)strtol(optarg, &end, 10);
+			if (errno || *end || t->conn.timeout_ms < 1 || t->conn.timeout_ms > 600000)
 				return bad_usage("-t '%s': milliseconds, 1..600000", optarg);
+			break;
+		case 'k':
+			t->conn.key_file = optarg;
+			break;
+		case 'I':
+			t->conn.insecure = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -314,7 +325,7 @@ static int sample(struct top *t)
 /* Batch: wait (bounded) until every reader finished a first attempt. */
 static void wait_first_polls(struct top *t)
 {
-	double deadline = now_wall() + 3.0 * t->timeout_ms / 1000.0 + 1.0;
+	double deadline = now_wall() + 3.0 * t->conn.timeout_ms / 1000.0 + 1.0;
 	struct top_donor d;
 	int i;
 
@@ -423,7 +434,7 @@ int main(int argc, char **argv)
 {
 	struct top t = {
 		.interval = 1.0,
-		.timeout_ms = 1000,
+		.conn.timeout_ms = 1000,
 		.sysfs_root = getenv("RMEM_SYSFS_ROOT") ? getenv("RMEM_SYSFS_ROOT") : SYSDEV_ROOT_DEFAULT,
 	};
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -456,7 +467,7 @@ int main(int argc, char **argv)
 			goto out_free;
 	}
 	for (i = 0; i < t.naddrs; i++, started++) {
-		if (poller_start(&t.pollers[i], &t.addrs[i], t.timeout_ms, t.interval)) {
+		if (poller_start(&t.pollers[i], &t.addrs[i], &t.conn, t.interval)) {
 			fprintf(stderr, "rmem-top: cannot start a reader thread\n");
 			ret = 1;
 			goto out_stop;

@@ -15,12 +15,17 @@ static const char rmemctl_usage[] =
 	"Usage: rmemctl [OPTIONS] OBJECT { COMMAND | help }\n"
 	"       rmemctl { -h | --help | help }\n"
 	"where  OBJECT := { donor | dev | lease | chunk }\n"
-	"       OPTIONS := { -j[son] | -p[retty] | -d[etails] | -f DONORS_FILE | -t TIMEOUT_MS }\n"
+	"       OPTIONS := { -j[son] | -p[retty] | -d[etails] | -f DONORS_FILE | -t TIMEOUT_MS |\n"
+	"                    -k KEY_FILE | --insecure }\n"
 	"  -j  JSON output, from the same print calls as the text\n"
 	"  -p  indented JSON (implies -j)\n"
 	"  -d  details (e.g. every chunk of `chunk show`)\n"
 	"  -f  donors file used when a command names no donor (default " DONORS_FILE_DEFAULT ")\n"
 	"  -t  timeout of each RDMA step in ms (default 2000)\n"
+	"  -k  rack key file whose first key this host proves to donors (--key-file;\n"
+	"      default $RMEM_KEY_FILE, else " RMEM_KEY_FILE_DEFAULT "; a file that does not\n"
+	"      exist: no proof, which only a donor run --insecure admits)\n"
+	"  --insecure  prove no key, whatever file there is\n"
 	"Exit status: 0 ok, 1 the operation failed, 2 bad command line.\n"
 	"See `rmemctl OBJECT help` and docs/tools.md.\n";
 
@@ -164,8 +169,8 @@ int rmemctl_main(struct rmemctl *ctx, int argc, char **argv)
 		ctx->sysfs_root = SYSDEV_ROOT_DEFAULT;
 	if (!ctx->donors_file)
 		ctx->donors_file = DONORS_FILE_DEFAULT;
-	if (!ctx->timeout_ms)
-		ctx->timeout_ms = 2000;
+	if (!ctx->conn.timeout_ms)
+		ctx->conn.timeout_ms = 2000;
 	argc--;
 	argv++;
 	while (argc > 0 && argv[0][0] == '-') {
@@ -194,9 +199,17 @@ int rmemctl_main(struct rmemctl *ctx, int argc, char **argv)
 			if (parse_u64(argv[1], &t) || t == 0 || t > 600000)
 				return rmemctl_err(ctx, RC_USAGE,
 						   "-t: '%s' is not a timeout in ms (1..600000)", argv[1]);
-			ctx->timeout_ms = (int)t;
+			ctx->conn.timeout_ms = (int)t;
 			argc--;
 			argv++;
+		} else if (is_opt(a, "-k", "-key-file")) {
+			if (argc < 2 || !argv[1][0])
+				return rmemctl_err(ctx, RC_USAGE, "option '%s' needs a file", a);
+			ctx->conn.key_file = argv[1];
+			argc--;
+			argv++;
+		} else if (is_opt(a, "--insecure", "-insecure")) {
+			ctx->conn.insecure = true;
 		} else {
 			return rmemctl_err(ctx, RC_USAGE, "unknown option '%s'; see rmemctl -h", a);
 		}

@@ -36,7 +36,7 @@ int rmemctl_each_donor(struct rmemctl *ctx, int argc, char **argv, const char *k
 
 		memset(&s, 0, sizeof(s));
 		err[0] = '\0';
-		ret = ctx->ops->donor_fetch(ctx->ops->arg, &addrs[i], ctx->timeout_ms, &s,
+		ret = ctx->ops->donor_fetch(ctx->ops->arg, &addrs[i], &ctx->conn, &s,
 					    err, sizeof(err));
 		if (ret) {
 			pr_open_obj(&ctx->pr, NULL);
@@ -99,6 +99,10 @@ static int donor_show_one(struct rmemctl *ctx, const struct donor_addr *a,
 	       s->st.connects_rejected);
 	pr_u64(pr, "refused_not_allowed", ctx->details ? "not-allowed %" PRIu64 " " : NULL,
 	       s->st.refused_not_allowed);
+	pr_u64(pr, "refused_auth", ctx->details ? "refused-auth %" PRIu64 " " : NULL,
+	       s->st.refused_auth);
+	pr_u64(pr, "auth_accepted", ctx->details ? "proved-key %" PRIu64 " " : NULL,
+	       s->st.auth_accepted);
 	pr_u64(pr, "cpu_time_us", ctx->details ? "cpu %" PRIu64 "us\n" : NULL, s->st.cpu_time_us);
 	pr_close_obj(pr);
 	pr_open_arr(pr, "devices");

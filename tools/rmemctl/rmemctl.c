@@ -64,11 +64,11 @@ static int real_run(void *arg, char *const argv[], char *err, size_t errlen)
 	return -1;
 }
 
-static int real_donor_fetch(void *arg, const struct donor_addr *a, int timeout_ms,
+static int real_donor_fetch(void *arg, const struct donor_addr *a, const struct donor_connect *dc,
 			    struct donor_snap *s, char *err, size_t errlen)
 {
 	(void)arg;
-	return donor_query(a, timeout_ms, s, err, errlen);
+	return donor_query(a, dc, s, err, errlen);
 }
 
 int main(int argc, char **argv)

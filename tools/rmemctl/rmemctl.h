@@ -2,7 +2,8 @@
 /*
  * rmemctl.h - the rmemctl command tree.
  *
- *   rmemctl [-j] [-p] [-d] [-f DONORS_FILE] [-t TIMEOUT_MS] OBJECT VERB [ARGS]
+ *   rmemctl [-j] [-p] [-d] [-f DONORS_FILE] [-t TIMEOUT_MS] [-k KEY_FILE] [--insecure]
+ *           OBJECT VERB [ARGS]
  *
  * cli.c holds the global options and the object table; one file per object
  * (donor.c, dev.c, lease.c, chunk.c) holds its verb table, help and
@@ -29,8 +30,8 @@
 struct rmemctl_ops {
 	/* Runs argv (argv[0] found in PATH); 0 if it exited 0, else -1 and @err. */
 	int (*run)(void *arg, char *const argv[], char *err, size_t errlen);
-	/* One snapshot of a donor; 0 or negative errno and @err. */
-	int (*donor_fetch)(void *arg, const struct donor_addr *a, int timeout_ms,
+	/* One snapshot of a donor, connected as @dc says; 0 or negative errno and @err. */
+	int (*donor_fetch)(void *arg, const struct donor_addr *a, const struct donor_connect *dc,
 			   struct donor_snap *s, char *err, size_t errlen);
 	void *arg;
 };
@@ -44,7 +45,7 @@ struct rmemctl {
 	bool details;			/* -d: more fields (chunk lists...) */
 	const char *sysfs_root;		/* /sys/bus/vdpa/devices unless tests say otherwise */
 	const char *donors_file;	/* -f, default /etc/rmem/donors */
-	int timeout_ms;			/* -t: per RDMA step, default 2000 */
+	struct donor_connect conn;	/* -t (per RDMA step, default 2000), -k, --insecure */
 	const struct rmemctl_ops *ops;
 };
 

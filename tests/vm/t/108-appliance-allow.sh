@@ -86,6 +86,6 @@ log "$lines refusal lines in the donor's log"
 [ "$lines" -ge 1 ] && [ "$lines" -le 20 ] || fail "$lines log lines for $refused refusals (rate limit)"
 check "the allowed address still works" tc -D 3 basic -n 2
 appliance_stop
-grep -q "rejected connections ([0-9]* not allowed)" "$RMEM_APP_LOG" ||
+grep -q "rejected connections ([0-9]* not allowed, " "$RMEM_APP_LOG" ||
 	{ tail -5 "$RMEM_APP_LOG"; fail "no refusal count at shutdown"; }
 pass
