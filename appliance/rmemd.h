@@ -12,7 +12,7 @@
  *   rmemd_dhcp.c       DHCP messages, state machine, timers, NIC choice (pure, unit tested)
  *   rmemd_netif.c      interface flags, address and route ioctls (no iproute2)
  *   rmemd_pool.c       sizing, pinning (huge pages or mlock) and the layout
- *   rmemd_ibdev.c      per RDMA device: PD, CQ and the three MRs
+ *   rmemd_ibdev.c      per RDMA device: its CQ; per connection: PD and the three MRs
  *   rmemd_listen.c     rdma_cm: validate, accept with the descriptor, reject
  *   rmemd_auth.c       rack keys, challenges, host and donor proofs (libsodium)
  *   rmemd_reaper.c     lease reaper and stats block (the only periodic work)
@@ -34,6 +34,7 @@
 #include <rdma/rdma_cma.h>
 
 #include "rmemd_auth.h"
+#include "rmemd_ibdev.h"
 #include "rmemd_log.h"
 #include "rmemd_parse.h"
 #include "rmemd_pool.h"
@@ -48,17 +49,32 @@ struct rmemd_conn {
 	struct rmemd_conn *next;
 	struct rdma_cm_id *id;
 	struct rmemd_ibdev *dev;
-	uint64_t host_id;
+	struct rmemd_grant grant;	/* its own PD and regions */
+	struct sockaddr_storage addr;	/* the host's */
+	uint64_t host_id;		/* the device it serves; 0: shared by its host's devices */
+	uint64_t revoked_ms;		/* 0, or when its grant was revoked */
+	bool disconnecting;		/* revoked long enough: rdma_disconnect sent */
 	bool established;
 	bool proved;			/* the host proved key_id (else: --insecure) */
 	uint32_t key_id;
 	char peer[64];
 };
 
+/* Which host a device's connections came from, kept after they close. */
+struct rmemd_seen {
+	uint64_t device_id;		/* 0: unused */
+	struct sockaddr_storage addr;
+};
+
+#define RMEMD_SEEN_MAX 1024
+
 struct rmemd_listener {
 	struct rdma_event_channel *channel;
 	struct rdma_cm_id *id;
 	struct rmemd_conn *conns;
+	struct rmemd_seen *seen;	/* RMEMD_SEEN_MAX, replaced round robin */
+	unsigned int seen_next;
+	uint64_t conns_revoked;		/* grants revoked when a lease was reaped */
 	unsigned int established;	/* connected hosts */
 	uint64_t accepted;
 	uint64_t rejected;

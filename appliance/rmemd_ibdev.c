@@ -1,25 +1,32 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rmemd_ibdev.c - the pool registered on each RDMA device.
+ * rmemd_ibdev.c - the pool registered for each host connection.
  *
- * Three memory regions per device, each with only the rights hosts need:
+ * Each connection gets a grant: its own PD with three memory regions over
+ * the pool, each with only the rights hosts need:
  *   meta:  superblock .. owner table   REMOTE_READ | REMOTE_ATOMIC
  *   lease: the lease table (a sub-range of meta, its own pages)
  *                                      REMOTE_READ | REMOTE_WRITE
  *   data:  the chunks                  REMOTE_READ | REMOTE_WRITE
  * so a host cannot scribble over owner words or the superblock with an
- * RDMA WRITE, only change owner and slot words by compare-and-swap.
+ * RDMA WRITE, only change owner and slot words by compare-and-swap.  The
+ * PD is the connection's alone, so its rkeys work on its own QP and no
+ * other: a host that learns or guesses another's rkey gets a remote access
+ * error.  Revoking a grant deregisters its regions; from then on the NIC
+ * refuses whatever that host still sends, before the reaper hands its
+ * chunks to anyone else.
  *
  * Contexts come from rdma_get_devices(): librdmacm hands connection ids
  * the same ibv_context pointers, which is how a connect request finds its
- * device (and PD) here.  Each ibdev keeps its own device list reference
- * until it is closed, so the context outlives every PD and MR on it.
+ * device here.  Each ibdev keeps its own device list reference until it is
+ * closed, so the context outlives every PD and MR on it.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <rdma/rdma_cma.h>
 
 #include "rmemd_ibdev.h"
@@ -43,12 +50,12 @@ struct rmemd_ibdev_priv {
 	struct ibv_context **held;	/* rdma_get_devices() reference */
 };
 
-static int rmemd_ibdev_reg(struct rmemd_ibdev *dev, struct ibv_mr **mr, void *addr,
-			  size_t len, int access, const char *what)
+static int rmemd_ibdev_reg(const struct rmemd_ibdev *dev, struct ibv_pd *pd, struct ibv_mr **mr,
+			  void *addr, size_t len, int access, const char *what)
 {
 	char s[32];
 
-	*mr = ibv_reg_mr(dev->pd, addr, len, access);
+	*mr = ibv_reg_mr(pd, addr, len, access);
 	if (!*mr) {
 		int err = errno ? -errno : -ENOMEM;
 
@@ -59,13 +66,72 @@ static int rmemd_ibdev_reg(struct rmemd_ibdev *dev, struct ibv_mr **mr, void *ad
 	return 0;
 }
 
+void rmemd_ibdev_revoke(struct rmemd_grant *g)
+{
+	if (g->data_mr)
+		ibv_dereg_mr(g->data_mr);
+	if (g->lease_mr)
+		ibv_dereg_mr(g->lease_mr);
+	if (g->meta_mr)
+		ibv_dereg_mr(g->meta_mr);
+	g->data_mr = NULL;
+	g->lease_mr = NULL;
+	g->meta_mr = NULL;
+}
+
+/* After the QP on g->pd is destroyed. */
+void rmemd_ibdev_grant_free(struct rmemd_grant *g)
+{
+	rmemd_ibdev_revoke(g);
+	if (g->pd)
+		ibv_dealloc_pd(g->pd);
+	g->pd = NULL;
+}
+
+int rmemd_ibdev_grant(const struct rmemd_ibdev *dev, const struct rmemd_pool *pool,
+		     struct rmemd_grant *g)
+{
+	const struct rmem_layout *l = &pool->layout;
+	uint8_t *base = pool->base;
+	int err;
+
+	memset(g, 0, sizeof(*g));
+	g->pd = ibv_alloc_pd(dev->ctx);
+	if (!g->pd) {
+		err = errno ? -errno : -ENOMEM;
+		rmemd_err("%s: ibv_alloc_pd failed: %s", dev->name, strerror(-err));
+		return err;
+	}
+	err = rmemd_ibdev_reg(dev, g->pd, &g->meta_mr, base, l->meta_len, RMEMD_META_ACCESS,
+			     "metadata");
+	if (!err)
+		err = rmemd_ibdev_reg(dev, g->pd, &g->lease_mr, base + l->lease_off, l->lease_len,
+				     RMEMD_LEASE_ACCESS, "lease table");
+	if (!err)
+		err = rmemd_ibdev_reg(dev, g->pd, &g->data_mr, base + l->data_off, l->data_len,
+				     RMEMD_DATA_ACCESS, "data");
+	if (err)
+		rmemd_ibdev_grant_free(g);
+	return err;
+}
+
+static uint64_t rmemd_ibdev_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 static struct rmemd_ibdev *rmemd_ibdev_open(struct ibv_context *ctx,
 					  struct rmemd_pool *pool)
 {
 	struct rmemd_ibdev_priv *priv;
 	struct rmem_layout *l = &pool->layout;
 	struct rmemd_ibdev *dev;
-	uint8_t *base = pool->base;
+	struct rmemd_grant g;
+	uint64_t t0;
+	char s[32];
 	int n;
 
 	priv = calloc(1, sizeof(*priv));
@@ -95,38 +161,29 @@ static struct rmemd_ibdev *rmemd_ibdev_open(struct ibv_context *ctx,
 			 dev->name, (uint64_t)dev->attr.max_mr_size, l->data_len);
 		goto out_put;
 	}
-	dev->pd = ibv_alloc_pd(ctx);
-	if (!dev->pd) {
-		rmemd_err("%s: ibv_alloc_pd failed: %s", dev->name, strerror(errno));
-		goto out_put;
-	}
 	dev->cq = ibv_create_cq(ctx, RMEMD_IBDEV_CQE, NULL, NULL, 0);
 	if (!dev->cq) {
 		rmemd_err("%s: ibv_create_cq failed: %s", dev->name, strerror(errno));
-		goto out_dealloc_pd;
+		goto out_put;
 	}
-	if (rmemd_ibdev_reg(dev, &dev->meta_mr, base, l->meta_len, RMEMD_META_ACCESS,
-			   "metadata"))
+	/*
+	 * One grant now, so a device that cannot register the pool (memlock
+	 * limit, MR size) says so at start, and the log says what each host
+	 * connection's registration costs.
+	 */
+	t0 = rmemd_ibdev_now_us();
+	if (rmemd_ibdev_grant(dev, pool, &g))
 		goto out_destroy_cq;
-	if (rmemd_ibdev_reg(dev, &dev->lease_mr, base + l->lease_off, l->lease_len,
-			   RMEMD_LEASE_ACCESS, "lease table"))
-		goto out_dereg_meta;
-	if (rmemd_ibdev_reg(dev, &dev->data_mr, base + l->data_off, l->data_len,
-			   RMEMD_DATA_ACCESS, "data"))
-		goto out_dereg_lease;
-	rmemd_info("%s: registered (atomics %s, %d responder resources per QP)",
+	dev->grant_us = rmemd_ibdev_now_us() - t0;
+	rmemd_ibdev_grant_free(&g);
+	rmemd_info("%s: registered (atomics %s, %d responder resources per QP); each host connection registers %s of its own in %" PRIu64 " us",
 		  dev->name, dev->attr.atomic_cap == IBV_ATOMIC_GLOB ? "global" : "HCA",
-		  dev->attr.max_qp_rd_atom);
+		  dev->attr.max_qp_rd_atom, rmemd_fmt_size(l->meta_len + l->data_len, s, sizeof(s)),
+		  dev->grant_us);
 	return dev;
 
-out_dereg_lease:
-	ibv_dereg_mr(dev->lease_mr);
-out_dereg_meta:
-	ibv_dereg_mr(dev->meta_mr);
 out_destroy_cq:
 	ibv_destroy_cq(dev->cq);
-out_dealloc_pd:
-	ibv_dealloc_pd(dev->pd);
 out_put:
 	rdma_free_devices(priv->held);
 out_free:
@@ -138,11 +195,7 @@ static void rmemd_ibdev_close(struct rmemd_ibdev *dev)
 {
 	struct rmemd_ibdev_priv *priv = (struct rmemd_ibdev_priv *)dev;
 
-	ibv_dereg_mr(dev->data_mr);
-	ibv_dereg_mr(dev->lease_mr);
-	ibv_dereg_mr(dev->meta_mr);
 	ibv_destroy_cq(dev->cq);
-	ibv_dealloc_pd(dev->pd);
 	rdma_free_devices(priv->held);
 	free(priv);
 }
@@ -216,14 +269,14 @@ void rmemd_ibdev_close_all(struct rmemd_ibdev **list)
 	}
 }
 
-void rmemd_ibdev_fill_desc(const struct rmemd_ibdev *dev, const struct rmemd_pool *pool,
+void rmemd_ibdev_fill_desc(const struct rmemd_grant *g, const struct rmemd_pool *pool,
 			  struct rmem_desc *d)
 {
 	rmem_desc_init(d, &pool->layout, pool->donor_id, pool->epoch, pool->lease_timeout_ms,
 		       pool->window_words);
 	d->meta_addr = (uint64_t)(uintptr_t)pool->base;
 	d->data_addr = (uint64_t)(uintptr_t)pool->data;
-	d->meta_rkey = dev->meta_mr->rkey;
-	d->lease_rkey = dev->lease_mr->rkey;
-	d->data_rkey = dev->data_mr->rkey;
+	d->meta_rkey = g->meta_mr->rkey;
+	d->lease_rkey = g->lease_mr->rkey;
+	d->data_rkey = g->data_mr->rkey;
 }

@@ -14,6 +14,13 @@
  * ESTABLISHED the QP only serves the host's one-sided READ, WRITE and
  * atomics: nothing is ever posted or polled here.
  *
+ * Each connection has its own grant (rmemd_ibdev.c).  When the reaper
+ * takes a device's lease, rmemd_listen_revoke() deregisters the grants of
+ * every connection that may carry that device's writes - its own (host id
+ * = the device) and its host's shared data connections (host id 0, same
+ * address) - before a chunk of it is cleared or freed; a revoked
+ * connection is disconnected a minute later (RMEMD_REVOKED_LINGER_MS).
+ *
  * Events are processed from a non-blocking channel by the serve loop; each
  * event is acked before an id it names is destroyed (rdma_destroy_id waits
  * for the acks of retrieved events).
@@ -61,6 +68,118 @@ static void rmemd_addr_str(struct sockaddr *sa, char *buf, size_t len)
 	}
 }
 
+static void rmemd_addr_copy(struct sockaddr_storage *to, const struct sockaddr *sa)
+{
+	memset(to, 0, sizeof(*to));
+	if (sa && sa->sa_family == AF_INET)
+		memcpy(to, sa, sizeof(struct sockaddr_in));
+	else if (sa && sa->sa_family == AF_INET6)
+		memcpy(to, sa, sizeof(struct sockaddr_in6));
+}
+
+/* Same host: same address, whatever the port (each connection has its own). */
+static bool rmemd_addr_same_host(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
+	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
+
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	if (a->ss_family == AF_INET6)
+		return !memcmp(&a6->sin6_addr, &b6->sin6_addr, sizeof(a6->sin6_addr));
+	return false;
+}
+
+/* Remembers where @conn's device connects from, for a revocation after it closed. */
+static void rmemd_listen_seen(struct rmemd_listener *lis, const struct rmemd_conn *conn)
+{
+	struct rmemd_seen *e = NULL;
+	unsigned int i;
+
+	if (!conn->host_id)
+		return;
+	for (i = 0; i < RMEMD_SEEN_MAX && !e; i++)
+		if (lis->seen[i].device_id == conn->host_id)
+			e = &lis->seen[i];
+	if (!e) {
+		e = &lis->seen[lis->seen_next];
+		lis->seen_next = (lis->seen_next + 1) % RMEMD_SEEN_MAX;
+	}
+	e->device_id = conn->host_id;
+	e->addr = conn->addr;
+}
+
+static const struct rmemd_seen *rmemd_listen_seen_find(const struct rmemd_listener *lis,
+						       uint64_t device_id)
+{
+	unsigned int i;
+
+	for (i = 0; i < RMEMD_SEEN_MAX; i++)
+		if (lis->seen[i].device_id == device_id)
+			return &lis->seen[i];
+	return NULL;
+}
+
+/*
+ * A shared data connection cannot say whose write it carries, so all of
+ * them from that host go; its other devices reconnect (a host's leases
+ * expire together anyway: it stalled, or lost the donor).
+ */
+unsigned int rmemd_listen_revoke(struct rmemd_appliance *app, uint64_t device_id,
+				 uint64_t now_ms)
+{
+	struct rmemd_listener *lis = &app->lis;
+	const struct rmemd_seen *host = NULL;
+	struct rmemd_conn *conn;
+	unsigned int n = 0;
+	char where[64] = "unknown";
+
+	if (!device_id || !lis->seen)
+		return 0;
+	host = rmemd_listen_seen_find(lis, device_id);
+	if (host)
+		rmemd_addr_str((struct sockaddr *)&host->addr, where, sizeof(where));
+	for (conn = lis->conns; conn; conn = conn->next) {
+		if (conn->revoked_ms)
+			continue;
+		if (conn->host_id != device_id &&
+		    (conn->host_id || !host || !rmemd_addr_same_host(&conn->addr, &host->addr)))
+			continue;
+		rmemd_ibdev_revoke(&conn->grant);
+		conn->revoked_ms = now_ms ? now_ms : 1;
+		n++;
+	}
+	lis->conns_revoked += n;
+	if (n)
+		rmemd_info("revoked the access of host %s for device %016" PRIx64
+			   ": %u connection(s); whatever it still sends fails at this NIC",
+			   where, device_id, n);
+	return n;
+}
+
+/*
+ * A revoked connection stays up a while so that what its host still sends
+ * is refused with a remote access error, which the host reports, rather
+ * than dropped; a host that is alive closes it itself at the first error.
+ */
+#define RMEMD_REVOKED_LINGER_MS 60000
+
+void rmemd_listen_tick(struct rmemd_appliance *app, uint64_t now_ms)
+{
+	struct rmemd_conn *conn;
+
+	for (conn = app->lis.conns; conn; conn = conn->next) {
+		if (!conn->revoked_ms || conn->disconnecting ||
+		    now_ms - conn->revoked_ms < RMEMD_REVOKED_LINGER_MS)
+			continue;
+		conn->disconnecting = true;
+		if (rdma_disconnect(conn->id))
+			rmemd_warn("disconnecting revoked host %s: %s", conn->peer, strerror(errno));
+	}
+}
+
 int rmemd_listen_start(struct rmemd_appliance *app)
 {
 	struct rmemd_listener *lis = &app->lis;
@@ -70,6 +189,11 @@ int rmemd_listen_start(struct rmemd_appliance *app)
 	int err, flags;
 
 	memset(lis, 0, sizeof(*lis));
+	lis->seen = calloc(RMEMD_SEEN_MAX, sizeof(*lis->seen));
+	if (!lis->seen) {
+		rmemd_err("out of memory for the listener");
+		return -ENOMEM;
+	}
 	snprintf(port, sizeof(port), "%u", app->opts.port);
 	snprintf(where, sizeof(where), "%s%s%s:%s", strchr(host, ':') ? "[" : "", host,
 		 strchr(host, ':') ? "]" : "", port);
@@ -125,6 +249,8 @@ out_destroy_id:
 out_destroy_channel:
 	rdma_destroy_event_channel(lis->channel);
 	lis->channel = NULL;
+	free(lis->seen);
+	lis->seen = NULL;
 	return err;
 }
 
@@ -153,6 +279,7 @@ static void rmemd_conn_release(struct rmemd_listener *lis, struct rmemd_conn *co
 		lis->established--;
 	if (conn->id->qp)
 		rdma_destroy_qp(conn->id);
+	rmemd_ibdev_grant_free(&conn->grant);
 	conn->dev->conns--;
 	conn->id->context = NULL;
 	free(conn);
@@ -306,6 +433,7 @@ static bool rmemd_listen_on_request(struct rmemd_appliance *app, struct rdma_cm_
 	conn->id = id;
 	conn->dev = dev;
 	conn->host_id = creq.host_id;
+	rmemd_addr_copy(&conn->addr, rdma_get_peer_addr(id));
 	conn->proved = proved;
 	if (proved)
 		conn->key_id = app->auth.key_id[proof.key];
@@ -320,25 +448,25 @@ static bool rmemd_listen_on_request(struct rmemd_appliance *app, struct rdma_cm_
 	qpa.cap.max_recv_wr = 1;
 	qpa.cap.max_send_sge = 1;
 	qpa.cap.max_recv_sge = 1;
-	if (rdma_create_qp(id, dev->pd, &qpa)) {
-		rmemd_warn("%s: rdma_create_qp for %s failed: %s", dev->name, peer,
-			  strerror(errno));
+	if (rmemd_ibdev_grant(dev, &app->pool, &conn->grant)) {
 		free(conn);
 		rmemd_listen_reject(app, id, peer, RMEM_REJ_NO_RESOURCES, 0, 0, NULL);
 		return true;
 	}
+	if (rdma_create_qp(id, conn->grant.pd, &qpa)) {
+		rmemd_warn("%s: rdma_create_qp for %s failed: %s", dev->name, peer,
+			  strerror(errno));
+		goto out_free_grant;
+	}
 
-	rmemd_ibdev_fill_desc(dev, &app->pool, &desc);
+	rmemd_ibdev_fill_desc(&conn->grant, &app->pool, &desc);
 	if (proved)
 		rmemd_auth_sign(&app->auth, &proof, &desc);
 	n = rmem_desc_encode(&desc, buf, sizeof(buf));
 	if (n < 0) {
 		/* Our own layout failed validation: a bug, say so loudly. */
 		rmemd_err("descriptor for %s does not validate: %s", peer, rmem_wire_strerror(n));
-		rdma_destroy_qp(id);
-		free(conn);
-		rmemd_listen_reject(app, id, peer, RMEM_REJ_NO_RESOURCES, 0, 0, NULL);
-		return true;
+		goto out_destroy_qp;
 	}
 
 	/*
@@ -361,10 +489,12 @@ static bool rmemd_listen_on_request(struct rmemd_appliance *app, struct rdma_cm_
 	if (rdma_accept(id, &param)) {
 		rmemd_warn("rdma_accept of %s failed: %s", peer, strerror(errno));
 		rdma_destroy_qp(id);
+		rmemd_ibdev_grant_free(&conn->grant);
 		free(conn);
 		app->lis.rejected++;
 		return true;
 	}
+	rmemd_listen_seen(&app->lis, conn);
 	id->context = conn;
 	conn->next = app->lis.conns;
 	app->lis.conns = conn;
@@ -375,6 +505,14 @@ static bool rmemd_listen_on_request(struct rmemd_appliance *app, struct rdma_cm_
 	rmemd_dbg("accepted %s (host %016" PRIx64 ") on %s, %u responder resources",
 		 peer, creq.host_id, dev->name, param.responder_resources);
 	return false;
+
+out_destroy_qp:
+	rdma_destroy_qp(id);
+out_free_grant:
+	rmemd_ibdev_grant_free(&conn->grant);
+	free(conn);
+	rmemd_listen_reject(app, id, peer, RMEM_REJ_NO_RESOURCES, 0, 0, NULL);
+	return true;
 }
 
 static bool rmemd_listen_on_conn_event(struct rmemd_appliance *app, struct rdma_cm_event *ev)
@@ -479,4 +617,6 @@ void rmemd_listen_stop(struct rmemd_appliance *app)
 		rdma_destroy_event_channel(lis->channel);
 		lis->channel = NULL;
 	}
+	free(lis->seen);
+	lis->seen = NULL;
 }

@@ -9,6 +9,8 @@
 #ifndef RMEMD_LISTEN_H
 #define RMEMD_LISTEN_H
 
+#include <stdint.h>
+
 struct rmemd_appliance;
 
 /* 0, or a negative errno with the reason already logged. */
@@ -16,5 +18,9 @@ int rmemd_listen_start(struct rmemd_appliance *app);
 int rmemd_listen_fd(const struct rmemd_appliance *app);
 int rmemd_listen_process(struct rmemd_appliance *app);
 void rmemd_listen_stop(struct rmemd_appliance *app);
+/* Before a reaped lease's chunks are touched: returns the connections revoked. */
+unsigned int rmemd_listen_revoke(struct rmemd_appliance *app, uint64_t device_id,
+				 uint64_t now_ms);
+void rmemd_listen_tick(struct rmemd_appliance *app, uint64_t now_ms);
 
 #endif /* RMEMD_LISTEN_H */

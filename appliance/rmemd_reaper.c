@@ -26,6 +26,7 @@
 #include "rmem_alloc.h"
 #include "rmemd.h"
 #include "rmemd_log.h"
+#include "rmemd_listen.h"
 #include "rmemd_reaper.h"
 
 static inline uint64_t rmemd_load64(const __le64 *p)
@@ -194,6 +195,8 @@ static void rmemd_reaper_expire(struct rmemd_appliance *app, uint32_t slot,
 	struct rmem_reaper *r = &app->reaper;
 	uint64_t freed;
 
+	/* Before a chunk is cleared: a late write of that host must not land. */
+	rmemd_listen_revoke(app, device_id, now_ms);
 	freed = rmemd_reaper_free_slot(&app->pool, slot, device_id);
 	if (freed == UINT64_MAX) {
 		rmemd_dbg("slot %u changed hands while expiring; left alone", slot);
@@ -299,6 +302,7 @@ static void rmemd_stats_publish(struct rmemd_appliance *app, uint64_t now_ms)
 	st->refused_not_allowed = cpu_to_le64(app->lis.refused_not_allowed);
 	st->refused_auth = cpu_to_le64(app->lis.refused_auth);
 	st->auth_accepted = cpu_to_le64(app->lis.auth_accepted);
+	st->conns_revoked = cpu_to_le64(app->lis.conns_revoked);
 	st->cpu_time_us = cpu_to_le64(rmemd_cpu_time_us());
 	st->refreshes = cpu_to_le64(++r->refreshes);
 	__atomic_thread_fence(__ATOMIC_RELEASE);

@@ -196,6 +196,7 @@ static int rmemd_serve_loop(struct rmemd_appliance *app)
 		}
 		if (now >= next) {
 			rmemd_reaper_tick(app, now);
+			rmemd_listen_tick(app, now);
 			if (now >= next_status) {
 				rmemd_serve_status(app, now);
 				next_status = now + RMEMD_STATUS_PERIOD_MS;

@@ -577,13 +577,25 @@ static void rmemc_cm_drop(struct rmemc_conn *c)
 	c->id = NULL;
 }
 
+/*
+ * A donor revokes the host-id-0 connections of a host whose device's lease
+ * it reaped (the module's shared data connections), so a client without a
+ * device of its own (a tool) names itself: "tool" and its pid.
+ */
+static uint64_t rmemc_host_id(const struct rmemc_opts *opts)
+{
+	if (opts->host_id)
+		return opts->host_id;
+	return 0x746f6f6c00000000ull | (uint32_t)getpid();
+}
+
 /* Sends the request this attempt makes (@auth's step, or the raw test bytes). */
 static int rmemc_connect_once(struct rmemc_conn *c, const char *host, uint16_t port,
 			      const struct rmemc_opts *opts, struct rmemc_auth *auth)
 {
 	struct rmem_connect_req creq = {
 		.version = RMEM_WIRE_VERSION,
-		.host_id = opts->host_id,
+		.host_id = rmemc_host_id(opts),
 	};
 	uint8_t req[RMEM_CM_REQ_PRIV_MAX];
 	struct rdma_conn_param param;
@@ -631,11 +643,18 @@ static int rmemc_connect_setup(struct rmemc_conn *c, const char *host, uint16_t 
 	if (!opts->insecure && !opts->raw_private_data_set)
 		path = rmemc_auth_key_file(opts->key_file);
 	err = rmemc_auth_begin(&auth, path, c->err, sizeof(c->err));
+	/* No key is no connection, unless the caller asked for insecure. */
+	if (err == -ENOENT && path) {
+		c->fails++;
+		snprintf(c->err, sizeof(c->err),
+			 "no rack key file %s: install the rack's key there (or pass --key-file FILE); --insecure only reaches donors run --insecure",
+			 path);
+		goto out_auth_end;
+	}
 	if (err && err != -ENOENT) {
 		c->fails++;
 		goto out_auth_end;
 	}
-	/* No key file: a plain attempt; the donor's refusal, if any, names the file. */
 	c->err[0] = '\0';
 	c->channel = rdma_create_event_channel();
 	if (!c->channel) {
@@ -657,7 +676,7 @@ static int rmemc_connect_setup(struct rmemc_conn *c, const char *host, uint16_t 
 		if (!err)
 			err = rmemc_connect_once(c, host, port, opts, &auth);
 	}
-	if (!err && rmemc_auth_check_accept(&auth, &c->desc, opts->host_id))
+	if (!err && rmemc_auth_check_accept(&auth, &c->desc, rmemc_host_id(opts)))
 		err = rmemc_fail(c, -EACCES,
 				 "donor %s failed to prove the rack key %08x: %s; disconnected", c->host,
 				 auth.key_id, c->desc.flags & RMEM_ACCEPT_F_AUTH ? "its proof is wrong" :
@@ -1204,6 +1223,7 @@ int rmemc_read_stats(struct rmemc_conn *c, struct rmemc_stats *st)
 		st->refused_not_allowed = le64_to_cpu(w.refused_not_allowed);
 		st->refused_auth = le64_to_cpu(w.refused_auth);
 		st->auth_accepted = le64_to_cpu(w.auth_accepted);
+		st->conns_revoked = le64_to_cpu(w.conns_revoked);
 		st->cpu_time_us = le64_to_cpu(w.cpu_time_us);
 		st->refreshes = le64_to_cpu(w.refreshes);
 		return 0;

@@ -65,7 +65,7 @@ struct rmemc_trace {
 };
 
 struct rmemc_opts {
-	uint64_t host_id;		/* shown in the donor's log; 0 = anonymous */
+	uint64_t host_id;		/* the device served; 0: a tool ("tool" + pid is sent) */
 	/*
 	 * The rack key file whose first key this host proves: NULL means
 	 * $RMEM_KEY_FILE, else RMEM_KEY_FILE_DEFAULT.  A file that does not
@@ -104,6 +104,7 @@ struct rmemc_stats {
 	uint64_t refused_not_allowed;	/* of those: outside the allow-list */
 	uint64_t refused_auth;		/* of those: no proof, stale answer or wrong key */
 	uint64_t auth_accepted;		/* of the accepted: proved the rack key */
+	uint64_t conns_revoked;		/* grants revoked when leases were reaped */
 	uint64_t cpu_time_us;
 	uint64_t refreshes;
 };

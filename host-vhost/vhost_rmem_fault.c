@@ -39,6 +39,7 @@ void vhost_rmem_faults_debugfs(struct dentry *root)
 	debugfs_create_atomic_t("fail_connect", 0600, dir, &vhost_rmem_faults.fail_connect);
 	debugfs_create_atomic_t("fail_ops", 0600, dir, &vhost_rmem_faults.fail_ops);
 	debugfs_create_atomic_t("fail_alloc", 0600, dir, &vhost_rmem_faults.fail_alloc);
+	debugfs_create_atomic_t("stall_renew", 0600, dir, &vhost_rmem_faults.stall_renew);
 	debugfs_create_atomic_t("delay_ms", 0600, dir, &vhost_rmem_faults.delay_ms);
 	debugfs_create_atomic_t("injected", 0400, dir, &vhost_rmem_faults.injected);
 }

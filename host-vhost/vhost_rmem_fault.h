@@ -20,6 +20,9 @@
  *                 flush, the request fails, the lane drains its connection
  *                 and makes a new one for the next request.
  *   fail_alloc    a chunk allocation fails as if the donor were full.
+ *   stall_renew   a lease renewal is not sent, as if the host had stalled
+ *                 (-1: until set back to 0): the donor reaps the lease
+ *                 while the host still has requests past their checks.
  *
  * and one that is a value, not a count:
  *   delay_ms      every zero-copy data move waits this long between the
@@ -38,6 +41,7 @@ struct vhost_rmem_faults {
 	atomic_t fail_connect;
 	atomic_t fail_ops;
 	atomic_t fail_alloc;
+	atomic_t stall_renew;
 	atomic_t delay_ms;
 	atomic_t injected;
 };

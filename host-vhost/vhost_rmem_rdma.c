@@ -356,7 +356,7 @@ static void vhost_rmem_rdma_renew_locked(struct vhost_rmem_rdma *r)
 {
 	int ret;
 
-	if (!vhost_rmem_conn_ok(r->conn))
+	if (!vhost_rmem_conn_ok(r->conn) || vhost_rmem_fault(stall_renew))
 		return;
 	ret = vhost_rmem_alloc_renew(r->conn, &r->lease);
 	if (!ret) {

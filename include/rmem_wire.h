@@ -94,7 +94,7 @@ struct rmem_wire_connect {
 	__le32 magic;		/*  0: RMEM_WIRE_MAGIC */
 	__le16 version;		/*  4: RMEM_WIRE_VERSION of the host */
 	__le16 length;		/*  6: sizeof(struct rmem_wire_connect) */
-	__le64 host_id;		/*  8: for the donor's logs; 0 = anonymous */
+	__le64 host_id;		/*  8: the device served; 0: shared by the host's devices */
 	__le32 flags;		/* 16: enum rmem_connect_flags */
 	__u8 nonce[RMEM_AUTH_NONCE_LEN];	/* 20 */
 	__u8 tag[RMEM_AUTH_TAG_LEN];		/* 36 */
@@ -329,7 +329,7 @@ struct rmem_wire_stats {
 	__le64 refused_not_allowed;	/*  88: of connects_rejected: allow-list */
 	__le64 refused_auth;		/*  96: no proof, stale answer or wrong key */
 	__le64 auth_accepted;		/* 104: connects that proved the rack key */
-	__le64 reserved[1];		/* 112: zero */
+	__le64 conns_revoked;		/* 112: grants revoked when leases were reaped */
 	__le64 seq_end;			/* 120 */
 };
 

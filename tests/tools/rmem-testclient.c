@@ -106,7 +106,8 @@ static void sleep_ms(int ms)
 static void conn_opts(const struct tc *t, struct rmemc_opts *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->host_id = t->host_id;
+	/* A client serves one device: say which, so the donor can revoke it alone. */
+	o->host_id = t->host_id ? t->host_id : t->dev;
 	o->timeout_ms = t->timeout_ms;
 	o->spin_us = t->spin_us;
 	o->key_file = t->key_file;
@@ -290,6 +291,7 @@ static int cmd_dump(struct tc *t)
 		printf("stats refused_not_allowed %" PRIu64 "\n", st.refused_not_allowed);
 		printf("stats refused_auth %" PRIu64 "\n", st.refused_auth);
 		printf("stats auth_accepted %" PRIu64 "\n", st.auth_accepted);
+		printf("stats conns_revoked %" PRIu64 "\n", st.conns_revoked);
 		printf("stats cpu_time_us %" PRIu64 "\n", st.cpu_time_us);
 		printf("stats refreshes %" PRIu64 "\n", st.refreshes);
 	}
