@@ -83,6 +83,8 @@ struct rmemd_listener {
 	uint64_t auth_accepted;		/* of accepted: proved the rack key */
 	uint64_t challenges;		/* HELLOs answered (not counted as rejected) */
 	struct rmemd_ratelimit reject_log;
+	/* Refused or replacing HELLOs: a flood of them must not hide the other refusals. */
+	struct rmemd_ratelimit hello_log;
 	bool stopping;			/* reject new connects */
 };
 

@@ -17,8 +17,14 @@
 #include <sodium.h>
 
 #include "rmem_keyfile.h"
+#include "rmem_virtio.h"
 #include "rmemd_auth.h"
 #include "rmemd_parse.h"
+
+RMEM_STATIC_ASSERT(RMEMD_AUTH_PER_ADDR > RMEM_VIRTIO_NUM_QUEUES_MAX,
+		   "a host's data connections may all be handshaking at once");
+RMEM_STATIC_ASSERT(RMEMD_AUTH_SLOTS >= 32 * RMEMD_AUTH_PER_ADDR,
+		   "filling the challenge table must take a peer dozens of addresses");
 
 static void rmemd_auth_mac(const uint8_t key[RMEM_AUTH_KEY_LEN], const uint8_t *in, size_t len,
 			   uint8_t tag[RMEM_AUTH_TAG_LEN])
@@ -211,22 +217,63 @@ static bool rmemd_auth_peer(const struct sockaddr *sa, uint8_t out[16])
 	return false;
 }
 
-bool rmemd_auth_challenge(struct rmemd_auth *a, const struct sockaddr *peer,
-			  const struct rmem_connect_req *hello, uint64_t now_ms,
-			  uint8_t nd[RMEM_AUTH_NONCE_LEN])
+/* Waiting for its answer: neither answered nor expired. */
+static bool rmemd_auth_live(const struct rmemd_challenge *c, uint64_t now_ms)
 {
-	struct rmemd_challenge *c = &a->table[a->next];
-	bool evicted = c->state == RMEMD_CHALLENGE_LIVE && now_ms < c->expires_ms;
+	return c->state == RMEMD_CHALLENGE_LIVE && now_ms < c->expires_ms;
+}
 
-	a->next = (a->next + 1) % RMEMD_AUTH_SLOTS;
+enum rmemd_hello rmemd_auth_challenge(struct rmemd_auth *a, const struct sockaddr *peer,
+				      const struct rmem_connect_req *hello, uint64_t now_ms,
+				      uint8_t nd[RMEM_AUTH_NONCE_LEN])
+{
+	struct rmemd_challenge *c, *spent = NULL, *own = NULL;
+	enum rmemd_hello ret = RMEMD_HELLO_ISSUED;
+	unsigned int i, mine = 0;
+	uint8_t addr[16];
+	bool addr_ok = rmemd_auth_peer(peer, addr);
+
+	/*
+	 * One pass: this address's live challenges (its oldest is the first
+	 * to expire, the TTL being fixed) and the spent slot that has waited
+	 * longest (free first, then expired or used), whose loss costs no
+	 * host anything but a precise "why" on a late or replayed answer.
+	 */
+	for (i = 0; i < RMEMD_AUTH_SLOTS; i++) {
+		c = &a->table[i];
+		if (!rmemd_auth_live(c, now_ms)) {
+			if (!spent || c->expires_ms < spent->expires_ms)
+				spent = c;
+		} else if (c->addr_ok == addr_ok && !memcmp(c->addr, addr, sizeof(addr))) {
+			mine++;
+			if (!own || c->expires_ms < own->expires_ms)
+				own = c;
+		}
+	}
+	/*
+	 * At its limit, or with no spent slot left, an address takes the
+	 * place of its own oldest: never of another address's live one,
+	 * which would let any admitted peer void the hosts' handshakes.
+	 */
+	if (mine >= RMEMD_AUTH_PER_ADDR || !spent) {
+		if (!own) {
+			a->challenges_refused++;
+			return RMEMD_HELLO_REFUSED;
+		}
+		c = own;
+		ret = RMEMD_HELLO_REPLACED;
+	} else {
+		c = spent;
+	}
 	randombytes_buf(c->nd, sizeof(c->nd));
 	memcpy(c->nh, hello->nonce, sizeof(c->nh));
 	c->host_id = hello->host_id;
-	c->addr_ok = rmemd_auth_peer(peer, c->addr);
+	memcpy(c->addr, addr, sizeof(c->addr));
+	c->addr_ok = addr_ok;
 	c->expires_ms = now_ms + RMEMD_AUTH_TTL_MS;
 	c->state = RMEMD_CHALLENGE_LIVE;
 	memcpy(nd, c->nd, RMEM_AUTH_NONCE_LEN);
-	return evicted;
+	return ret;
 }
 
 static struct rmemd_challenge *rmemd_auth_find(struct rmemd_auth *a,
@@ -255,7 +302,7 @@ uint16_t rmemd_auth_check(struct rmemd_auth *a, const struct sockaddr *peer,
 	*why = NULL;
 	c = rmemd_auth_find(a, req->nonce);
 	if (!c) {
-		*why = "no such challenge (never issued, or dropped for newer ones)";
+		*why = "no such challenge (never issued, long expired, or replaced by newer ones)";
 		return RMEM_REJ_AUTH_STALE;
 	}
 	if (c->state == RMEMD_CHALLENGE_USED) {

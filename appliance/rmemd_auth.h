@@ -5,9 +5,13 @@
  * of a host's proof and the donor's own proof in the accept.
  *
  * A challenge answers one AUTH, from the address and host id that asked
- * for it, within RMEMD_AUTH_TTL_MS.  The table is a ring of
- * RMEMD_AUTH_SLOTS: a flood of HELLOs evicts the oldest challenges and
- * never grows memory.  Keys live in sodium_malloc'd memory (locked, guard
+ * for it, within RMEMD_AUTH_TTL_MS.  The table holds RMEMD_AUTH_SLOTS and
+ * never grows.  It is shared by every peer the allow-list admits, none of
+ * which has proved anything yet, so no peer may take another's place: an
+ * address (its port is per connection) holds at most RMEMD_AUTH_PER_ADDR
+ * live challenges and its next HELLO replaces its own oldest; a HELLO
+ * that finds every slot live for other addresses is refused, and the
+ * host asks again.  Keys live in sodium_malloc'd memory (locked, guard
  * pages, read-only between loads); a reload that fails keeps the keys in
  * force.  No rdma_cm and no logging here: the listener logs, and the unit
  * tier (unit/auth) drives this with its own clock.
@@ -24,8 +28,19 @@
 struct rmemd_opts;
 struct sockaddr;
 
-/* Challenges kept: more than a rack's hosts connect within one TTL. */
-#define RMEMD_AUTH_SLOTS 256
+/*
+ * Live challenges per address: a host may open its data connections (one
+ * per queue, RMEM_VIRTIO_NUM_QUEUES_MAX) and its devices' control
+ * connections all at once, so their HELLOs may all be in before the first
+ * AUTH; twice the queues leaves room for those and a retry each.
+ */
+#define RMEMD_AUTH_PER_ADDR 32
+/*
+ * Challenges kept: more than a rack's hosts connect within one TTL, and
+ * room for RMEMD_AUTH_SLOTS / RMEMD_AUTH_PER_ADDR addresses at their
+ * limit, so filling the table takes a peer that many addresses.
+ */
+#define RMEMD_AUTH_SLOTS 1024
 /* How long a challenge waits for its answer: two CM round trips, and slack. */
 #define RMEMD_AUTH_TTL_MS 5000
 
@@ -51,8 +66,15 @@ struct rmemd_auth {
 	unsigned int nkeys;		/* 1, or 2 during a rotation */
 	uint32_t key_id[RMEM_AUTH_KEYS_MAX];
 	char source[300];		/* where the keys came from, for messages */
-	struct rmemd_challenge *table;	/* RMEMD_AUTH_SLOTS, a ring */
-	unsigned int next;		/* the oldest slot: overwritten next */
+	struct rmemd_challenge *table;	/* RMEMD_AUTH_SLOTS, in no order */
+	uint64_t challenges_refused;	/* HELLOs refused: all slots live for other addresses */
+};
+
+/* What became of a HELLO (rmemd_auth_challenge). */
+enum rmemd_hello {
+	RMEMD_HELLO_ISSUED,		/* a new challenge in a free or spent slot */
+	RMEMD_HELLO_REPLACED,		/* in place of this address's own oldest live one */
+	RMEMD_HELLO_REFUSED,		/* no slot: counted, no challenge, @nd untouched */
 };
 
 /* What a valid AUTH proved: the donor's tag covers the same. */
@@ -78,12 +100,13 @@ void rmemd_auth_teardown(struct rmemd_auth *a);
 int rmemd_auth_reload(struct rmemd_auth *a, const char *path, char *err, size_t errlen);
 
 /*
- * Answers a HELLO: a new challenge for @peer, its nonce in @nd.  Returns
- * true when a challenge still waiting for its answer had to make room.
+ * Answers a HELLO: a new challenge for @peer's address, its nonce in @nd.
+ * Never drops another address's live challenge: with the table full of
+ * those, returns RMEMD_HELLO_REFUSED and the caller rejects the HELLO.
  */
-bool rmemd_auth_challenge(struct rmemd_auth *a, const struct sockaddr *peer,
-			  const struct rmem_connect_req *hello, uint64_t now_ms,
-			  uint8_t nd[RMEM_AUTH_NONCE_LEN]);
+enum rmemd_hello rmemd_auth_challenge(struct rmemd_auth *a, const struct sockaddr *peer,
+				      const struct rmem_connect_req *hello, uint64_t now_ms,
+				      uint8_t nd[RMEM_AUTH_NONCE_LEN]);
 
 /*
  * Checks an AUTH from @peer: RMEM_REJ_NONE with @p filled, or

@@ -354,11 +354,29 @@ static bool rmemd_listen_auth(struct rmemd_appliance *app, struct rdma_cm_id *id
 	snprintf(who, sizeof(who), "%s (host %016" PRIx64 ")", peer, creq->host_id);
 	rmemd_auth_ids(a, ids, sizeof(ids));
 	if (creq->flags & RMEM_CONNECT_F_HELLO) {
+		switch (rmemd_auth_challenge(a, rdma_get_peer_addr(id), creq, rmemd_now_ms(), nd)) {
+		case RMEMD_HELLO_REFUSED:
+			/*
+			 * No reason code says "busy": NO_RESOURCES is what the
+			 * host already treats as retry later (-ECONNREFUSED),
+			 * and a new code would be malformed to older hosts.
+			 */
+			app->lis.rejected++;
+			if (rmemd_ratelimit_ok(&app->lis.hello_log, "HELLO flood warnings"))
+				rmemd_warn("rejected %s: %s (all %u challenges wait for other addresses' answers; %" PRIu64 " HELLOs refused so far)",
+					   who, rmem_reject_str(RMEM_REJ_NO_RESOURCES),
+					   RMEMD_AUTH_SLOTS, a->challenges_refused);
+			rmemd_listen_send_reject(id, who, RMEM_REJ_NO_RESOURCES, 0, NULL);
+			return true;
+		case RMEMD_HELLO_REPLACED:
+			if (rmemd_ratelimit_ok(&app->lis.hello_log, "HELLO flood warnings"))
+				rmemd_warn("challenge for %s: replaced its own oldest (more than %u HELLOs from its address within %u s)",
+					   who, RMEMD_AUTH_PER_ADDR, RMEMD_AUTH_TTL_MS / 1000);
+			break;
+		case RMEMD_HELLO_ISSUED:
+			break;
+		}
 		/* Step one of a connect, not a refusal: not counted as rejected. */
-		if (rmemd_auth_challenge(a, rdma_get_peer_addr(id), creq, rmemd_now_ms(), nd) &&
-		    rmemd_ratelimit_ok(&app->lis.reject_log, "rejected connections"))
-			rmemd_warn("challenge for %s: dropped an older one still waiting for its answer (more than %u HELLOs within %u s)",
-				   who, RMEMD_AUTH_SLOTS, RMEMD_AUTH_TTL_MS / 1000);
 		app->lis.challenges++;
 		rmemd_dbg("challenged %s", who);
 		rmemd_listen_send_reject(id, peer, RMEM_REJ_CHALLENGE, 0, nd);

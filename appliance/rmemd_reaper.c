@@ -303,6 +303,7 @@ static void rmemd_stats_publish(struct rmemd_appliance *app, uint64_t now_ms)
 	st->refused_auth = cpu_to_le64(app->lis.refused_auth);
 	st->auth_accepted = cpu_to_le64(app->lis.auth_accepted);
 	st->conns_revoked = cpu_to_le64(app->lis.conns_revoked);
+	st->challenges_refused = cpu_to_le64(app->auth.challenges_refused);
 	st->cpu_time_us = cpu_to_le64(rmemd_cpu_time_us());
 	st->refreshes = cpu_to_le64(++r->refreshes);
 	__atomic_thread_fence(__ATOMIC_RELEASE);

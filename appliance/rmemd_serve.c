@@ -273,9 +273,11 @@ int rmemd_serve(const struct rmemd_opts *opts, struct rmemd_dhcp_io *dhcp, bool 
 
 	rmemd_listen_stop(app);
 	rmemd_info("stopped after %" PRIu64 " accepted (%" PRIu64 " proved the rack key) and %" PRIu64
-		  " rejected connections (%" PRIu64 " not allowed, %" PRIu64 " without a valid proof), %"
-		  PRIu64 " leases expired", app->lis.accepted, app->lis.auth_accepted,
-		  app->lis.rejected, app->lis.refused_not_allowed, app->lis.refused_auth,
+		  " rejected connections (%" PRIu64 " not allowed, %" PRIu64
+		  " without a valid proof, %" PRIu64 " HELLOs with the challenge table full), %" PRIu64
+		  " leases expired",
+		  app->lis.accepted, app->lis.auth_accepted, app->lis.rejected,
+		  app->lis.refused_not_allowed, app->lis.refused_auth, app->auth.challenges_refused,
 		  app->reaper.leases_expired);
 out_close_signals:
 	if (app->signal_fd >= 0)

@@ -1224,6 +1224,7 @@ int rmemc_read_stats(struct rmemc_conn *c, struct rmemc_stats *st)
 		st->refused_auth = le64_to_cpu(w.refused_auth);
 		st->auth_accepted = le64_to_cpu(w.auth_accepted);
 		st->conns_revoked = le64_to_cpu(w.conns_revoked);
+		st->challenges_refused = le64_to_cpu(w.challenges_refused);
 		st->cpu_time_us = le64_to_cpu(w.cpu_time_us);
 		st->refreshes = le64_to_cpu(w.refreshes);
 		return 0;

@@ -105,6 +105,7 @@ struct rmemc_stats {
 	uint64_t refused_auth;		/* of those: no proof, stale answer or wrong key */
 	uint64_t auth_accepted;		/* of the accepted: proved the rack key */
 	uint64_t conns_revoked;		/* grants revoked when leases were reaped */
+	uint64_t challenges_refused;	/* of those: HELLOs, challenge table full (0: old donor) */
 	uint64_t cpu_time_us;
 	uint64_t refreshes;
 };

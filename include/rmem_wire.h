@@ -330,9 +330,11 @@ struct rmem_wire_stats {
 	__le64 refused_auth;		/*  96: no proof, stale answer or wrong key */
 	__le64 auth_accepted;		/* 104: connects that proved the rack key */
 	__le64 conns_revoked;		/* 112: grants revoked when leases were reaped */
-	__le64 seq_end;			/* 120 */
+	__le64 challenges_refused;	/* 120: HELLOs refused, challenge table full */
+	__le64 reserved[7];		/* 128: zero */
+	__le64 seq_end;			/* 184 */
 };
 
-RMEM_STATIC_ASSERT(sizeof(struct rmem_wire_stats) == 128, "stats size");
+RMEM_STATIC_ASSERT(sizeof(struct rmem_wire_stats) == 192, "stats size");
 
 #endif /* RMEM_WIRE_H */

@@ -292,6 +292,7 @@ static int cmd_dump(struct tc *t)
 		printf("stats refused_auth %" PRIu64 "\n", st.refused_auth);
 		printf("stats auth_accepted %" PRIu64 "\n", st.auth_accepted);
 		printf("stats conns_revoked %" PRIu64 "\n", st.conns_revoked);
+		printf("stats challenges_refused %" PRIu64 "\n", st.challenges_refused);
 		printf("stats cpu_time_us %" PRIu64 "\n", st.cpu_time_us);
 		printf("stats refreshes %" PRIu64 "\n", st.refreshes);
 	}

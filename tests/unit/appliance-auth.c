@@ -129,7 +129,7 @@ static void challenge(struct rmemd_auth *a, const struct sockaddr *peer,
 	int n;
 
 	CHECK(hello->flags == RMEM_CONNECT_F_HELLO);
-	rmemd_auth_challenge(a, peer, hello, now, nd);
+	CHECK(rmemd_auth_challenge(a, peer, hello, now, nd) != RMEMD_HELLO_REFUSED);
 	memset(buf, 0, sizeof(buf));
 	n = rmem_reject_encode(&rej, buf, sizeof(buf));
 	CHECK(n > 0);
@@ -232,7 +232,9 @@ RMEM_CASE(known_answers)
 	/* The nonces are random; the known answer needs them fixed. */
 	for (i = 0; i < RMEM_AUTH_NONCE_LEN; i++)
 		hello.nonce[i] = (uint8_t)(0x40 + i);
-	rmemd_auth_challenge(&a, SA(peer), &hello, 1000, nd);
+	CHECK_EQ(rmemd_auth_challenge(&a, SA(peer), &hello, 1000, nd), RMEMD_HELLO_ISSUED);
+	/* An empty table fills from its first slot. */
+	CHECK_MEM(a.table[0].nd, nd, sizeof(nd));
 	for (i = 0; i < RMEM_AUTH_NONCE_LEN; i++)
 		a.table[0].nd[i] = req.nonce[i] = (uint8_t)(0xd0 + i);
 	memcpy(req.tag, kat_host_tag, sizeof(req.tag));
@@ -419,30 +421,177 @@ RMEM_CASE(expiry_and_peer_mismatch)
 	teardown();
 }
 
-/* A flood of HELLOs evicts the oldest challenge; the table never grows. */
-RMEM_CASE(oldest_challenge_evicted)
+/* 10.<b>.<c>.<d> for the @i-th address of a test, at @port. */
+static struct sockaddr_in sin_nth(unsigned int i, uint16_t port)
 {
-	struct sockaddr_in peer = sin_of("10.0.0.2", 4000);
-	struct rmem_connect_req first, hello = { .flags = RMEM_CONNECT_F_HELLO };
+	struct sockaddr_in s = { .sin_family = AF_INET, .sin_port = htons(port) };
+
+	s.sin_addr.s_addr = htonl(0x0a000000u | (0x10000u + i));
+	return s;
+}
+
+/*
+ * An admitted peer flooding HELLOs (from new ports, as a host reconnects)
+ * voids no other host's handshake: it only replaces its own challenges.
+ */
+RMEM_CASE(flood_keeps_other_hosts_challenges)
+{
+	struct sockaddr_in b = sin_of("10.0.0.3", 4000), a_port;
+	struct rmem_connect_req answer, hello = { .flags = RMEM_CONNECT_F_HELLO };
+	uint8_t nd[RMEM_AUTH_NONCE_LEN];
+	unsigned int i, issued = 0, replaced = 0;
+	struct rmemd_auth_proof p;
+	struct rmemc_auth h;
+	struct rmemd_auth a;
+	const char *why;
+
+	setup();
+	donor_with(&a, KEY_A "\n");
+	host_with(&h, KEY_A "\n");
+	answer_for(&a, &h, SA(b), 1000, &answer);
+	for (i = 0; i < 1000; i++) {
+		a_port = sin_of("10.0.0.2", (uint16_t)(5000 + i));
+		switch (rmemd_auth_challenge(&a, SA(a_port), &hello, 1001 + i % 100, nd)) {
+		case RMEMD_HELLO_ISSUED:
+			issued++;
+			break;
+		case RMEMD_HELLO_REPLACED:
+			replaced++;
+			break;
+		case RMEMD_HELLO_REFUSED:
+			break;
+		}
+	}
+	CHECK_EQ(issued, RMEMD_AUTH_PER_ADDR);
+	CHECK_EQ(replaced, 1000 - RMEMD_AUTH_PER_ADDR);
+	CHECK_EQ(a.challenges_refused, 0);
+	CHECK_EQ(rmemd_auth_check(&a, SA(b), &answer, 1200, &p, &why), RMEM_REJ_NONE);
+	rmemc_auth_end(&h);
+	rmemd_auth_teardown(&a);
+	teardown();
+}
+
+/* At its limit an address's next HELLO takes the place of its own oldest challenge. */
+RMEM_CASE(own_oldest_challenge_replaced)
+{
+	struct sockaddr_in peer = sin_of("10.0.0.2", 4000), later = sin_of("10.0.0.2", 4001);
+	struct rmem_connect_req oldest, second, hello = { .flags = RMEM_CONNECT_F_HELLO };
+	uint8_t nd[RMEM_AUTH_NONCE_LEN];
+	struct rmemd_auth_proof p;
+	struct rmemc_auth h1, h2;
+	struct rmemd_auth a;
+	const char *why;
+	unsigned int i;
+
+	setup();
+	donor_with(&a, KEY_A "\n");
+	host_with(&h1, KEY_A "\n");
+	host_with(&h2, KEY_A "\n");
+	answer_for(&a, &h1, SA(peer), 1000, &oldest);
+	answer_for(&a, &h2, SA(later), 1001, &second);
+	for (i = 2; i < RMEMD_AUTH_PER_ADDR; i++)
+		CHECK_EQ(rmemd_auth_challenge(&a, SA(peer), &hello, 1002, nd), RMEMD_HELLO_ISSUED);
+	CHECK_EQ(rmemd_auth_challenge(&a, SA(later), &hello, 1003, nd), RMEMD_HELLO_REPLACED);
+	CHECK_EQ(rmemd_auth_check(&a, SA(peer), &oldest, 1004, &p, &why), RMEM_REJ_AUTH_STALE);
+	CHECK(why && strstr(why, "no such challenge"));
+	CHECK_EQ(rmemd_auth_check(&a, SA(peer), &second, 1004, &p, &why), RMEM_REJ_NONE);
+	/* The answered one no longer counts against the address. */
+	CHECK_EQ(rmemd_auth_challenge(&a, SA(peer), &hello, 1005, nd), RMEMD_HELLO_ISSUED);
+	CHECK_EQ(rmemd_auth_challenge(&a, SA(peer), &hello, 1005, nd), RMEMD_HELLO_REPLACED);
+	CHECK_EQ(a.challenges_refused, 0);
+	rmemc_auth_end(&h1);
+	rmemc_auth_end(&h2);
+	rmemd_auth_teardown(&a);
+	teardown();
+}
+
+/*
+ * Every slot live for other addresses: a new address is refused and
+ * counted, one that already holds a challenge replaces its own, and
+ * the challenges in the table all still answer.
+ */
+RMEM_CASE(full_table_refuses_and_counts)
+{
+	const unsigned int full = RMEMD_AUTH_SLOTS / RMEMD_AUTH_PER_ADDR - 1;
+	struct sockaddr_in first = sin_nth(0, 4000), under = sin_nth(full, 4000);
+	struct sockaddr_in single = sin_nth(full + 1, 4000), fresh = sin_nth(full + 2, 4000);
+	struct rmem_connect_req answer, hello = { .flags = RMEM_CONNECT_F_HELLO };
+	uint8_t nd[RMEM_AUTH_NONCE_LEN], before[RMEM_AUTH_NONCE_LEN];
+	struct sockaddr_in s;
+	struct rmemd_auth_proof p;
+	struct rmemc_auth h;
+	struct rmemd_auth a;
+	const char *why;
+	unsigned int i, j;
+
+	setup();
+	donor_with(&a, KEY_A "\n");
+	host_with(&h, KEY_A "\n");
+	/* Addresses at their limit, one a slot short of it, one with a single challenge. */
+	answer_for(&a, &h, SA(first), 1000, &answer);
+	for (i = 0; i < full; i++) {
+		s = sin_nth(i, 4000);
+		for (j = i ? 0 : 1; j < RMEMD_AUTH_PER_ADDR; j++)
+			CHECK_EQ(rmemd_auth_challenge(&a, SA(s), &hello, 1001, nd),
+				 RMEMD_HELLO_ISSUED);
+	}
+	for (j = 0; j < RMEMD_AUTH_PER_ADDR - 1; j++)
+		CHECK_EQ(rmemd_auth_challenge(&a, SA(under), &hello, 1001, nd), RMEMD_HELLO_ISSUED);
+	CHECK_EQ(rmemd_auth_challenge(&a, SA(single), &hello, 1001, nd), RMEMD_HELLO_ISSUED);
+	CHECK_EQ(a.challenges_refused, 0);
+
+	memset(nd, 0xa5, sizeof(nd));
+	memcpy(before, nd, sizeof(nd));
+	for (i = 0; i < 3; i++)
+		CHECK_EQ(rmemd_auth_challenge(&a, SA(fresh), &hello, 1002, nd),
+			 RMEMD_HELLO_REFUSED);
+	CHECK_EQ(a.challenges_refused, 3);
+	CHECK_MEM(nd, before, sizeof(nd));
+	/* Under its limit but with no spent slot: its own oldest, not another's. */
+	CHECK_EQ(rmemd_auth_challenge(&a, SA(under), &hello, 1002, nd), RMEMD_HELLO_REPLACED);
+	CHECK_EQ(rmemd_auth_challenge(&a, SA(single), &hello, 1002, nd), RMEMD_HELLO_REPLACED);
+	CHECK_EQ(a.challenges_refused, 3);
+	/* The first address's oldest, answered: its slot is spent and goes to the next newcomer. */
+	CHECK_EQ(rmemd_auth_check(&a, SA(first), &answer, 1003, &p, &why), RMEM_REJ_NONE);
+	CHECK_EQ(rmemd_auth_challenge(&a, SA(fresh), &hello, 1004, nd), RMEMD_HELLO_ISSUED);
+	CHECK_EQ(rmemd_auth_challenge(&a, SA(fresh), &hello, 1004, nd), RMEMD_HELLO_REPLACED);
+	CHECK_EQ(a.challenges_refused, 3);
+	rmemc_auth_end(&h);
+	rmemd_auth_teardown(&a);
+	teardown();
+}
+
+/* Expired challenges free their slots, and count against no address. */
+RMEM_CASE(expiry_frees_slots)
+{
+	struct sockaddr_in peer = sin_of("10.0.0.2", 4000), fresh = sin_of("10.0.0.9", 4000);
+	struct rmem_connect_req answer, hello = { .flags = RMEM_CONNECT_F_HELLO };
 	uint8_t nd[RMEM_AUTH_NONCE_LEN];
 	struct rmemd_auth_proof p;
 	struct rmemc_auth h;
 	struct rmemd_auth a;
 	const char *why;
-	unsigned int i, evicted = 0;
+	unsigned int i;
 
 	setup();
 	donor_with(&a, KEY_A "\n");
 	host_with(&h, KEY_A "\n");
-	answer_for(&a, &h, SA(peer), 1000, &first);
-	for (i = 0; i < RMEMD_AUTH_SLOTS - 1; i++)
-		evicted += rmemd_auth_challenge(&a, SA(peer), &hello, 1001, nd);
-	CHECK_EQ(evicted, 0);
-	CHECK(rmemd_auth_challenge(&a, SA(peer), &hello, 1002, nd));
-	CHECK_EQ(rmemd_auth_check(&a, SA(peer), &first, 1003, &p, &why), RMEM_REJ_AUTH_STALE);
-	CHECK(why && strstr(why, "no such challenge"));
-	/* Expired ones make room without counting as evicted. */
-	CHECK(!rmemd_auth_challenge(&a, SA(peer), &hello, 1001 + RMEMD_AUTH_TTL_MS, nd));
+	for (i = 0; i < RMEMD_AUTH_SLOTS; i++) {
+		struct sockaddr_in s = sin_nth(i / RMEMD_AUTH_PER_ADDR, 4000);
+
+		CHECK_EQ(rmemd_auth_challenge(&a, SA(s), &hello, 1000, nd), RMEMD_HELLO_ISSUED);
+	}
+	CHECK_EQ(rmemd_auth_challenge(&a, SA(fresh), &hello, 999 + RMEMD_AUTH_TTL_MS, nd),
+		 RMEMD_HELLO_REFUSED);
+	CHECK_EQ(a.challenges_refused, 1);
+	/* One TTL later every slot is spent: a whole address's worth is issued again. */
+	for (i = 0; i < RMEMD_AUTH_PER_ADDR; i++)
+		CHECK_EQ(rmemd_auth_challenge(&a, SA(peer), &hello, 1000 + RMEMD_AUTH_TTL_MS, nd),
+			 RMEMD_HELLO_ISSUED);
+	answer_for(&a, &h, SA(fresh), 1000 + RMEMD_AUTH_TTL_MS, &answer);
+	CHECK_EQ(rmemd_auth_check(&a, SA(fresh), &answer, 1001 + RMEMD_AUTH_TTL_MS, &p, &why),
+		 RMEM_REJ_NONE);
+	CHECK_EQ(a.challenges_refused, 1);
 	rmemc_auth_end(&h);
 	rmemd_auth_teardown(&a);
 	teardown();
@@ -591,6 +740,8 @@ RMEM_CASE(donor_keys_from_cmdline)
 
 RMEM_TEST_MAIN(RMEM_REF(hmac_is_rfc4231), RMEM_REF(known_answers), RMEM_REF(host_and_donor_agree),
 	       RMEM_REF(host_key_file), RMEM_REF(single_use_and_wrong_key),
-	       RMEM_REF(expiry_and_peer_mismatch), RMEM_REF(oldest_challenge_evicted),
+	       RMEM_REF(expiry_and_peer_mismatch), RMEM_REF(flood_keeps_other_hosts_challenges),
+	       RMEM_REF(own_oldest_challenge_replaced), RMEM_REF(full_table_refuses_and_counts),
+	       RMEM_REF(expiry_frees_slots),
 	       RMEM_REF(rotation_and_reload), RMEM_REF(donor_setup_refusals),
 	       RMEM_REF(donor_keys_from_cmdline))

@@ -105,6 +105,8 @@ static int donor_show_one(struct rmemctl *ctx, const struct donor_addr *a,
 	       s->st.auth_accepted);
 	pr_u64(pr, "conns_revoked", ctx->details ? "revoked %" PRIu64 " " : NULL,
 	       s->st.conns_revoked);
+	pr_u64(pr, "challenges_refused", ctx->details ? "hello-refused %" PRIu64 " " : NULL,
+	       s->st.challenges_refused);
 	pr_u64(pr, "cpu_time_us", ctx->details ? "cpu %" PRIu64 "us\n" : NULL, s->st.cpu_time_us);
 	pr_close_obj(pr);
 	pr_open_arr(pr, "devices");
