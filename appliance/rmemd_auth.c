@@ -205,16 +205,26 @@ static bool rmemd_auth_peer(const struct sockaddr *sa, uint8_t out[16])
 {
 	memset(out, 0, 16);
 	if (sa && sa->sa_family == AF_INET) {
-		out[10] = 0xff;
-		out[11] = 0xff;
-		memcpy(out + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+		rmem_auth_addr(out, false, &((const struct sockaddr_in *)sa)->sin_addr);
 		return true;
 	}
 	if (sa && sa->sa_family == AF_INET6) {
-		memcpy(out, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+		rmem_auth_addr(out, true, &((const struct sockaddr_in6 *)sa)->sin6_addr);
 		return true;
 	}
 	return false;
+}
+
+/* The exchange as this donor sees it: the host's address, ours and our port. */
+static bool rmemd_auth_where(const struct sockaddr *peer, const struct sockaddr *local,
+			     struct rmem_auth_where *w)
+{
+	if (!rmemd_auth_peer(peer, w->host) || !rmemd_auth_peer(local, w->donor))
+		return false;
+	w->donor_port = ntohs(local->sa_family == AF_INET ?
+			      ((const struct sockaddr_in *)local)->sin_port :
+			      ((const struct sockaddr_in6 *)local)->sin6_port);
+	return true;
 }
 
 /* Waiting for its answer: neither answered nor expired. */
@@ -290,11 +300,12 @@ static struct rmemd_challenge *rmemd_auth_find(struct rmemd_auth *a,
 }
 
 uint16_t rmemd_auth_check(struct rmemd_auth *a, const struct sockaddr *peer,
-			  const struct rmem_connect_req *req, uint64_t now_ms,
-			  struct rmemd_auth_proof *p, const char **why)
+			  const struct sockaddr *local, const struct rmem_connect_req *req,
+			  uint64_t now_ms, struct rmemd_auth_proof *p, const char **why)
 {
 	uint8_t in[RMEM_AUTH_INPUT_MAX], tag[RMEM_AUTH_TAG_LEN], addr[16];
 	bool addr_ok = rmemd_auth_peer(peer, addr);
+	struct rmem_auth_where where;
 	struct rmemd_challenge *c;
 	unsigned int k, proved = 0;
 	size_t n;
@@ -322,9 +333,13 @@ uint16_t rmemd_auth_check(struct rmemd_auth *a, const struct sockaddr *peer,
 		*why = "its challenge was issued to another host id";
 		return RMEM_REJ_AUTH_STALE;
 	}
+	if (!rmemd_auth_where(peer, local, &where)) {
+		*why = "not an IPv4 or IPv6 connection";
+		return RMEM_REJ_AUTH_FAILED;
+	}
 	/* One answer per challenge, right or wrong: a guess is never retried on it. */
 	c->state = RMEMD_CHALLENGE_USED;
-	n = rmem_auth_input(in, false, c->nd, c->nh, c->host_id, NULL);
+	n = rmem_auth_input(in, false, c->nd, c->nh, c->host_id, &where, NULL);
 	/* Every key, with no early exit: the time taken says nothing of which matched. */
 	for (k = 0; k < a->nkeys; k++) {
 		rmemd_auth_mac(a->keys->key[k], in, n, tag);
@@ -337,18 +352,22 @@ uint16_t rmemd_auth_check(struct rmemd_auth *a, const struct sockaddr *peer,
 	memcpy(p->nd, c->nd, sizeof(p->nd));
 	memcpy(p->nh, c->nh, sizeof(p->nh));
 	p->host_id = c->host_id;
+	p->where = where;
 	p->key = proved - 1;
 	return RMEM_REJ_NONE;
 }
 
-void rmemd_auth_sign(const struct rmemd_auth *a, const struct rmemd_auth_proof *p,
-		     struct rmem_desc *d)
+int rmemd_auth_sign(const struct rmemd_auth *a, const struct rmemd_auth_proof *p,
+		    struct rmem_desc *d)
 {
 	uint8_t in[RMEM_AUTH_INPUT_MAX];
 	size_t n;
 
 	/* The flag first: the tag covers the descriptor as sent. */
 	d->flags |= RMEM_ACCEPT_F_AUTH;
-	n = rmem_auth_input(in, true, p->nd, p->nh, p->host_id, d);
+	n = rmem_auth_input(in, true, p->nd, p->nh, p->host_id, &p->where, d);
+	if (!n)
+		return -EINVAL;
 	rmemd_auth_mac(a->keys->key[p->key], in, n, d->tag);
+	return 0;
 }

@@ -82,6 +82,7 @@ struct rmemd_auth_proof {
 	uint8_t nd[RMEM_AUTH_NONCE_LEN];
 	uint8_t nh[RMEM_AUTH_NONCE_LEN];
 	uint64_t host_id;
+	struct rmem_auth_where where;
 	unsigned int key;		/* index of the key the host proved */
 };
 
@@ -114,11 +115,14 @@ enum rmemd_hello rmemd_auth_challenge(struct rmemd_auth *a, const struct sockadd
  * answer from the right peer uses its challenge up, right or wrong.
  */
 uint16_t rmemd_auth_check(struct rmemd_auth *a, const struct sockaddr *peer,
-			  const struct rmem_connect_req *req, uint64_t now_ms,
-			  struct rmemd_auth_proof *p, const char **why);
+			  const struct sockaddr *local, const struct rmem_connect_req *req,
+			  uint64_t now_ms, struct rmemd_auth_proof *p, const char **why);
 
-/* Sets RMEM_ACCEPT_F_AUTH and the donor's tag over @d, with the key @p proved. */
-void rmemd_auth_sign(const struct rmemd_auth *a, const struct rmemd_auth_proof *p,
+/*
+ * Sets RMEM_ACCEPT_F_AUTH and the donor's tag over @d, with the key @p
+ * proved.  -EINVAL: @d does not encode, nothing is signed.
+ */
+int rmemd_auth_sign(const struct rmemd_auth *a, const struct rmemd_auth_proof *p,
 		     struct rmem_desc *d);
 
 /* "1a2b3c4d" or "1a2b3c4d, 5e6f7a8b": the ids of the keys in force. */

@@ -383,7 +383,8 @@ static bool rmemd_listen_auth(struct rmemd_appliance *app, struct rdma_cm_id *id
 		return true;
 	}
 	if (creq->flags & RMEM_CONNECT_F_AUTH) {
-		reason = rmemd_auth_check(a, rdma_get_peer_addr(id), creq, rmemd_now_ms(), p, &why);
+		reason = rmemd_auth_check(a, rdma_get_peer_addr(id), rdma_get_local_addr(id), creq,
+					  rmemd_now_ms(), p, &why);
 		if (reason == RMEM_REJ_NONE) {
 			*proved = true;
 			return false;
@@ -478,8 +479,10 @@ static bool rmemd_listen_on_request(struct rmemd_appliance *app, struct rdma_cm_
 	}
 
 	rmemd_ibdev_fill_desc(&conn->grant, &app->pool, &desc);
-	if (proved)
-		rmemd_auth_sign(&app->auth, &proof, &desc);
+	if (proved && rmemd_auth_sign(&app->auth, &proof, &desc)) {
+		rmemd_err("descriptor for %s does not encode: not signed", peer);
+		goto out_destroy_qp;
+	}
 	n = rmem_desc_encode(&desc, buf, sizeof(buf));
 	if (n < 0) {
 		/* Our own layout failed validation: a bug, say so loudly. */

@@ -606,6 +606,8 @@ static int rmemc_connect_once(struct rmemc_conn *c, const char *host, uint16_t p
 		param.private_data = opts->raw_private_data;
 		param.private_data_len = opts->raw_private_data_len;
 	} else {
+		if (rmemc_auth_set_where(auth, rdma_get_local_addr(c->id), rdma_get_peer_addr(c->id)))
+			return rmemc_fail(c, -EAFNOSUPPORT, "%s: not an IPv4 or IPv6 route", host);
 		rmemc_auth_request(auth, &creq);
 		n = rmem_connect_encode(&creq, req, sizeof(req));
 		if (n < 0)

@@ -8,6 +8,7 @@
  * lives in the caller's struct, locked while it is there and wiped after.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,12 +92,42 @@ void rmemc_auth_request(const struct rmemc_auth *a, struct rmem_connect_req *req
 		memcpy(req->nonce, a->nh, sizeof(req->nonce));
 		return;
 	}
-	n = rmem_auth_input(in, false, a->nd, a->nh, req->host_id, NULL);
+	n = rmem_auth_input(in, false, a->nd, a->nh, req->host_id, &a->where, NULL);
 	crypto_auth_hmacsha256(mac, in, n, a->key);
 	req->flags = RMEM_CONNECT_F_AUTH;
 	memcpy(req->nonce, a->nd, sizeof(req->nonce));
 	memcpy(req->tag, mac, sizeof(req->tag));
 	sodium_memzero(mac, sizeof(mac));
+}
+
+static bool rmemc_auth_addr(const struct sockaddr *sa, uint8_t out[16], uint16_t *port)
+{
+	if (sa && sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+
+		rmem_auth_addr(out, false, &in->sin_addr);
+		*port = ntohs(in->sin_port);
+		return true;
+	}
+	if (sa && sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+
+		rmem_auth_addr(out, true, &in6->sin6_addr);
+		*port = ntohs(in6->sin6_port);
+		return true;
+	}
+	return false;
+}
+
+int rmemc_auth_set_where(struct rmemc_auth *a, const struct sockaddr *local,
+			 const struct sockaddr *donor)
+{
+	uint16_t port;
+
+	if (!rmemc_auth_addr(local, a->where.host, &port) ||
+	    !rmemc_auth_addr(donor, a->where.donor, &a->where.donor_port))
+		return -EAFNOSUPPORT;
+	return 0;
 }
 
 int rmemc_auth_take_challenge(struct rmemc_auth *a, const void *priv, size_t len)
@@ -119,7 +150,9 @@ int rmemc_auth_check_accept(const struct rmemc_auth *a, const struct rmem_desc *
 		return 0;
 	if (!a->challenged || !(d->flags & RMEM_ACCEPT_F_AUTH))
 		return -EACCES;
-	n = rmem_auth_input(in, true, a->nd, a->nh, host_id, d);
+	n = rmem_auth_input(in, true, a->nd, a->nh, host_id, &a->where, d);
+	if (!n)
+		return -EACCES;
 	crypto_auth_hmacsha256(mac, in, n, a->key);
 	if (crypto_verify_16(mac, d->tag))
 		ret = -EACCES;

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "rmem_proto.h"
 
@@ -24,6 +25,7 @@ struct rmemc_auth {
 	uint32_t key_id;
 	uint8_t nh[RMEM_AUTH_NONCE_LEN];	/* ours, fresh per connect */
 	uint8_t nd[RMEM_AUTH_NONCE_LEN];	/* the donor's */
+	struct rmem_auth_where where;	/* this attempt's addresses */
 	char path[256];			/* the key file, for messages */
 };
 
@@ -43,6 +45,10 @@ const char *rmemc_auth_key_file(const char *given);
  */
 int rmemc_auth_begin(struct rmemc_auth *a, const char *path, char *err, size_t errlen);
 void rmemc_auth_end(struct rmemc_auth *a);
+
+/* The addresses of the attempt about to be made (its route resolved): -EAFNOSUPPORT. */
+int rmemc_auth_set_where(struct rmemc_auth *a, const struct sockaddr *local,
+			 const struct sockaddr *donor);
 
 /* Fills the proof fields of @req (its host_id set): plain, HELLO, or AUTH after a challenge. */
 void rmemc_auth_request(const struct rmemc_auth *a, struct rmem_connect_req *req);

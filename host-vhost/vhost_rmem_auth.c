@@ -16,49 +16,98 @@
 #include <crypto/algapi.h>
 #include <crypto/hash.h>
 #include <crypto/sha2.h>
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/kref.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/random.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/unaligned.h>
 
 #include "vhost_rmem_rdma.h"
 
-static DEFINE_MUTEX(vhost_rmem_auth_lock);
-static u8 vhost_rmem_rack_key[RMEM_AUTH_KEY_LEN];
-static bool vhost_rmem_rack_key_set;
-static u32 vhost_rmem_rack_key_id;
-
-static int vhost_rmem_hmac(const u8 *key, const u8 *in, size_t len, u8 out[SHA256_DIGEST_SIZE])
-{
+/*
+ * The key in force, keyed into its own HMAC transform when it is written
+ * (process context: the crypto API may load hmac and sha256 then), so a
+ * connect - which may run under memalloc_noio for a host swapping onto us
+ * - allocates nothing.  An attempt holds a reference: a rotation never
+ * changes the key under a half-done exchange.
+ */
+struct vhost_rmem_key {
+	struct kref ref;
 	struct crypto_shash *tfm;
-	int ret;
+	u32 id;
+};
 
-	tfm = crypto_alloc_shash("hmac(sha256)", 0, 0);
-	if (IS_ERR(tfm))
-		return PTR_ERR(tfm);
-	ret = crypto_shash_setkey(tfm, key, RMEM_AUTH_KEY_LEN);
-	if (!ret)
-		ret = crypto_shash_tfm_digest(tfm, in, len, out);
-	crypto_free_shash(tfm);
-	return ret;
+static DEFINE_MUTEX(vhost_rmem_auth_lock);
+static struct vhost_rmem_key *vhost_rmem_key;	/* NULL: no key */
+
+static void vhost_rmem_key_free(struct kref *ref)
+{
+	struct vhost_rmem_key *k = container_of(ref, struct vhost_rmem_key, ref);
+
+	/* Frees the key schedule with kfree_sensitive. */
+	crypto_free_shash(k->tfm);
+	kfree(k);
 }
 
-static int vhost_rmem_key_id(const u8 *key, u32 *id)
+static int vhost_rmem_hmac(struct crypto_shash *tfm, const u8 *in, size_t len,
+			   u8 out[SHA256_DIGEST_SIZE])
+{
+	return crypto_shash_tfm_digest(tfm, in, len, out);
+}
+
+static struct vhost_rmem_key *vhost_rmem_key_new(const u8 *key)
 {
 	u8 mac[SHA256_DIGEST_SIZE];
+	struct vhost_rmem_key *k;
 	int ret;
 
-	ret = vhost_rmem_hmac(key, RMEM_AUTH_LABEL_KEY_ID, strlen(RMEM_AUTH_LABEL_KEY_ID), mac);
+	k = kzalloc(sizeof(*k), GFP_KERNEL);
+	if (!k)
+		return ERR_PTR(-ENOMEM);
+	kref_init(&k->ref);
+	k->tfm = crypto_alloc_shash("hmac(sha256)", 0, 0);
+	if (IS_ERR(k->tfm)) {
+		ret = PTR_ERR(k->tfm);
+		goto out_free;
+	}
+	ret = crypto_shash_setkey(k->tfm, key, RMEM_AUTH_KEY_LEN);
 	if (!ret)
-		*id = get_unaligned_be32(mac);
+		ret = vhost_rmem_hmac(k->tfm, RMEM_AUTH_LABEL_KEY_ID,
+				      strlen(RMEM_AUTH_LABEL_KEY_ID), mac);
+	if (ret)
+		goto out_free_tfm;
+	k->id = get_unaligned_be32(mac);
 	memzero_explicit(mac, sizeof(mac));
-	return ret;
+	return k;
+
+out_free_tfm:
+	crypto_free_shash(k->tfm);
+out_free:
+	kfree(k);
+	return ERR_PTR(ret);
+}
+
+/* Installs @k (NULL: none) and drops the key it replaces. */
+static void vhost_rmem_key_install(struct vhost_rmem_key *k)
+{
+	struct vhost_rmem_key *old;
+
+	mutex_lock(&vhost_rmem_auth_lock);
+	old = vhost_rmem_key;
+	vhost_rmem_key = k;
+	mutex_unlock(&vhost_rmem_auth_lock);
+	if (old)
+		kref_put(&old->ref, vhost_rmem_key_free);
 }
 
 static int vhost_rmem_rack_key_param_set(const char *val, const struct kernel_param *kp)
 {
 	u8 keys[RMEM_AUTH_KEYS_MAX][RMEM_AUTH_KEY_LEN];
+	struct vhost_rmem_key *k;
 	size_t len = strlen(val);
 	unsigned int bad = 0;
 	u32 id;
@@ -72,10 +121,7 @@ static int vhost_rmem_rack_key_param_set(const char *val, const struct kernel_pa
 
 	/* An empty write forgets the key. */
 	if (!len || (len == 1 && val[0] == '\n')) {
-		mutex_lock(&vhost_rmem_auth_lock);
-		memzero_explicit(vhost_rmem_rack_key, sizeof(vhost_rmem_rack_key));
-		vhost_rmem_rack_key_set = false;
-		mutex_unlock(&vhost_rmem_auth_lock);
+		vhost_rmem_key_install(NULL);
 		pr_info("vhost_rmem: rack key cleared: connections carry no proof\n");
 		return 0;
 	}
@@ -89,18 +135,18 @@ static int vhost_rmem_rack_key_param_set(const char *val, const struct kernel_pa
 		ret = -EINVAL;
 		goto out_wipe;
 	}
-	ret = vhost_rmem_key_id(keys[0], &id);
-	if (ret) {
-		pr_err("vhost_rmem: rack_key: no hmac(sha256) in this kernel (%d)\n", ret);
+	k = vhost_rmem_key_new(keys[0]);
+	if (IS_ERR(k)) {
+		ret = PTR_ERR(k);
+		pr_err("vhost_rmem: rack_key: no hmac(sha256) in this kernel (%d); key unchanged\n",
+		       ret);
 		goto out_wipe;
 	}
-	mutex_lock(&vhost_rmem_auth_lock);
-	memcpy(vhost_rmem_rack_key, keys[0], RMEM_AUTH_KEY_LEN);
-	vhost_rmem_rack_key_set = true;
-	vhost_rmem_rack_key_id = id;
-	mutex_unlock(&vhost_rmem_auth_lock);
+	id = k->id;
+	vhost_rmem_key_install(k);
 	pr_info("vhost_rmem: rack key %08x loaded: donors must prove it, this host proves it\n",
 		id);
+	ret = 0;
 out_wipe:
 	memzero_explicit(keys, sizeof(keys));
 	return ret;
@@ -111,8 +157,8 @@ static int vhost_rmem_rack_key_param_get(char *buf, const struct kernel_param *k
 	int n;
 
 	mutex_lock(&vhost_rmem_auth_lock);
-	if (vhost_rmem_rack_key_set)
-		n = sysfs_emit(buf, "%08x\n", vhost_rmem_rack_key_id);
+	if (vhost_rmem_key)
+		n = sysfs_emit(buf, "%08x\n", vhost_rmem_key->id);
 	else
 		n = sysfs_emit(buf, "none\n");
 	mutex_unlock(&vhost_rmem_auth_lock);
@@ -140,27 +186,54 @@ bool vhost_rmem_auth_insecure(void)
 
 void vhost_rmem_auth_exit(void)
 {
-	memzero_explicit(vhost_rmem_rack_key, sizeof(vhost_rmem_rack_key));
+	vhost_rmem_key_install(NULL);
 }
 
 bool vhost_rmem_auth_begin(struct vhost_rmem_auth *a)
 {
 	memset(a, 0, sizeof(*a));
 	mutex_lock(&vhost_rmem_auth_lock);
-	a->keyed = vhost_rmem_rack_key_set;
-	if (a->keyed) {
-		memcpy(a->key, vhost_rmem_rack_key, sizeof(a->key));
-		a->key_id = vhost_rmem_rack_key_id;
-	}
+	a->key = vhost_rmem_key;
+	if (a->key)
+		kref_get(&a->key->ref);
 	mutex_unlock(&vhost_rmem_auth_lock);
-	if (a->keyed)
+	a->keyed = a->key;
+	if (a->keyed) {
+		a->key_id = a->key->id;
 		get_random_bytes(a->nh, sizeof(a->nh));
+	}
 	return a->keyed;
 }
 
 void vhost_rmem_auth_end(struct vhost_rmem_auth *a)
 {
+	if (a->key)
+		kref_put(&a->key->ref, vhost_rmem_key_free);
 	memzero_explicit(a, sizeof(*a));
+}
+
+static void vhost_rmem_auth_addr(u8 out[16], u16 *port, const struct sockaddr *sa)
+{
+	const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+
+	if (sa->sa_family == AF_INET6) {
+		rmem_auth_addr(out, true, &in6->sin6_addr);
+		*port = ntohs(in6->sin6_port);
+	} else {
+		rmem_auth_addr(out, false, &in->sin_addr);
+		*port = ntohs(in->sin_port);
+	}
+}
+
+/* This attempt's addresses: its route is resolved (@src ours, @dst the donor's). */
+void vhost_rmem_auth_set_where(struct vhost_rmem_auth *a, const struct sockaddr *src,
+			       const struct sockaddr *dst)
+{
+	u16 port;
+
+	vhost_rmem_auth_addr(a->where.host, &port, src);
+	vhost_rmem_auth_addr(a->where.donor, &a->where.donor_port, dst);
 }
 
 /* The request of the attempt @a is at: plain, HELLO, or AUTH (after a challenge). */
@@ -177,8 +250,8 @@ int vhost_rmem_auth_request(struct vhost_rmem_auth *a, struct rmem_connect_req *
 		memcpy(req->nonce, a->nh, sizeof(req->nonce));
 		return 0;
 	}
-	n = rmem_auth_input(in, false, a->nd, a->nh, req->host_id, NULL);
-	ret = vhost_rmem_hmac(a->key, in, n, mac);
+	n = rmem_auth_input(in, false, a->nd, a->nh, req->host_id, &a->where, NULL);
+	ret = vhost_rmem_hmac(a->key->tfm, in, n, mac);
 	if (ret)
 		return ret;
 	req->flags = RMEM_CONNECT_F_AUTH;
@@ -204,8 +277,10 @@ int vhost_rmem_auth_check_accept(struct vhost_rmem_auth *a, const struct rmem_de
 		return 0;
 	if (!a->challenged || !(d->flags & RMEM_ACCEPT_F_AUTH))
 		return -EACCES;
-	n = rmem_auth_input(in, true, a->nd, a->nh, host_id, d);
-	ret = vhost_rmem_hmac(a->key, in, n, mac);
+	n = rmem_auth_input(in, true, a->nd, a->nh, host_id, &a->where, d);
+	if (!n)
+		return -EACCES;
+	ret = vhost_rmem_hmac(a->key->tfm, in, n, mac);
 	if (!ret && crypto_memneq(mac, d->tag, RMEM_AUTH_TAG_LEN))
 		ret = -EACCES;
 	memzero_explicit(mac, sizeof(mac));

@@ -273,6 +273,8 @@ static int vhost_rmem_conn_handshake(struct vhost_rmem_conn *c)
 	struct rmem_wire_superblock sb;
 	int n, ret;
 
+	vhost_rmem_auth_set_where(c->auth, (struct sockaddr *)&c->cm_id->route.addr.src_addr,
+				  (struct sockaddr *)&c->cm_id->route.addr.dst_addr);
 	ret = vhost_rmem_auth_request(c->auth, &req);
 	if (ret)
 		return ret;

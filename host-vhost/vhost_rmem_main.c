@@ -63,4 +63,5 @@ module_exit(vhost_rmem_exit);
 MODULE_DESCRIPTION("Scalevisor rmem: remote-memory block devices served over RDMA (vDPA parent)");
 MODULE_AUTHOR("Scalevisor rmem developers");
 MODULE_LICENSE("GPL");
+MODULE_SOFTDEP("pre: hmac sha256");
 MODULE_VERSION("0.1");	/* = PACKAGE_VERSION in dkms.conf */

@@ -100,13 +100,16 @@ struct vhost_rmem_conn_cfg {
  * key as it was when the attempt began, the host's nonce, and the donor's
  * once it challenged.
  */
+struct vhost_rmem_key;
+
 struct vhost_rmem_auth {
 	bool keyed;
 	bool challenged;
 	u32 key_id;
-	u8 key[RMEM_AUTH_KEY_LEN];
+	struct vhost_rmem_key *key;	/* a reference: the key as the attempt began */
 	u8 nh[RMEM_AUTH_NONCE_LEN];
 	u8 nd[RMEM_AUTH_NONCE_LEN];
+	struct rmem_auth_where where;
 };
 
 /* False: no rack key loaded; the attempt carries no proof. */
@@ -114,6 +117,8 @@ bool vhost_rmem_auth_begin(struct vhost_rmem_auth *a);
 bool vhost_rmem_auth_insecure(void);
 void vhost_rmem_auth_exit(void);
 void vhost_rmem_auth_end(struct vhost_rmem_auth *a);
+void vhost_rmem_auth_set_where(struct vhost_rmem_auth *a, const struct sockaddr *src,
+			       const struct sockaddr *dst);
 int vhost_rmem_auth_request(struct vhost_rmem_auth *a, struct rmem_connect_req *req);
 /* 0, or -EACCES: a keyed host's donor did not prove the key. */
 int vhost_rmem_auth_check_accept(struct vhost_rmem_auth *a, const struct rmem_desc *d,

@@ -968,28 +968,57 @@ static inline int rmem_challenge_decode(const void *buf, size_t len,
 }
 
 /*
+ * Where an exchange runs: both addresses (IPv4 as ::ffff:a.b.c.d) and the
+ * donor's port, as each side sees them, so an exchange relayed from
+ * anywhere else does not verify.  The host's port is not in it: a host
+ * answers its challenge from a new connection.
+ */
+struct rmem_auth_where {
+	u8 host[16];
+	u8 donor[16];
+	u16 donor_port;
+};
+
+/* @v6: @addr is 16 bytes, else 4 (both in network order). */
+static inline void rmem_auth_addr(u8 out[16], bool v6, const void *addr)
+{
+	memset(out, 0, 16);
+	if (v6) {
+		memcpy(out, addr, 16);
+		return;
+	}
+	out[10] = 0xff;
+	out[11] = 0xff;
+	memcpy(out + 12, addr, 4);
+}
+
+/*
  * What a tag covers: a label naming the side (a host's tag is never valid
- * as a donor's), both nonces, the host id, and for the donor the accept
- * descriptor up to its tag.  Writes at most RMEM_AUTH_INPUT_MAX bytes to
- * @out; returns how many.  The HMAC itself is each side's crypto
- * library's (the kernel crypto API, libsodium).
+ * as a donor's), both nonces, the host id, both addresses and the donor's
+ * port, and for the donor the accept descriptor up to its tag.  Writes at
+ * most RMEM_AUTH_INPUT_MAX bytes to @out; returns how many, or 0 when the
+ * descriptor does not encode (then nothing may be signed or checked).  The
+ * HMAC itself is each side's crypto library's (the kernel crypto API,
+ * libsodium).
  */
 #define RMEM_AUTH_LABEL_HOST "rmem-auth-v3 host proof"
 #define RMEM_AUTH_LABEL_DONOR "rmem-auth-v3 donor proof"
 #define RMEM_AUTH_LABEL_KEY_ID "rmem-auth-v3 key id"
 /* Where donors, hosts and the tools look for the rack key file. */
 #define RMEM_KEY_FILE_DEFAULT "/etc/rmem/rack.key"
-#define RMEM_AUTH_INPUT_MAX (32 + 2 * RMEM_AUTH_NONCE_LEN + 8 + \
+#define RMEM_AUTH_INPUT_MAX (32 + 2 * RMEM_AUTH_NONCE_LEN + 8 + 34 + \
 			     sizeof(struct rmem_wire_accept))
 
 static inline size_t rmem_auth_input(u8 *out, bool donor,
 				     const u8 nd[RMEM_AUTH_NONCE_LEN],
 				     const u8 nh[RMEM_AUTH_NONCE_LEN], u64 host_id,
+				     const struct rmem_auth_where *where,
 				     const struct rmem_desc *desc)
 {
 	const char *label = donor ? RMEM_AUTH_LABEL_DONOR : RMEM_AUTH_LABEL_HOST;
 	size_t n = strlen(label) + 1;
 	__le64 id = cpu_to_le64(host_id);
+	__le16 port = cpu_to_le16(where->donor_port);
 	struct rmem_desc d;
 
 	memcpy(out, label, n);
@@ -999,12 +1028,19 @@ static inline size_t rmem_auth_input(u8 *out, bool donor,
 	n += RMEM_AUTH_NONCE_LEN;
 	memcpy(out + n, &id, sizeof(id));
 	n += sizeof(id);
-	if (donor && desc) {
+	memcpy(out + n, where->host, 16);
+	memcpy(out + n + 16, where->donor, 16);
+	memcpy(out + n + 32, &port, sizeof(port));
+	n += 34;
+	if (donor) {
+		if (!desc)
+			return 0;
 		/* The descriptor's bytes as sent, with a zero tag and no check. */
 		d = *desc;
 		memset(d.tag, 0, sizeof(d.tag));
-		if (rmem_desc_encode(&d, out + n, sizeof(struct rmem_wire_accept)) > 0)
-			n += offsetof(struct rmem_wire_accept, tag);
+		if (rmem_desc_encode(&d, out + n, sizeof(struct rmem_wire_accept)) <= 0)
+			return 0;
+		n += offsetof(struct rmem_wire_accept, tag);
 	}
 	return n;
 }

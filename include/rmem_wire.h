@@ -66,7 +66,7 @@
  *   host  -> donor  REQ   flags HELLO, nonce = host nonce Nh
  *   donor -> host   REJ   reason CHALLENGE + struct rmem_wire_challenge (Nd)
  *   host  -> donor  REQ   flags AUTH, nonce = Nd,
- *                         tag = HMAC(key, rmem_auth_input(host, Nd, Nh, id))
+ *                         tag = HMAC(key, rmem_auth_input(host, Nd, Nh, id, where))
  *   donor -> host   REP   accept with flags AUTH,
  *                         tag = HMAC(key, rmem_auth_input(donor, ..., accept))
  *

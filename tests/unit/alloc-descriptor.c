@@ -472,55 +472,81 @@ RMEM_CASE(auth_input_covers_what_it_says)
 {
 	uint8_t a[RMEM_AUTH_INPUT_MAX], b[RMEM_AUTH_INPUT_MAX], nd[RMEM_AUTH_NONCE_LEN],
 		nh[RMEM_AUTH_NONCE_LEN];
-	const size_t host_len = sizeof(RMEM_AUTH_LABEL_HOST) + 2 * RMEM_AUTH_NONCE_LEN + 8;
+	const size_t host_len = sizeof(RMEM_AUTH_LABEL_HOST) + 2 * RMEM_AUTH_NONCE_LEN + 8 + 34;
+	const uint8_t v4[4] = { 10, 0, 0, 2 };
+	struct rmem_auth_where w, x;
 	struct rmem_desc d, e;
 	size_t na, nb;
 
 	memset(nd, 0xd1, sizeof(nd));
 	memset(nh, 0x4e, sizeof(nh));
+	memset(&w, 0, sizeof(w));
+	rmem_auth_addr(w.host, false, v4);
+	memset(w.donor, 0x20, sizeof(w.donor));
+	w.donor_port = 7471;
+	/* IPv4 in its mapped IPv6 form: one shape for both families. */
+	CHECK_MEM(w.host, "\0\0\0\0\0\0\0\0\0\0\xff\xff\x0a\0\0\x02", 16);
 	good_desc(&d);
 	d.flags = RMEM_ACCEPT_F_AUTH;
-	na = rmem_auth_input(a, false, nd, nh, 42, NULL);
+	na = rmem_auth_input(a, false, nd, nh, 42, &w, NULL);
 	CHECK_EQ(na, host_len);
 	CHECK_MEM(a, RMEM_AUTH_LABEL_HOST, sizeof(RMEM_AUTH_LABEL_HOST));
 	/* The host's input ignores a descriptor: it has none yet. */
-	nb = rmem_auth_input(b, false, nd, nh, 42, &d);
+	nb = rmem_auth_input(b, false, nd, nh, 42, &w, &d);
 	CHECK_EQ(nb, na);
 	CHECK_MEM(a, b, na);
-	nb = rmem_auth_input(b, true, nd, nh, 42, NULL);
-	CHECK_EQ(nb, sizeof(RMEM_AUTH_LABEL_DONOR) + 2 * RMEM_AUTH_NONCE_LEN + 8);
-	CHECK(memcmp(a, b, na < nb ? na : nb));
-	na = rmem_auth_input(a, true, nd, nh, 42, &d);
-	CHECK_EQ(na, nb + offsetof(struct rmem_wire_accept, tag));
+	/* A donor's input without a descriptor is no input: nothing to sign. */
+	CHECK_EQ(rmem_auth_input(b, true, nd, nh, 42, &w, NULL), 0);
+	na = rmem_auth_input(a, true, nd, nh, 42, &w, &d);
+	CHECK_EQ(na, sizeof(RMEM_AUTH_LABEL_DONOR) + 2 * RMEM_AUTH_NONCE_LEN + 8 + 34 +
+		 offsetof(struct rmem_wire_accept, tag));
 	CHECK(na <= RMEM_AUTH_INPUT_MAX);
+	nb = rmem_auth_input(b, false, nd, nh, 42, &w, NULL);
+	CHECK(memcmp(a, b, nb));
+	/* A descriptor that does not encode is not signed either. */
+	e = d;
+	e.chunk_shift = 99;
+	CHECK_EQ(rmem_auth_input(b, true, nd, nh, 42, &w, &e), 0);
 	/* Its own tag is not covered: the tag can be computed over the rest. */
 	e = d;
 	memset(e.tag, 0x77, sizeof(e.tag));
-	nb = rmem_auth_input(b, true, nd, nh, 42, &e);
+	nb = rmem_auth_input(b, true, nd, nh, 42, &w, &e);
 	CHECK_EQ(nb, na);
 	CHECK_MEM(a, b, na);
 	/* Everything else is. */
 	e = d;
 	e.data_rkey ^= 1;
-	rmem_auth_input(b, true, nd, nh, 42, &e);
+	rmem_auth_input(b, true, nd, nh, 42, &w, &e);
 	CHECK(memcmp(a, b, na));
 	e = d;
 	e.flags = 0;
-	rmem_auth_input(b, true, nd, nh, 42, &e);
+	rmem_auth_input(b, true, nd, nh, 42, &w, &e);
 	CHECK(memcmp(a, b, na));
-	rmem_auth_input(b, true, nd, nh, 43, &d);
+	rmem_auth_input(b, true, nd, nh, 43, &w, &d);
+	CHECK(memcmp(a, b, na));
+	x = w;
+	x.host[15] ^= 1;
+	rmem_auth_input(b, true, nd, nh, 42, &x, &d);
+	CHECK(memcmp(a, b, na));
+	x = w;
+	x.donor[0] ^= 1;
+	rmem_auth_input(b, true, nd, nh, 42, &x, &d);
+	CHECK(memcmp(a, b, na));
+	x = w;
+	x.donor_port++;
+	rmem_auth_input(b, true, nd, nh, 42, &x, &d);
 	CHECK(memcmp(a, b, na));
 	nh[3] ^= 1;
-	rmem_auth_input(b, true, nd, nh, 42, &d);
+	rmem_auth_input(b, true, nd, nh, 42, &w, &d);
 	CHECK(memcmp(a, b, na));
 	nh[3] ^= 1;
 	nd[15] ^= 1;
-	rmem_auth_input(b, true, nd, nh, 42, &d);
+	rmem_auth_input(b, true, nd, nh, 42, &w, &d);
 	CHECK(memcmp(a, b, na));
 	/* The two nonces are not interchangeable. */
 	memset(nd, 0x4e, sizeof(nd));
 	memset(nh, 0xd1, sizeof(nh));
-	rmem_auth_input(b, true, nd, nh, 42, &d);
+	rmem_auth_input(b, true, nd, nh, 42, &w, &d);
 	CHECK(memcmp(a, b, na));
 }
 

@@ -27,18 +27,23 @@
 
 /* openssl: HMAC-SHA256(KEY_A, "rmem-auth-v3 key id"), first four bytes. */
 #define KEY_A_ID 0x9af2d38fu
-/* openssl over rmem_auth_input() of kat_desc(), nd d0.., nh 40.., host 1122334455667788. */
+/*
+ * openssl over rmem_auth_input() of test_desc(), nd d0.., nh 40.., host
+ * 1122334455667788, host 10.0.0.2, donor 10.0.0.1 port 7471.
+ */
 static const uint8_t kat_host_tag[RMEM_AUTH_TAG_LEN] = {
-	0x5e, 0xb8, 0xbe, 0xc8, 0xac, 0x28, 0xc0, 0x27,
-	0x83, 0x8e, 0xe4, 0x7d, 0x2f, 0xcd, 0x22, 0x0a,
+	0xa0, 0x87, 0x73, 0x5a, 0xe2, 0x5c, 0x45, 0x81,
+	0xf0, 0xd0, 0xf1, 0xae, 0x93, 0x45, 0x4b, 0xfe,
 };
 static const uint8_t kat_donor_tag[RMEM_AUTH_TAG_LEN] = {
-	0xe8, 0x35, 0x32, 0x2b, 0xc3, 0x5d, 0xa7, 0xab,
-	0x59, 0x49, 0xe8, 0xae, 0xff, 0x50, 0xcf, 0xb9,
+	0x4e, 0x53, 0x3f, 0xf5, 0x49, 0xea, 0x1e, 0xa8,
+	0xdb, 0x25, 0x4e, 0x28, 0xce, 0xef, 0xac, 0x02,
 };
 #define KAT_HOST_ID 0x1122334455667788ull
 
 static char dir[64];
+/* Where every exchange here reaches the donor. */
+static struct sockaddr_in donor_sa;
 
 /* A file of @text in the test's directory, mode @mode; returns its path. */
 static const char *key_file(const char *name, const char *text, mode_t mode)
@@ -60,8 +65,19 @@ static const char *key_file(const char *name, const char *text, mode_t mode)
 	return p;
 }
 
+#define SA(s) ((const struct sockaddr *)&(s))
+
+static struct sockaddr_in sin_of(const char *a, uint16_t port)
+{
+	struct sockaddr_in s = { .sin_family = AF_INET, .sin_port = htons(port) };
+
+	inet_pton(AF_INET, a, &s.sin_addr);
+	return s;
+}
+
 static void setup(void)
 {
+	donor_sa = sin_of("10.0.0.1", 7471);
 	snprintf(dir, sizeof(dir), "/tmp/rmem-auth-XXXXXX");
 	if (!mkdtemp(dir))
 		RMEM_FAIL_AT("mkdtemp failed");
@@ -77,15 +93,6 @@ static void teardown(void)
 		RMEM_FAIL_AT("cannot remove %s", dir);
 }
 
-static struct sockaddr_in sin_of(const char *a, uint16_t port)
-{
-	struct sockaddr_in s = { .sin_family = AF_INET, .sin_port = htons(port) };
-
-	inet_pton(AF_INET, a, &s.sin_addr);
-	return s;
-}
-
-#define SA(s) ((const struct sockaddr *)&(s))
 
 /* A donor with the keys of @text (a key file's text) in force. */
 static void donor_with(struct rmemd_auth *a, const char *text)
@@ -104,8 +111,11 @@ static void host_with(struct rmemc_auth *h, const char *text)
 {
 	char err[400];
 
+	struct sockaddr_in me = sin_of("10.0.0.2", 4000);
+
 	if (rmemc_auth_begin(h, key_file("host.key", text, 0600), err, sizeof(err)))
 		RMEM_FAIL_AT("host setup: %s", err);
+	CHECK_EQ(rmemc_auth_set_where(h, SA(me), SA(donor_sa)), 0);
 }
 
 /* The host's request as the donor decodes it off the wire. */
@@ -144,6 +154,7 @@ static void answer_for(struct rmemd_auth *a, struct rmemc_auth *h, const struct 
 	struct rmem_connect_req hello;
 
 	h->challenged = false;
+	CHECK_EQ(rmemc_auth_set_where(h, peer, SA(donor_sa)), 0);
 	send_req(h, 5, &hello);
 	challenge(a, peer, &hello, now, h);
 	send_req(h, 5, answer);
@@ -238,7 +249,7 @@ RMEM_CASE(known_answers)
 	for (i = 0; i < RMEM_AUTH_NONCE_LEN; i++)
 		a.table[0].nd[i] = req.nonce[i] = (uint8_t)(0xd0 + i);
 	memcpy(req.tag, kat_host_tag, sizeof(req.tag));
-	CHECK_EQ(rmemd_auth_check(&a, SA(peer), &req, 1001, &p, &why), RMEM_REJ_NONE);
+	CHECK_EQ(rmemd_auth_check(&a, SA(peer), SA(donor_sa), &req, 1001, &p, &why), RMEM_REJ_NONE);
 	CHECK_EQ(p.key, 0);
 	test_desc(&d);
 	rmemd_auth_sign(&a, &p, &d);
@@ -252,6 +263,52 @@ RMEM_CASE(known_answers)
 	rmemc_auth_request(&h, &req);
 	CHECK_MEM(req.tag, kat_host_tag, sizeof(req.tag));
 	CHECK_EQ(rmemc_auth_check_accept(&h, &d, KAT_HOST_ID), 0);
+	rmemc_auth_end(&h);
+	rmemd_auth_teardown(&a);
+	teardown();
+}
+
+/*
+ * A relay: an exchange made between other addresses (a host's AUTH
+ * forwarded from elsewhere, or a donor's accept replayed through another
+ * address or port) does not verify where it arrives.
+ */
+RMEM_CASE(exchange_bound_to_its_addresses)
+{
+	struct sockaddr_in peer = sin_of("10.0.0.2", 4000), relay = sin_of("10.0.0.9", 4000);
+	struct sockaddr_in other_donor = sin_of("10.0.0.1", 7472);
+	struct rmem_connect_req answer;
+	struct rmemd_auth_proof p;
+	struct rmemc_auth h;
+	struct rmemd_auth a;
+	struct rmem_desc d;
+	const char *why;
+
+	setup();
+	donor_with(&a, KEY_A "\n");
+	host_with(&h, KEY_A "\n");
+	/* The host believes it talks to the donor on another port: its tag says so. */
+	answer_for(&a, &h, SA(peer), 1000, &answer);
+	CHECK_EQ(rmemc_auth_set_where(&h, SA(peer), SA(other_donor)), 0);
+	send_req(&h, 5, &answer);
+	CHECK_EQ(rmemd_auth_check(&a, SA(peer), SA(donor_sa), &answer, 1001, &p, &why),
+		 RMEM_REJ_AUTH_FAILED);
+	/* The relay's own address was challenged, but the tag names the host's. */
+	answer_for(&a, &h, SA(relay), 1100, &answer);
+	CHECK_EQ(rmemc_auth_set_where(&h, SA(peer), SA(donor_sa)), 0);
+	send_req(&h, 5, &answer);
+	CHECK_EQ(rmemd_auth_check(&a, SA(relay), SA(donor_sa), &answer, 1101, &p, &why),
+		 RMEM_REJ_AUTH_FAILED);
+	/* A good exchange; its accept checked by a host that sees other addresses fails. */
+	answer_for(&a, &h, SA(peer), 1200, &answer);
+	CHECK_EQ(rmemd_auth_check(&a, SA(peer), SA(donor_sa), &answer, 1201, &p, &why),
+		 RMEM_REJ_NONE);
+	accept_desc(&a, &p, &d);
+	CHECK_EQ(rmemc_auth_check_accept(&h, &d, 5), 0);
+	CHECK_EQ(rmemc_auth_set_where(&h, SA(peer), SA(other_donor)), 0);
+	CHECK_EQ(rmemc_auth_check_accept(&h, &d, 5), (uint64_t)-EACCES);
+	CHECK_EQ(rmemc_auth_set_where(&h, SA(relay), SA(donor_sa)), 0);
+	CHECK_EQ(rmemc_auth_check_accept(&h, &d, 5), (uint64_t)-EACCES);
 	rmemc_auth_end(&h);
 	rmemd_auth_teardown(&a);
 	teardown();
@@ -278,7 +335,7 @@ RMEM_CASE(host_and_donor_agree)
 	send_req(&h, 5, &got);
 	CHECK_EQ(got.flags, RMEM_CONNECT_F_AUTH);
 	/* The answer comes on a new connection: another source port. */
-	CHECK_EQ(rmemd_auth_check(&a, SA(again), &got, 1200, &p, &why), RMEM_REJ_NONE);
+	CHECK_EQ(rmemd_auth_check(&a, SA(again), SA(donor_sa), &got, 1200, &p, &why), RMEM_REJ_NONE);
 	accept_desc(&a, &p, &d);
 	CHECK_EQ(rmemc_auth_check_accept(&h, &d, 5), 0);
 	/* The tag covers the rkeys, the flags and the host id. */
@@ -358,24 +415,24 @@ RMEM_CASE(single_use_and_wrong_key)
 	donor_with(&a, KEY_A "\n");
 	host_with(&h, KEY_A "\n");
 	answer_for(&a, &h, SA(peer), 1000, &answer);
-	CHECK_EQ(rmemd_auth_check(&a, SA(peer), &answer, 1100, &p, &why), RMEM_REJ_NONE);
-	CHECK_EQ(rmemd_auth_check(&a, SA(peer), &answer, 1100, &p, &why), RMEM_REJ_AUTH_STALE);
+	CHECK_EQ(rmemd_auth_check(&a, SA(peer), SA(donor_sa), &answer, 1100, &p, &why), RMEM_REJ_NONE);
+	CHECK_EQ(rmemd_auth_check(&a, SA(peer), SA(donor_sa), &answer, 1100, &p, &why), RMEM_REJ_AUTH_STALE);
 	CHECK(why && strstr(why, "answered before"));
 	rmemc_auth_end(&h);
 	/* A wrong key uses the challenge up too: no second guess on it. */
 	host_with(&wrong, KEY_C "\n");
 	answer_for(&a, &wrong, SA(peer), 2000, &answer);
-	CHECK_EQ(rmemd_auth_check(&a, SA(peer), &answer, 2100, &p, &why), RMEM_REJ_AUTH_FAILED);
+	CHECK_EQ(rmemd_auth_check(&a, SA(peer), SA(donor_sa), &answer, 2100, &p, &why), RMEM_REJ_AUTH_FAILED);
 	CHECK(!why);
-	CHECK_EQ(rmemd_auth_check(&a, SA(peer), &answer, 2100, &p, &why), RMEM_REJ_AUTH_STALE);
+	CHECK_EQ(rmemd_auth_check(&a, SA(peer), SA(donor_sa), &answer, 2100, &p, &why), RMEM_REJ_AUTH_STALE);
 	/* A tag changed in one bit is a wrong key. */
 	host_with(&h, KEY_A "\n");
 	answer_for(&a, &h, SA(peer), 3000, &answer);
 	answer.tag[RMEM_AUTH_TAG_LEN - 1] ^= 1;
-	CHECK_EQ(rmemd_auth_check(&a, SA(peer), &answer, 3100, &p, &why), RMEM_REJ_AUTH_FAILED);
+	CHECK_EQ(rmemd_auth_check(&a, SA(peer), SA(donor_sa), &answer, 3100, &p, &why), RMEM_REJ_AUTH_FAILED);
 	/* A nonce never issued. */
 	answer.nonce[0] ^= 1;
-	CHECK_EQ(rmemd_auth_check(&a, SA(peer), &answer, 3100, &p, &why), RMEM_REJ_AUTH_STALE);
+	CHECK_EQ(rmemd_auth_check(&a, SA(peer), SA(donor_sa), &answer, 3100, &p, &why), RMEM_REJ_AUTH_STALE);
 	CHECK(why && strstr(why, "no such challenge"));
 	rmemc_auth_end(&h);
 	rmemc_auth_end(&wrong);
@@ -399,23 +456,23 @@ RMEM_CASE(expiry_and_peer_mismatch)
 	donor_with(&a, KEY_A "\n");
 	host_with(&h, KEY_A "\n");
 	answer_for(&a, &h, SA(peer), 1000, &answer);
-	CHECK_EQ(rmemd_auth_check(&a, SA(other), &answer, 1100, &p, &why), RMEM_REJ_AUTH_STALE);
+	CHECK_EQ(rmemd_auth_check(&a, SA(other), SA(donor_sa), &answer, 1100, &p, &why), RMEM_REJ_AUTH_STALE);
 	CHECK(why && strstr(why, "another address"));
-	CHECK_EQ(rmemd_auth_check(&a, SA(unix_peer), &answer, 1100, &p, &why), RMEM_REJ_AUTH_STALE);
+	CHECK_EQ(rmemd_auth_check(&a, SA(unix_peer), SA(donor_sa), &answer, 1100, &p, &why), RMEM_REJ_AUTH_STALE);
 	answer.host_id = 6;
-	CHECK_EQ(rmemd_auth_check(&a, SA(peer), &answer, 1100, &p, &why), RMEM_REJ_AUTH_STALE);
+	CHECK_EQ(rmemd_auth_check(&a, SA(peer), SA(donor_sa), &answer, 1100, &p, &why), RMEM_REJ_AUTH_STALE);
 	CHECK(why && strstr(why, "another host id"));
 	answer.host_id = 5;
-	CHECK_EQ(rmemd_auth_check(&a, SA(peer), &answer, 1000 + RMEMD_AUTH_TTL_MS, &p, &why),
+	CHECK_EQ(rmemd_auth_check(&a, SA(peer), SA(donor_sa), &answer, 1000 + RMEMD_AUTH_TTL_MS, &p, &why),
 		 RMEM_REJ_AUTH_STALE);
 	CHECK(why && strstr(why, "expired"));
 	/* None of those used it up: the right peer, in time, still gets in. */
-	CHECK_EQ(rmemd_auth_check(&a, SA(peer), &answer, 999 + RMEMD_AUTH_TTL_MS, &p, &why),
+	CHECK_EQ(rmemd_auth_check(&a, SA(peer), SA(donor_sa), &answer, 999 + RMEMD_AUTH_TTL_MS, &p, &why),
 		 RMEM_REJ_NONE);
 	/* The same IPv4 address seen as an IPv4-mapped IPv6 one is the same peer. */
 	answer_for(&a, &h, SA(peer), 2000, &answer);
 	inet_pton(AF_INET6, "::ffff:10.0.0.2", &mapped.sin6_addr);
-	CHECK_EQ(rmemd_auth_check(&a, SA(mapped), &answer, 2001, &p, &why), RMEM_REJ_NONE);
+	CHECK_EQ(rmemd_auth_check(&a, SA(mapped), SA(donor_sa), &answer, 2001, &p, &why), RMEM_REJ_NONE);
 	rmemc_auth_end(&h);
 	rmemd_auth_teardown(&a);
 	teardown();
@@ -465,7 +522,7 @@ RMEM_CASE(flood_keeps_other_hosts_challenges)
 	CHECK_EQ(issued, RMEMD_AUTH_PER_ADDR);
 	CHECK_EQ(replaced, 1000 - RMEMD_AUTH_PER_ADDR);
 	CHECK_EQ(a.challenges_refused, 0);
-	CHECK_EQ(rmemd_auth_check(&a, SA(b), &answer, 1200, &p, &why), RMEM_REJ_NONE);
+	CHECK_EQ(rmemd_auth_check(&a, SA(b), SA(donor_sa), &answer, 1200, &p, &why), RMEM_REJ_NONE);
 	rmemc_auth_end(&h);
 	rmemd_auth_teardown(&a);
 	teardown();
@@ -492,9 +549,9 @@ RMEM_CASE(own_oldest_challenge_replaced)
 	for (i = 2; i < RMEMD_AUTH_PER_ADDR; i++)
 		CHECK_EQ(rmemd_auth_challenge(&a, SA(peer), &hello, 1002, nd), RMEMD_HELLO_ISSUED);
 	CHECK_EQ(rmemd_auth_challenge(&a, SA(later), &hello, 1003, nd), RMEMD_HELLO_REPLACED);
-	CHECK_EQ(rmemd_auth_check(&a, SA(peer), &oldest, 1004, &p, &why), RMEM_REJ_AUTH_STALE);
+	CHECK_EQ(rmemd_auth_check(&a, SA(peer), SA(donor_sa), &oldest, 1004, &p, &why), RMEM_REJ_AUTH_STALE);
 	CHECK(why && strstr(why, "no such challenge"));
-	CHECK_EQ(rmemd_auth_check(&a, SA(peer), &second, 1004, &p, &why), RMEM_REJ_NONE);
+	CHECK_EQ(rmemd_auth_check(&a, SA(peer), SA(donor_sa), &second, 1004, &p, &why), RMEM_REJ_NONE);
 	/* The answered one no longer counts against the address. */
 	CHECK_EQ(rmemd_auth_challenge(&a, SA(peer), &hello, 1005, nd), RMEMD_HELLO_ISSUED);
 	CHECK_EQ(rmemd_auth_challenge(&a, SA(peer), &hello, 1005, nd), RMEMD_HELLO_REPLACED);
@@ -552,7 +609,7 @@ RMEM_CASE(full_table_refuses_and_counts)
 	CHECK_EQ(rmemd_auth_challenge(&a, SA(single), &hello, 1002, nd), RMEMD_HELLO_REPLACED);
 	CHECK_EQ(a.challenges_refused, 3);
 	/* The first address's oldest, answered: its slot is spent and goes to the next newcomer. */
-	CHECK_EQ(rmemd_auth_check(&a, SA(first), &answer, 1003, &p, &why), RMEM_REJ_NONE);
+	CHECK_EQ(rmemd_auth_check(&a, SA(first), SA(donor_sa), &answer, 1003, &p, &why), RMEM_REJ_NONE);
 	CHECK_EQ(rmemd_auth_challenge(&a, SA(fresh), &hello, 1004, nd), RMEMD_HELLO_ISSUED);
 	CHECK_EQ(rmemd_auth_challenge(&a, SA(fresh), &hello, 1004, nd), RMEMD_HELLO_REPLACED);
 	CHECK_EQ(a.challenges_refused, 3);
@@ -589,7 +646,7 @@ RMEM_CASE(expiry_frees_slots)
 		CHECK_EQ(rmemd_auth_challenge(&a, SA(peer), &hello, 1000 + RMEMD_AUTH_TTL_MS, nd),
 			 RMEMD_HELLO_ISSUED);
 	answer_for(&a, &h, SA(fresh), 1000 + RMEMD_AUTH_TTL_MS, &answer);
-	CHECK_EQ(rmemd_auth_check(&a, SA(fresh), &answer, 1001 + RMEMD_AUTH_TTL_MS, &p, &why),
+	CHECK_EQ(rmemd_auth_check(&a, SA(fresh), SA(donor_sa), &answer, 1001 + RMEMD_AUTH_TTL_MS, &p, &why),
 		 RMEM_REJ_NONE);
 	CHECK_EQ(a.challenges_refused, 1);
 	rmemc_auth_end(&h);
@@ -623,7 +680,7 @@ RMEM_CASE(rotation_and_reload)
 	for (i = 0; i < 3; i++) {
 		host_with(&h, host_keys[i]);
 		answer_for(&a, &h, SA(peer), 1000 + i, &answer);
-		rc = rmemd_auth_check(&a, SA(peer), &answer, 1100, &p, &why);
+		rc = rmemd_auth_check(&a, SA(peer), SA(donor_sa), &answer, 1100, &p, &why);
 		CHECK_EQ(rc, want2[i]);
 		if (rc == RMEM_REJ_NONE) {
 			CHECK_EQ(p.key, i == 0 ? 1 : 0);
@@ -639,7 +696,7 @@ RMEM_CASE(rotation_and_reload)
 	for (i = 0; i < 3; i++) {
 		host_with(&h, host_keys[i]);
 		answer_for(&a, &h, SA(peer), 2000 + i, &answer);
-		CHECK_EQ(rmemd_auth_check(&a, SA(peer), &answer, 2100, &p, &why), want1[i]);
+		CHECK_EQ(rmemd_auth_check(&a, SA(peer), SA(donor_sa), &answer, 2100, &p, &why), want1[i]);
 		rmemc_auth_end(&h);
 	}
 	/* A bad file on reload: refused with its reason, the keys stay. */
@@ -653,7 +710,7 @@ RMEM_CASE(rotation_and_reload)
 	CHECK_EQ(a.nkeys, 1);
 	host_with(&h, KEY_B "\n");
 	answer_for(&a, &h, SA(peer), 3000, &answer);
-	CHECK_EQ(rmemd_auth_check(&a, SA(peer), &answer, 3100, &p, &why), RMEM_REJ_NONE);
+	CHECK_EQ(rmemd_auth_check(&a, SA(peer), SA(donor_sa), &answer, 3100, &p, &why), RMEM_REJ_NONE);
 	rmemc_auth_end(&h);
 	rmemd_auth_teardown(&a);
 	teardown();
@@ -739,6 +796,7 @@ RMEM_CASE(donor_keys_from_cmdline)
 }
 
 RMEM_TEST_MAIN(RMEM_REF(hmac_is_rfc4231), RMEM_REF(known_answers), RMEM_REF(host_and_donor_agree),
+	       RMEM_REF(exchange_bound_to_its_addresses),
 	       RMEM_REF(host_key_file), RMEM_REF(single_use_and_wrong_key),
 	       RMEM_REF(expiry_and_peer_mismatch), RMEM_REF(flood_keeps_other_hosts_challenges),
 	       RMEM_REF(own_oldest_challenge_replaced), RMEM_REF(full_table_refuses_and_counts),

@@ -4,6 +4,7 @@
 #  - the client with no key, with a wrong key, and replaying an exchange
 #    that once succeeded: each refused with its reason (auth required,
 #    auth failed, auth stale), counted (stats refused_auth), no rkey;
+#    a client whose key file is missing refuses to connect at all;
 #  - rotation: the donor's file gets a second key and SIGHUP: old and new
 #    both admitted; the file keeps only the new one, SIGHUP: old refused;
 #  - the module with the key connects; with a wrong key, or none, a new
@@ -34,6 +35,9 @@ accepted=$(stat_of auth_accepted)
 check "no key: refused" tc auth --mode no-key
 check "wrong key: refused" tc auth --mode wrong-key --key-file /tmp/wrong.key
 check "replayed exchange: refused" tc auth --mode replay
+# A client whose key file is missing does not fall back to an unproved connect.
+tc --key-file /nonexistent.key info >/tmp/nokey 2>&1 && fail "a client without its key file connected"
+grep -q "no rack key file /nonexistent.key" /tmp/nokey || { cat /tmp/nokey; fail "the missing key file is not named"; }
 # stat_reaches NAME MIN: the donor's published counter reaches MIN (it
 # refreshes its stats about once a second).
 stat_reaches() {
