@@ -50,6 +50,9 @@ struct rmemd_ibdev_priv {
 	struct ibv_context **held;	/* rdma_get_devices() reference */
 };
 
+/* A host connecting in a loop must not flood the log with the same refusal. */
+static struct rmemd_ratelimit rmemd_ibdev_grant_log;
+
 static int rmemd_ibdev_reg(const struct rmemd_ibdev *dev, struct ibv_pd *pd, struct ibv_mr **mr,
 			  void *addr, size_t len, int access, const char *what)
 {
@@ -59,36 +62,54 @@ static int rmemd_ibdev_reg(const struct rmemd_ibdev *dev, struct ibv_pd *pd, str
 	if (!*mr) {
 		int err = errno ? -errno : -ENOMEM;
 
-		rmemd_err("%s: registering the %s region (%s) failed: %s", dev->name, what,
-			 rmemd_fmt_size(len, s, sizeof(s)), strerror(-err));
+		if (rmemd_ratelimit_ok(&rmemd_ibdev_grant_log, "registration failures"))
+			rmemd_err("%s: registering the %s region (%s) failed: %s", dev->name, what,
+				  rmemd_fmt_size(len, s, sizeof(s)), strerror(-err));
 		return err;
 	}
 	return 0;
 }
 
-void rmemd_ibdev_revoke(struct rmemd_grant *g)
+/* A region that would not go stays in @g: the caller must stop its QP. */
+static int rmemd_ibdev_dereg(struct ibv_mr **mr)
 {
-	if (g->data_mr)
-		ibv_dereg_mr(g->data_mr);
-	if (g->lease_mr)
-		ibv_dereg_mr(g->lease_mr);
-	if (g->meta_mr)
-		ibv_dereg_mr(g->meta_mr);
-	g->data_mr = NULL;
-	g->lease_mr = NULL;
-	g->meta_mr = NULL;
+	int err;
+
+	if (!*mr)
+		return 0;
+	err = ibv_dereg_mr(*mr);
+	if (err)
+		return err > 0 ? -err : -EIO;
+	*mr = NULL;
+	return 0;
+}
+
+int rmemd_ibdev_revoke(struct rmemd_grant *g)
+{
+	int err = rmemd_ibdev_dereg(&g->data_mr);
+	int e2 = rmemd_ibdev_dereg(&g->lease_mr);
+	int e3 = rmemd_ibdev_dereg(&g->meta_mr);
+
+	return err ? err : e2 ? e2 : e3;
 }
 
 /* After the QP on g->pd is destroyed. */
 void rmemd_ibdev_grant_free(struct rmemd_grant *g)
 {
-	rmemd_ibdev_revoke(g);
-	if (g->pd)
-		ibv_dealloc_pd(g->pd);
+	int err = rmemd_ibdev_revoke(g);
+
+	if (!err && g->pd)
+		err = ibv_dealloc_pd(g->pd);
+	if (err)
+		rmemd_err("releasing a connection's registration failed: %s (leaked)",
+			  strerror(err < 0 ? -err : err));
+	if (g->dev)
+		g->dev->grants--;
+	g->dev = NULL;
 	g->pd = NULL;
 }
 
-int rmemd_ibdev_grant(const struct rmemd_ibdev *dev, const struct rmemd_pool *pool,
+int rmemd_ibdev_grant(struct rmemd_ibdev *dev, const struct rmemd_pool *pool,
 		     struct rmemd_grant *g)
 {
 	const struct rmem_layout *l = &pool->layout;
@@ -96,10 +117,19 @@ int rmemd_ibdev_grant(const struct rmemd_ibdev *dev, const struct rmemd_pool *po
 	int err;
 
 	memset(g, 0, sizeof(*g));
+	/* Three regions and a PD each: what the device can hold, with room for one more. */
+	if (dev->grants + 1 >= (unsigned int)dev->attr.max_pd ||
+	    (dev->grants + 1) * 3 >= (unsigned int)dev->attr.max_mr) {
+		if (rmemd_ratelimit_ok(&rmemd_ibdev_grant_log, "registration failures"))
+			rmemd_err("%s: %u host connections hold all the PDs/MRs it has (max_pd %d, max_mr %d): refusing more",
+				  dev->name, dev->grants, dev->attr.max_pd, dev->attr.max_mr);
+		return -ENOSPC;
+	}
 	g->pd = ibv_alloc_pd(dev->ctx);
 	if (!g->pd) {
 		err = errno ? -errno : -ENOMEM;
-		rmemd_err("%s: ibv_alloc_pd failed: %s", dev->name, strerror(-err));
+		if (rmemd_ratelimit_ok(&rmemd_ibdev_grant_log, "registration failures"))
+			rmemd_err("%s: ibv_alloc_pd failed: %s", dev->name, strerror(-err));
 		return err;
 	}
 	err = rmemd_ibdev_reg(dev, g->pd, &g->meta_mr, base, l->meta_len, RMEMD_META_ACCESS,
@@ -110,9 +140,13 @@ int rmemd_ibdev_grant(const struct rmemd_ibdev *dev, const struct rmemd_pool *po
 	if (!err)
 		err = rmemd_ibdev_reg(dev, g->pd, &g->data_mr, base + l->data_off, l->data_len,
 				     RMEMD_DATA_ACCESS, "data");
-	if (err)
+	if (err) {
 		rmemd_ibdev_grant_free(g);
-	return err;
+		return err;
+	}
+	g->dev = dev;
+	dev->grants++;
+	return 0;
 }
 
 static uint64_t rmemd_ibdev_now_us(void)

@@ -21,6 +21,7 @@ struct rmemd_ibdev {
 	struct ibv_cq *cq;		/* shared by the QPs; nothing is ever posted */
 	struct ibv_device_attr attr;
 	uint64_t grant_us;		/* what one grant took at open */
+	unsigned int grants;		/* held by connections (and the trial) */
 	unsigned int conns;		/* connections using this device */
 	char name[IBV_SYSFS_NAME_MAX];
 };
@@ -31,16 +32,21 @@ struct rmemd_ibdev {
  * on it is destroyed.
  */
 struct rmemd_grant {
+	struct rmemd_ibdev *dev;	/* NULL: no grant */
 	struct ibv_pd *pd;
 	struct ibv_mr *meta_mr;		/* read + atomic */
 	struct ibv_mr *lease_mr;	/* read + write, lease table only */
 	struct ibv_mr *data_mr;		/* read + write */
 };
 
-int rmemd_ibdev_grant(const struct rmemd_ibdev *dev, const struct rmemd_pool *pool,
+int rmemd_ibdev_grant(struct rmemd_ibdev *dev, const struct rmemd_pool *pool,
 		     struct rmemd_grant *g);
-/* Idempotent; once it returns the NIC refuses every access with g's rkeys. */
-void rmemd_ibdev_revoke(struct rmemd_grant *g);
+/*
+ * Deregisters g's regions (idempotent).  0: the provider no longer admits
+ * their rkeys; else a negative errno, the regions that would not go kept,
+ * and the caller must put the QP in the error state instead.
+ */
+int rmemd_ibdev_revoke(struct rmemd_grant *g);
 void rmemd_ibdev_grant_free(struct rmemd_grant *g);
 int rmemd_ibdev_open_all(struct rmemd_ibdev **list, struct rmemd_pool *pool,
 			const char *only);

@@ -46,19 +46,19 @@
 /* Outstanding READ/atomic requests a host may have in flight per QP. */
 #define RMEMD_RESPONDER_MAX 16
 
-static void rmemd_addr_str(struct sockaddr *sa, char *buf, size_t len)
+static void rmemd_addr_str(const struct sockaddr *sa, char *buf, size_t len)
 {
 	char host[INET6_ADDRSTRLEN] = "?";
 	unsigned int port = 0;
 
 	if (sa && sa->sa_family == AF_INET) {
-		struct sockaddr_in *in = (struct sockaddr_in *)sa;
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
 
 		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
 		port = ntohs(in->sin_port);
 		snprintf(buf, len, "%s:%u", host, port);
 	} else if (sa && sa->sa_family == AF_INET6) {
-		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)sa;
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
 
 		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
 		port = ntohs(in6->sin6_port);
@@ -98,7 +98,8 @@ static void rmemd_listen_seen(struct rmemd_listener *lis, const struct rmemd_con
 	struct rmemd_seen *e = NULL;
 	unsigned int i;
 
-	if (!conn->host_id)
+	/* Tools hold no lease: they must not push a device's entry out. */
+	if (!conn->host_id || rmem_host_id_is_tool(conn->host_id))
 		return;
 	for (i = 0; i < RMEMD_SEEN_MAX && !e; i++)
 		if (lis->seen[i].device_id == conn->host_id)
@@ -122,36 +123,79 @@ static const struct rmemd_seen *rmemd_listen_seen_find(const struct rmemd_listen
 	return NULL;
 }
 
+/* Is @a an address @device_id's connections come or came from? */
+static bool rmemd_listen_host_of(const struct rmemd_listener *lis, uint64_t device_id,
+				 const struct sockaddr_storage *a)
+{
+	const struct rmemd_seen *e = rmemd_listen_seen_find(lis, device_id);
+	const struct rmemd_conn *c;
+
+	if (e && rmemd_addr_same_host(a, &e->addr))
+		return true;
+	for (c = lis->conns; c; c = c->next)
+		if (c->host_id == device_id && rmemd_addr_same_host(a, &c->addr))
+			return true;
+	return false;
+}
+
+static bool rmemd_listen_host_known(const struct rmemd_listener *lis, uint64_t device_id)
+{
+	const struct rmemd_conn *c;
+
+	if (rmemd_listen_seen_find(lis, device_id))
+		return true;
+	for (c = lis->conns; c; c = c->next)
+		if (c->host_id == device_id)
+			return true;
+	return false;
+}
+
 /*
  * A shared data connection cannot say whose write it carries, so all of
- * them from that host go; its other devices reconnect (a host's leases
- * expire together anyway: it stalled, or lost the donor).
+ * them from that host go; its other devices' requests on them are redone
+ * on new ones.  A host nobody here remembers takes every shared connection
+ * with it: a missed one would leave a working rkey behind.
  */
 unsigned int rmemd_listen_revoke(struct rmemd_appliance *app, uint64_t device_id,
 				 uint64_t now_ms)
 {
 	struct rmemd_listener *lis = &app->lis;
-	const struct rmemd_seen *host = NULL;
+	struct ibv_qp_attr qa = { .qp_state = IBV_QPS_ERR };
+	const struct rmemd_seen *e;
 	struct rmemd_conn *conn;
 	unsigned int n = 0;
 	char where[64] = "unknown";
+	bool known;
+	int err;
 
 	if (!device_id || !lis->seen)
 		return 0;
-	host = rmemd_listen_seen_find(lis, device_id);
-	if (host)
-		rmemd_addr_str((struct sockaddr *)&host->addr, where, sizeof(where));
+	known = rmemd_listen_host_known(lis, device_id);
+	e = rmemd_listen_seen_find(lis, device_id);
+	if (e)
+		rmemd_addr_str((const struct sockaddr *)&e->addr, where, sizeof(where));
 	for (conn = lis->conns; conn; conn = conn->next) {
 		if (conn->revoked_ms)
 			continue;
 		if (conn->host_id != device_id &&
-		    (conn->host_id || !host || !rmemd_addr_same_host(&conn->addr, &host->addr)))
+		    (conn->host_id || (known && !rmemd_listen_host_of(lis, device_id, &conn->addr))))
 			continue;
-		rmemd_ibdev_revoke(&conn->grant);
+		err = rmemd_ibdev_revoke(&conn->grant);
+		if (err) {
+			/* A QP in the error state executes nothing: the other way to stop it. */
+			rmemd_err("host %s: deregistering its regions failed (%s): stopping its QP instead",
+				  conn->peer, strerror(-err));
+			if (conn->id->qp && ibv_modify_qp(conn->id->qp, &qa, IBV_QP_STATE))
+				rmemd_err("host %s: cannot stop its QP either: %s", conn->peer,
+					  strerror(errno));
+		}
 		conn->revoked_ms = now_ms ? now_ms : 1;
 		n++;
 	}
 	lis->conns_revoked += n;
+	if (!known && n)
+		rmemd_warn("device %016" PRIx64 ": no connection of it known here: revoked every shared data connection",
+			   device_id);
 	if (n)
 		rmemd_info("revoked the access of host %s for device %016" PRIx64
 			   ": %u connection(s); whatever it still sends fails at this NIC",
@@ -171,7 +215,8 @@ void rmemd_listen_tick(struct rmemd_appliance *app, uint64_t now_ms)
 	struct rmemd_conn *conn;
 
 	for (conn = app->lis.conns; conn; conn = conn->next) {
-		if (!conn->revoked_ms || conn->disconnecting ||
+		/* One never established ends with its own error event. */
+		if (!conn->revoked_ms || conn->disconnecting || !conn->established ||
 		    now_ms - conn->revoked_ms < RMEMD_REVOKED_LINGER_MS)
 			continue;
 		conn->disconnecting = true;

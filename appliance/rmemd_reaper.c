@@ -78,6 +78,12 @@ void rmemd_reaper_fini(struct rmemd_appliance *app)
  * offsets hosts use.  Loads and CASes are CPU atomics, word by word, since
  * hosts' HCA atomics and WRITEs hit the same words meanwhile.
  */
+struct rmemd_reap_ctx {
+	struct rmemd_appliance *app;
+	struct rmemd_pool *pool;
+	uint64_t now_ms;
+};
+
 static bool rmemd_pool_meta_ok(const struct rmemd_pool *pool, u64 off, u32 len)
 {
 	return !((off | len) & 7) && off <= pool->layout.meta_len &&
@@ -86,7 +92,7 @@ static bool rmemd_pool_meta_ok(const struct rmemd_pool *pool, u64 off, u32 len)
 
 static int rmemd_pool_meta_read(void *ctx, u64 off, void *buf, u32 len)
 {
-	struct rmemd_pool *pool = ctx;
+	struct rmemd_pool *pool = ((struct rmemd_reap_ctx *)ctx)->pool;
 	const __le64 *src = (const __le64 *)((const uint8_t *)pool->base + off);
 	uint8_t *dst = buf;
 	__le64 w;
@@ -103,7 +109,7 @@ static int rmemd_pool_meta_read(void *ctx, u64 off, void *buf, u32 len)
 
 static int rmemd_pool_meta_cas(void *ctx, u64 off, u64 expect, u64 swap, u64 *old)
 {
-	struct rmemd_pool *pool = ctx;
+	struct rmemd_pool *pool = ((struct rmemd_reap_ctx *)ctx)->pool;
 	__le64 *p = (__le64 *)((uint8_t *)pool->base + off);
 	__le64 o = cpu_to_le64(expect);
 
@@ -132,7 +138,7 @@ static int rmemd_pool_lease_write(void *ctx, u64 off, const void *buf, u32 len)
  */
 static int rmemd_pool_chunk_clear(void *ctx, u64 chunk)
 {
-	struct rmemd_pool *pool = ctx;
+	struct rmemd_pool *pool = ((struct rmemd_reap_ctx *)ctx)->pool;
 
 	if (chunk >= pool->layout.chunk_count)
 		return -EINVAL;
@@ -141,11 +147,20 @@ static int rmemd_pool_chunk_clear(void *ctx, u64 chunk)
 	return 0;
 }
 
+/* Before a chunk is cleared: a late write of that host must not land. */
+static void rmemd_pool_fenced(void *ctx, u64 device_id)
+{
+	struct rmemd_reap_ctx *x = ctx;
+
+	rmemd_listen_revoke(x->app, device_id, x->now_ms);
+}
+
 static const struct rmem_alloc_ops rmemd_pool_alloc_ops = {
 	.meta_read = rmemd_pool_meta_read,
 	.meta_cas = rmemd_pool_meta_cas,
 	.lease_write = rmemd_pool_lease_write,
 	.chunk_clear = rmemd_pool_chunk_clear,
+	.fenced = rmemd_pool_fenced,
 };
 
 /* Owner words per piece of the reclaim's walk: 4 KiB on the stack. */
@@ -174,10 +189,13 @@ static void rmemd_pool_desc(const struct rmemd_pool *pool, struct rmem_desc *des
 	};
 }
 
-uint64_t rmemd_reaper_free_slot(struct rmemd_pool *pool, uint32_t slot, uint64_t device_id)
+static uint64_t rmemd_reaper_free_slot(struct rmemd_appliance *app, uint32_t slot,
+				       uint64_t device_id, uint64_t now_ms)
 {
+	struct rmemd_pool *pool = &app->pool;
+	struct rmemd_reap_ctx x = { .app = app, .pool = pool, .now_ms = now_ms };
 	struct rmem_desc desc;
-	struct rmem_alloc_donor dn = { .ops = &rmemd_pool_alloc_ops, .ctx = pool, .desc = &desc };
+	struct rmem_alloc_donor dn = { .ops = &rmemd_pool_alloc_ops, .ctx = &x, .desc = &desc };
 	__le64 buf[RMEMD_REAPER_WALK_WORDS];
 	uint64_t freed;
 
@@ -195,9 +213,8 @@ static void rmemd_reaper_expire(struct rmemd_appliance *app, uint32_t slot,
 	struct rmem_reaper *r = &app->reaper;
 	uint64_t freed;
 
-	/* Before a chunk is cleared: a late write of that host must not land. */
-	rmemd_listen_revoke(app, device_id, now_ms);
-	freed = rmemd_reaper_free_slot(&app->pool, slot, device_id);
+	/* Revokes the device's access once the slot is fenced (rmemd_pool_fenced). */
+	freed = rmemd_reaper_free_slot(app, slot, device_id, now_ms);
 	if (freed == UINT64_MAX) {
 		rmemd_dbg("slot %u changed hands while expiring; left alone", slot);
 		return;
@@ -241,8 +258,9 @@ static bool rmemd_owner_orphan(const struct rmemd_pool *pool, const struct rmem_
 /* Frees an orphan's chunk, cleared (free chunks are zeros); false if the word moved. */
 static bool rmemd_reaper_free_orphan(struct rmemd_pool *pool, uint64_t chunk, uint64_t w)
 {
+	struct rmemd_reap_ctx x = { .pool = pool };
 	struct rmem_desc desc;
-	struct rmem_alloc_donor dn = { .ops = &rmemd_pool_alloc_ops, .ctx = pool, .desc = &desc };
+	struct rmem_alloc_donor dn = { .ops = &rmemd_pool_alloc_ops, .ctx = &x, .desc = &desc };
 	uint64_t old;
 
 	rmemd_pool_desc(pool, &desc);

@@ -11,11 +11,9 @@
 #include <stdint.h>
 
 struct rmemd_appliance;
-struct rmemd_pool;
 
 int rmemd_reaper_init(struct rmemd_appliance *app);
 void rmemd_reaper_tick(struct rmemd_appliance *app, uint64_t now_ms);
 void rmemd_reaper_fini(struct rmemd_appliance *app);
-uint64_t rmemd_reaper_free_slot(struct rmemd_pool *pool, uint32_t slot, uint64_t device_id);
 
 #endif /* RMEMD_REAPER_H */

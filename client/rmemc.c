@@ -60,6 +60,7 @@ struct rmemc_conn {
 	bool established;
 	bool broken;			/* a WR failed or timed out: QP unusable */
 	char host[128];
+	uint64_t host_id;		/* sent at connect: the device served */
 	char err[320];
 	unsigned long fails;		/* rmemc_fail() calls: did an op explain an error? */
 };
@@ -586,7 +587,7 @@ static uint64_t rmemc_host_id(const struct rmemc_opts *opts)
 {
 	if (opts->host_id)
 		return opts->host_id;
-	return 0x746f6f6c00000000ull | (uint32_t)getpid();
+	return RMEM_HOST_ID_TOOL | (uint32_t)getpid();
 }
 
 /* Sends the request this attempt makes (@auth's step, or the raw test bytes). */
@@ -633,7 +634,7 @@ static int rmemc_connect_once(struct rmemc_conn *c, const char *host, uint16_t p
  * With a rack key, two attempts, each on its own cm id: a HELLO that the
  * donor answers with a challenge (a reject), then the AUTH that answers
  * it; the accept must carry the donor's proof before anything is read.
- * Without a key, one plain attempt.
+ * Insecure, one plain attempt; without a key file and not insecure, none.
  */
 static int rmemc_connect_setup(struct rmemc_conn *c, const char *host, uint16_t port,
 			      const struct rmemc_opts *opts)
@@ -708,6 +709,7 @@ int rmemc_connect(const char *host, uint16_t port, const struct rmemc_opts *opts
 	c->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : RMEMC_TIMEOUT_MS;
 	c->spin_us = opts->spin_us ? opts->spin_us : RMEMC_SPIN_US;
 	snprintf(c->host, sizeof(c->host), "%s", host);
+	c->host_id = rmemc_host_id(opts);
 	ret = rmemc_connect_setup(c, host, port, opts);
 	if (ret) {
 		snprintf(err, errlen, "%s", c->err);
@@ -916,6 +918,11 @@ int rmemc_dev_attach(struct rmemc_conn *c, uint64_t device_id, unsigned int flag
 	*out = NULL;
 	if (!rmem_device_id_valid(device_id))
 		return rmemc_fail(c, -EINVAL, "device id %016" PRIx64 " is reserved", device_id);
+	/* The donor revokes a reaped device's connections by the id they connected with. */
+	if (device_id != c->host_id)
+		return rmemc_fail(c, -EINVAL,
+				  "device %016" PRIx64 " on a connection made as host id %016" PRIx64
+				  ": connect with host_id = the device id", device_id, c->host_id);
 	d = calloc(1, sizeof(*d));
 	if (d) {
 		/* Any window a donor may announce; find and claim READ slots into it too. */

@@ -69,8 +69,7 @@ struct rmemc_opts {
 	/*
 	 * The rack key file whose first key this host proves: NULL means
 	 * $RMEM_KEY_FILE, else RMEM_KEY_FILE_DEFAULT.  A file that does not
-	 * exist means no proof (a donor run --insecure admits that; others
-	 * refuse, and the message names the file).
+	 * exist fails the connect (naming the file) unless @insecure.
 	 */
 	const char *key_file;
 	bool insecure;			/* send no proof, whatever file there is */
@@ -105,7 +104,7 @@ struct rmemc_stats {
 	uint64_t refused_auth;		/* of those: no proof, stale answer or wrong key */
 	uint64_t auth_accepted;		/* of the accepted: proved the rack key */
 	uint64_t conns_revoked;		/* grants revoked when leases were reaped */
-	uint64_t challenges_refused;	/* of those: HELLOs, challenge table full (0: old donor) */
+	uint64_t challenges_refused;	/* of those: HELLOs, challenge table full */
 	uint64_t cpu_time_us;
 	uint64_t refreshes;
 };

@@ -138,7 +138,7 @@ static int vhost_rmem_rack_key_param_set(const char *val, const struct kernel_pa
 	k = vhost_rmem_key_new(keys[0]);
 	if (IS_ERR(k)) {
 		ret = PTR_ERR(k);
-		pr_err("vhost_rmem: rack_key: no hmac(sha256) in this kernel (%d); key unchanged\n",
+		pr_err("vhost_rmem: rack_key: cannot key hmac(sha256) (%d; is it in this kernel?); key unchanged\n",
 		       ret);
 		goto out_wipe;
 	}
@@ -197,7 +197,7 @@ bool vhost_rmem_auth_begin(struct vhost_rmem_auth *a)
 	if (a->key)
 		kref_get(&a->key->ref);
 	mutex_unlock(&vhost_rmem_auth_lock);
-	a->keyed = a->key;
+	a->keyed = !!a->key;
 	if (a->keyed) {
 		a->key_id = a->key->id;
 		get_random_bytes(a->nh, sizeof(a->nh));

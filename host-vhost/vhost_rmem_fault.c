@@ -29,6 +29,16 @@ void vhost_rmem_fault_delay(void)
 	msleep(ms);
 }
 
+bool vhost_rmem_fault_renew_stalled(u64 device_id)
+{
+	int v = atomic_read(&vhost_rmem_faults.stall_renew);
+
+	if (!v || (v > 0 && (u64)v != device_id))
+		return false;
+	atomic_inc(&vhost_rmem_faults.injected);
+	return true;
+}
+
 void vhost_rmem_faults_debugfs(struct dentry *root)
 {
 	struct dentry *dir;

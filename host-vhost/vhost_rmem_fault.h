@@ -20,11 +20,12 @@
  *                 flush, the request fails, the lane drains its connection
  *                 and makes a new one for the next request.
  *   fail_alloc    a chunk allocation fails as if the donor were full.
- *   stall_renew   a lease renewal is not sent, as if the host had stalled
- *                 (-1: until set back to 0): the donor reaps the lease
- *                 while the host still has requests past their checks.
  *
- * and one that is a value, not a count:
+ * and values, not counts:
+ *   stall_renew   lease renewals are not sent, as if the host had stalled:
+ *                 -1 every device's, N the device with id N's; 0 off.  The
+ *                 donor reaps the lease while the host still has requests
+ *                 past their checks.
  *   delay_ms      every zero-copy data move waits this long between the
  *                 checks that let it touch its chunks (lease held, chunks
  *                 ours) and the post of its WRs: a request held in flight
@@ -51,6 +52,7 @@ extern struct vhost_rmem_faults vhost_rmem_faults;
 bool vhost_rmem_fault_take(atomic_t *knob);
 void vhost_rmem_faults_debugfs(struct dentry *root);
 void vhost_rmem_fault_delay(void);
+bool vhost_rmem_fault_renew_stalled(u64 device_id);
 #define vhost_rmem_fault(knob) vhost_rmem_fault_take(&vhost_rmem_faults.knob)
 #else
 /* Never fires, but a misspelt knob still fails the product build. */
@@ -62,6 +64,7 @@ static inline bool vhost_rmem_fault_off(size_t knob_offset)
 #define vhost_rmem_fault(knob) vhost_rmem_fault_off(offsetof(struct vhost_rmem_faults, knob))
 static inline void vhost_rmem_faults_debugfs(struct dentry *root) { }
 static inline void vhost_rmem_fault_delay(void) { }
+static inline bool vhost_rmem_fault_renew_stalled(u64 device_id) { return false; }
 #endif
 
 #endif /* VHOST_RMEM_FAULT_H */

@@ -356,7 +356,7 @@ static void vhost_rmem_rdma_renew_locked(struct vhost_rmem_rdma *r)
 {
 	int ret;
 
-	if (!vhost_rmem_conn_ok(r->conn) || vhost_rmem_fault(stall_renew))
+	if (!vhost_rmem_conn_ok(r->conn) || vhost_rmem_fault_renew_stalled(r->d->device_id))
 		return;
 	ret = vhost_rmem_alloc_renew(r->conn, &r->lease);
 	if (!ret) {
@@ -1363,15 +1363,24 @@ static void vhost_rmem_rdma_zend(struct vhost_rmem_rdma_zreq *z)
 
 /*
  * A flush is not this request's failure: the connection broke for any of
- * its users' sake, and the request is redone; a WR that failed itself
- * fails the request.  Redoing a flushed WRITE is safe: until it ends, its
- * chunks are busy (ours) and nothing else writes its blocks.
+ * its users' sake, and the request is redone; so is a remote access error,
+ * which on a shared connection is the donor revoking it for another
+ * device's reaped lease: the redo goes through this device's own checks
+ * (a reaped device's fails there).  Another WR failure fails the request.
+ * Redoing a WRITE is safe: until it ends, its chunks are busy (ours) and
+ * nothing else writes its blocks.
  */
 static void vhost_rmem_rdma_zfail(struct vhost_rmem_rdma_zreq *z, const struct ib_wc *wc)
 {
 	if (wc->status == IB_WC_WR_FLUSH_ERR) {
 		if (!z->err)
 			z->err = -EAGAIN;
+	} else if (wc->status == IB_WC_REM_ACCESS_ERR && z->err != -EIO) {
+		dev_warn_ratelimited(&z->r->d->vdpa.dev,
+				     "queue data %s refused by the donor (%s): redone on the device's own connection\n",
+				     z->write ? "RDMA WRITE" : "RDMA READ",
+				     ib_wc_status_msg(wc->status));
+		z->err = -EAGAIN;
 	} else {
 		if (z->err != -EIO)
 			dev_warn_ratelimited(&z->r->d->vdpa.dev, "queue data %s failed: %s\n",

@@ -54,6 +54,12 @@ struct rmem_alloc_ops {
 	 * off the writer's path.
 	 */
 	int (*chunk_clear)(void *ctx, u64 chunk);
+	/*
+	 * Optional, for a reclaim: the slot of @device_id is RECLAIMING (no
+	 * renewal, adoption or detach can take it back) and none of its chunks
+	 * has been touched yet.  A donor revokes the device's access here.
+	 */
+	void (*fenced)(void *ctx, u64 device_id);
 };
 
 /* One donor as the allocator sees it: its ops and its geometry. */
@@ -521,6 +527,8 @@ static inline int rmem_slot_reclaim(const struct rmem_alloc_donor *dn, u32 slot,
 		return ret;
 	if (old != device_id)
 		return -EKEYEXPIRED;
+	if (dn->ops->fenced)
+		dn->ops->fenced(dn->ctx, device_id);
 	ret = dn->ops->meta_read(dn->ctx, off, &s, sizeof(s));
 	if (ret)
 		return ret;

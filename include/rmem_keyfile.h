@@ -26,8 +26,9 @@
 /*
  * The text of the key file @path into @text (@max bytes of room, at most
  * @max - 1 used; not NUL-terminated), its length in *@len.  Refused unless
- * a regular file that neither group nor others can read or write: a key
- * others can read is a key others have.  0, or a negative errno with the
+ * a regular file that neither group nor others can read or write, owned by
+ * root or by us: a key others can read is a key others have, and one
+ * another user owns is one they can change (or chmod) at will.  0, or a negative errno with the
  * reason and the fix in @err (-ENOENT: the file does not exist).
  */
 static inline int rmem_key_file_read(const char *path, char *text, size_t max, size_t *len,
@@ -55,6 +56,11 @@ static inline int rmem_key_file_read(const char *path, char *text, size_t max, s
 		snprintf(err, errlen,
 			 "the rack key file %s is mode %04o: group or others can get at the key (chmod 600 %s)",
 			 path, (unsigned int)(st.st_mode & 07777), path);
+		ret = -EPERM;
+	} else if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		snprintf(err, errlen,
+			 "the rack key file %s is owned by uid %u, not root or us: its owner can change the key (chown root %s)",
+			 path, (unsigned int)st.st_uid, path);
 		ret = -EPERM;
 	}
 	while (!ret && *len < max && (r = read(fd, text + *len, max - *len)) > 0)

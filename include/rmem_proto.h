@@ -1006,7 +1006,8 @@ static inline void rmem_auth_addr(u8 out[16], bool v6, const void *addr)
 #define RMEM_AUTH_LABEL_KEY_ID "rmem-auth-v3 key id"
 /* Where donors, hosts and the tools look for the rack key file. */
 #define RMEM_KEY_FILE_DEFAULT "/etc/rmem/rack.key"
-#define RMEM_AUTH_INPUT_MAX (32 + 2 * RMEM_AUTH_NONCE_LEN + 8 + 34 + \
+#define RMEM_AUTH_WHERE_LEN (16 + 16 + 2)
+#define RMEM_AUTH_INPUT_MAX (32 + 2 * RMEM_AUTH_NONCE_LEN + 8 + RMEM_AUTH_WHERE_LEN + \
 			     sizeof(struct rmem_wire_accept))
 
 static inline size_t rmem_auth_input(u8 *out, bool donor,
@@ -1031,7 +1032,7 @@ static inline size_t rmem_auth_input(u8 *out, bool donor,
 	memcpy(out + n, where->host, 16);
 	memcpy(out + n + 16, where->donor, 16);
 	memcpy(out + n + 32, &port, sizeof(port));
-	n += 34;
+	n += RMEM_AUTH_WHERE_LEN;
 	if (donor) {
 		if (!desc)
 			return 0;

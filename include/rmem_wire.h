@@ -53,9 +53,13 @@
  * free without clearing, so 1 is refused.
  * 3: host authentication: the connect request carries a nonce and a tag,
  * the accept descriptor a tag (a version-2 host cannot prove the rack key).
+ * 4: tags also cover both addresses and the donor's port (struct
+ * rmem_auth_where), host_id names the device a connection serves (0: the
+ * host's shared data connections, which the donor revokes with it), and
+ * the stats block grows to 192 bytes.
  */
-#define RMEM_WIRE_VERSION 3
-#define RMEM_WIRE_VERSION_MIN 3
+#define RMEM_WIRE_VERSION 4
+#define RMEM_WIRE_VERSION_MIN 4
 
 /*
  * Host authentication (docs/allocator.md, "Authentication").  Every donor
@@ -102,6 +106,14 @@ struct rmem_wire_connect {
 };
 
 RMEM_STATIC_ASSERT(sizeof(struct rmem_wire_connect) == 56, "connect size");
+
+/*
+ * host_id of a client that serves no device (rmemctl, rmem-top): "tool"
+ * and its pid.  Never a device id; a donor does not remember where it
+ * connected from.
+ */
+#define RMEM_HOST_ID_TOOL 0x746f6f6c00000000ull
+#define rmem_host_id_is_tool(id) (((id) >> 32) == (RMEM_HOST_ID_TOOL >> 32))
 RMEM_STATIC_ASSERT(sizeof(struct rmem_wire_connect) <= RMEM_CM_REQ_PRIV_MAX,
 		   "connect request exceeds the rdma_cm REQ private data");
 

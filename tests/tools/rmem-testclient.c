@@ -679,6 +679,11 @@ static int cmd_reconnect(struct tc *t)
 	ret = load_state(t->state, &s);
 	if (ret)
 		return ret;
+	/* Connected as the device the state names: its donor revokes it by that id. */
+	t->dev = s.device;
+	ret = do_connect(t);
+	if (ret)
+		return ret;
 	ret = rmemc_check_epoch(t->conn, s.epoch);
 	if (ret == -ESTALE) {
 		printf("reconnect: %s\n", rmemc_errmsg(t->conn));
@@ -693,7 +698,6 @@ static int cmd_reconnect(struct tc *t)
 		return EXIT_EPOCH;
 	}
 	printf("reconnect: same donor boot (epoch %016" PRIx64 ")\n", s.epoch);
-	t->dev = s.device;
 	t->seed = s.seed;
 	t->size = s.size;
 	ret = attach(t, RMEMC_ATTACH_EXISTING, &d);
@@ -1218,7 +1222,7 @@ static const struct command commands[] = {
 	  "write -D DEV -n N [--seed S] [--state FILE]  fill vchunks 0..N-1, keep" },
 	{ "verify", cmd_verify, true,
 	  "verify -D DEV -n N [--seed S]      rebuild map from table, check bytes" },
-	{ "reconnect", cmd_reconnect, true,
+	{ "reconnect", cmd_reconnect, false,
 	  "reconnect --state FILE             exit 3 + 'all chunks lost' if epoch changed" },
 	{ "hold", cmd_hold, true,
 	  "hold -D DEV -n N [--renew-ms MS] [--seconds S]  fill, then renew until killed" },

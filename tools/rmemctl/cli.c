@@ -24,7 +24,7 @@ static const char rmemctl_usage[] =
 	"  -t  timeout of each RDMA step in ms (default 2000)\n"
 	"  -k  rack key file whose first key this host proves to donors (--key-file;\n"
 	"      default $RMEM_KEY_FILE, else " RMEM_KEY_FILE_DEFAULT "; a file that does not\n"
-	"      exist: no proof, which only a donor run --insecure admits)\n"
+	"      exist is an error: --insecure for donors run --insecure)\n"
 	"  --insecure  prove no key, whatever file there is\n"
 	"Exit status: 0 ok, 1 the operation failed, 2 bad command line.\n"
 	"See `rmemctl OBJECT help` and docs/tools.md.\n";

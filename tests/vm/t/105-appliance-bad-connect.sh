@@ -24,7 +24,7 @@ for mode in $modes; do
 		{ cat /tmp/basic.log; fail "a good client failed right after bad connect '$mode'"; }
 done
 echo "$out" | grep -q "donor 10.0.0.1 rejected the connection" || fail "reject not attributed to the donor"
-tc bad-connect --mode version 2>&1 | grep -q "donor serves versions 3..3" ||
+tc bad-connect --mode version 2>&1 | grep -q "donor serves versions 4..4" ||
 	fail "version reject does not say which versions the donor serves"
 
 kill -0 $good || { cat /tmp/good.log; fail "the holding client died during the bad connects"; }
