@@ -77,9 +77,10 @@ echo 0 >$F/stall_renew
 dmesg | grep -q "rv0: queue data RDMA WRITE refused by the donor (remote access error)" ||
 	{ dmesg | tail -n 30; fail "the host did not see its late write refused by the donor"; }
 
-# rv1 over both CPUs' shared connections, revoked with rv0's.
+# rv1 over both CPUs' shared connections, revoked with rv0's; within its
+# own chunk (the donor is full), half each.
 fio_verify "rv1: fio over both queues after the revocation" rv1 /dev/"$vd1" /tmp/fio-rv1.log \
-	--ioengine=libaio --iodepth=4 --rw=randrw --bs=4k --size=2M --numjobs=2 \
+	--ioengine=libaio --iodepth=4 --rw=randrw --bs=4k --size=512k --offset_increment=512k --numjobs=2 \
 	--cpus_allowed=0,1 --cpus_allowed_policy=split --do_verify=1
 vhost_no_errors rv1 "rv1 after the revocation:"
 [ "$(vhost_rdma rv1 errors)" = 0 ] || fail "rv1's backend counts $(vhost_rdma rv1 errors) errors"
